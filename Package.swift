@@ -1,0 +1,35 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Data flows one way: Scenario → Engine (over Sockets, Network, Capture, Trace) → Replay → netdrill.
+let package = Package(
+  name: "netdrill",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "netdrill", targets: ["netdrill"]),
+    .library(name: "NetDrillEngine", targets: ["NetDrillEngine"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+  ],
+  targets: [
+    // C shims for what Swift cannot call directly (variadic ioctl, CMSG_* macros).
+    .target(name: "CNetDrillLinux"),
+    .target(name: "NetDrillSockets", dependencies: ["CNetDrillLinux"]),
+    .target(name: "NetDrillScenario", dependencies: ["NetDrillSockets"]),
+    .target(name: "NetDrillNetwork", dependencies: ["CNetDrillLinux", "NetDrillSockets"]),
+    .target(
+      name: "NetDrillEngine",
+      dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork"]),
+    .executableTarget(
+      name: "netdrill",
+      dependencies: [
+        "NetDrillEngine",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .testTarget(
+      name: "NetDrillTests",
+      dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

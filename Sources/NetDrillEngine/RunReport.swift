@@ -1,0 +1,88 @@
+import NetDrillScenario
+
+/// Terminal styling, on or off as a whole.
+public struct TextStyle: Sendable {
+  public var enabled: Bool
+  public init(enabled: Bool) { self.enabled = enabled }
+
+  public func green(_ text: String) -> String { paint(text, "32") }
+  public func red(_ text: String) -> String { paint(text, "31") }
+  public func yellow(_ text: String) -> String { paint(text, "33") }
+  public func dim(_ text: String) -> String { paint(text, "2") }
+  public func bold(_ text: String) -> String { paint(text, "1") }
+
+  private func paint(_ text: String, _ code: String) -> String {
+    enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
+  }
+}
+
+/// The readable form of a run: each call with its outcome and ✓/✗ per
+/// expectation, expected against actual where one failed, then a summary.
+public struct RunReport {
+  public var result: RunResult
+  public var scenario: Scenario
+  public var style: TextStyle
+
+  public init(result: RunResult, scenario: Scenario, style: TextStyle) {
+    self.result = result
+    self.scenario = scenario
+    self.style = style
+  }
+
+  public var text: String {
+    var lines: [String] = []
+    let location = scenario.sourcePath.map { " (\($0))" } ?? ""
+    lines.append(style.bold("▶ \(scenario.name)") + style.dim(location))
+    if !scenario.description.isEmpty {
+      lines.append(style.dim("  " + scenario.description))
+    }
+    let width = min(72, result.outcomes.map { $0.call.count }.max() ?? 40)
+    for outcome in result.outcomes {
+      lines += self.lines(for: outcome, width: width)
+    }
+    lines.append(summary)
+    return lines.joined(separator: "\n")
+  }
+
+  /// `✓ passed: 9 steps, 7 checks` or `✗ FAILED: 1 of 7 checks`.
+  public var summary: String {
+    let steps = scenario.steps.count
+    if result.passed {
+      return style.green("✓ passed") + ": \(steps) steps, \(result.totalChecks) checks, $closed = \(result.closedPort)"
+    }
+    return style.red("✗ FAILED") + ": \(result.failedChecks) of \(result.totalChecks) checks failed in \(steps) steps"
+  }
+
+  private func lines(for outcome: StepOutcome, width: Int) -> [String] {
+    let label = outcome.step < 0 ? "setup" : "#\(outcome.step + 1)"
+    let call = outcome.call.count > width ? String(outcome.call.prefix(width - 1)) + "…" : outcome.call
+    let padded = call + String(repeating: " ", count: max(0, width - call.count))
+    var detail = outcome.resultText
+    if let data = outcome.data { detail += "  \(data)" }
+    if let name = outcome.fromName ?? outcome.from { detail += "  from \(name)" }
+    if let value = outcome.value { detail += "  = \(value)" }
+    if let address = outcome.address { detail += "  = \(outcome.addressName.map { "\($0) (\(address))" } ?? address)" }
+    if let revents = outcome.revents { detail += "  revents \(revents.isEmpty ? "none" : revents.joined(separator: "|"))" }
+    if let flags = outcome.flags, !flags.isEmpty { detail += "  flags \(flags.joined(separator: "|"))" }
+    if let error = outcome.extendedError {
+      detail += "  ee_errno \(error.errno) origin \(error.origin) type \(error.type) code \(error.code)"
+      if let offender = error.offender { detail += " offender \(offender)" }
+    }
+    let mark: String
+    if outcome.checks.isEmpty {
+      mark = " "
+    } else {
+      mark = outcome.passed ? style.green("✓") : style.red("✗")
+    }
+    let colouredDetail = outcome.error != nil ? style.yellow(detail) : detail
+    var lines = ["  \(mark) \(label + String(repeating: " ", count: max(0, 5 - label.count))) \(padded)  \(colouredDetail)"]
+    if let note = outcome.note, outcome.step >= 0 {
+      lines.append(style.dim("            \(note)"))
+    }
+    for check in outcome.checks where !check.passed {
+      lines.append("            " + style.red("expected \(check.field): \(check.expected)"))
+      lines.append("            " + style.red("  actual \(check.field): \(check.actual)"))
+    }
+    return lines
+  }
+}

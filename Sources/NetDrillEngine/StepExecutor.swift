@@ -1,0 +1,454 @@
+import Glibc
+import NetDrillScenario
+import NetDrillSockets
+
+/// Runs a scenario's steps, in order, with one real syscall per call, on the
+/// thread (and so in the network namespace) it was created on.
+///
+/// Not Sendable: it owns the scenario's sockets, which belong to that thread.
+final class StepExecutor {
+  private let scenario: Scenario
+  private let closedPort: UInt16
+  private var sockets: [String: OpenSocket] = [:]
+  private var remembered: [String: SocketAddress] = [:]
+  private(set) var names = AddressNames()
+  /// Called with (step index, start time, call text) just before each call,
+  /// so a capture can tie packets to the step that caused them.
+  var onStepStart: ((Int, UInt64, String) -> Void)?
+
+  /// A socket as the scenario knows it.
+  private struct OpenSocket {
+    var socket: Socket
+    var kind: SocketKind
+    var nonBlocking: Bool
+    /// Timeouts the scenario set itself; netdrill then leaves them alone.
+    var ownsReceiveTimeout = false
+    var ownsSendTimeout = false
+  }
+
+  init(scenario: Scenario, closedPort: UInt16) {
+    self.scenario = scenario
+    self.closedPort = closedPort
+    names.add(.loopback(.ipv4, port: closedPort), as: "$closed")
+    names.add(.loopback(.ipv6, port: closedPort), as: "$closed")
+  }
+
+  deinit {
+    for open in sockets.values { open.socket.close() }
+  }
+
+  // MARK: Set-up
+
+  /// Creates every socket not marked `deferred`, with its options; one outcome per call.
+  func setUp() -> [StepOutcome] {
+    var outcomes: [StepOutcome] = []
+    for declaration in scenario.sockets where !declaration.deferred {
+      outcomes += create(declaration, step: -1)
+    }
+    return outcomes
+  }
+
+  private func create(_ declaration: SocketDeclaration, step: Int) -> [StepOutcome] {
+    let family: SocketAddress.Family = declaration.family == .ipv4 ? .ipv4 : .ipv6
+    var flags: [String] = []
+    if declaration.nonBlocking { flags.append("SOCK_NONBLOCK") }
+    if declaration.closeOnExec { flags.append("SOCK_CLOEXEC") }
+    let type = ([declaration.kind == .udp ? "SOCK_DGRAM" : "SOCK_STREAM"] + flags).joined(separator: "|")
+    let call = "socket(\(family == .ipv4 ? "AF_INET" : "AF_INET6"), \(type), 0) → \(declaration.name)"
+    var outcome = begin(step: step, verb: "socket", socket: declaration.name, call: call)
+    let result = Socket.open(
+      family: family, stream: declaration.kind == .tcp, nonBlocking: declaration.nonBlocking,
+      closeOnExec: declaration.closeOnExec)
+    switch result {
+    case .success(let socket):
+      sockets[declaration.name]?.socket.close()
+      sockets[declaration.name] = OpenSocket(socket: socket, kind: declaration.kind, nonBlocking: declaration.nonBlocking)
+    case .failure(let errno):
+      outcome.error = errno.name
+    }
+    finish(&outcome)
+    if step < 0 { outcome.checks.append(mustSucceed(outcome)) }
+    var outcomes = [outcome]
+    guard sockets[declaration.name] != nil, outcome.error == nil else { return outcomes }
+    for setting in declaration.options {
+      var optionOutcome = setOption(setting, on: declaration.name, step: step)
+      if step < 0 { optionOutcome.checks.append(mustSucceed(optionOutcome)) }
+      outcomes.append(optionOutcome)
+    }
+    return outcomes
+  }
+
+  private func mustSucceed(_ outcome: StepOutcome) -> ExpectationCheck {
+    ExpectationCheck(field: "set-up", expected: "success", actual: outcome.resultText, passed: outcome.error == nil)
+  }
+
+  // MARK: Steps
+
+  /// Executes one step. Throws only for problems that make the scenario
+  /// impossible to go on with (an address that cannot be resolved).
+  func execute(_ step: Step) throws(RunError) -> [StepOutcome] {
+    let bound = step.timeout ?? scenario.defaults.timeout
+    var outcomes: [StepOutcome]
+    switch step.action {
+    case .socket(let name):
+      guard let declaration = scenario.socket(named: name) else { throw .undeclaredSocket(name, step.location) }
+      outcomes = create(declaration, step: step.index)
+      // The step's expectation applies to socket() itself.
+      if var first = outcomes.first {
+        first.checks = ExpectationChecker(resolver: resolver(for: name, at: step)).check(step.expect, against: first, action: step.action)
+        first.note = step.note
+        outcomes[0] = first
+      }
+      return outcomes
+    case .setsockopt(let name, let setting):
+      if setting.option.name == "SO_RCVTIMEO" { sockets[name]?.ownsReceiveTimeout = true }
+      if setting.option.name == "SO_SNDTIMEO" { sockets[name]?.ownsSendTimeout = true }
+      outcomes = [setOption(setting, on: name, step: step.index)]
+    default:
+      outcomes = [try perform(step, bound: bound)]
+    }
+    refreshNames()
+    let checker = ExpectationChecker(resolver: resolver(for: step.action.socketName, at: step), names: names)
+    outcomes[0].checks = checker.check(step.expect, against: outcomes[0], action: step.action)
+    outcomes[0].note = step.note
+    return outcomes
+  }
+
+  private func perform(_ step: Step, bound: Duration) throws(RunError) -> StepOutcome {
+    let index = step.index
+    switch step.action {
+    case .wait(let duration):
+      var outcome = begin(step: index, verb: "wait", socket: nil, call: "wait \(DurationText.format(duration))")
+      var request = timespec(tv_sec: Int(duration.nanoseconds / 1_000_000_000), tv_nsec: Int(duration.nanoseconds % 1_000_000_000))
+      var remaining = timespec()
+      while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+      finish(&outcome)
+      return outcome
+
+    case .close(let name):
+      let open = try socket(name, step)
+      var outcome = begin(step: index, verb: "close", socket: name, call: "close(\(name))")
+      record(open.socket.close().map { 0 }, into: &outcome)
+      return outcome
+
+    case .bind(let name, let spec):
+      let open = try socket(name, step)
+      let address = try spec.map { spec throws(RunError) in try resolve(spec, for: name, step) }
+        ?? .wildcard(open.socket.family)
+      var outcome = begin(step: index, verb: "bind", socket: name, call: "bind(\(name), \(address))")
+      record(open.socket.bind(address).map { 0 }, into: &outcome)
+      return outcome
+
+    case .connect(let name, let spec):
+      let open = try socket(name, step)
+      let address = try resolve(spec, for: name, step)
+      var outcome = begin(step: index, verb: "connect", socket: name, call: "connect(\(name), \(address))")
+      if open.kind == .tcp { applyBound(bound, to: name, sending: true) }
+      record(open.socket.connect(address).map { 0 }, into: &outcome)
+      markTimeout(&outcome, open: open, bound: bound, blocking: open.kind == .tcp)
+      return outcome
+
+    case .disconnect(let name):
+      let open = try socket(name, step)
+      var outcome = begin(step: index, verb: "disconnect", socket: name, call: "connect(\(name), AF_UNSPEC)")
+      record(open.socket.disconnect().map { 0 }, into: &outcome)
+      return outcome
+
+    case .listen(let name, let backlog):
+      let open = try socket(name, step)
+      var outcome = begin(step: index, verb: "listen", socket: name, call: "listen(\(name), \(backlog))")
+      record(open.socket.listen(backlog: Int32(clamping: backlog)).map { 0 }, into: &outcome)
+      return outcome
+
+    case .accept(let name, let newName):
+      let open = try socket(name, step)
+      var outcome = begin(step: index, verb: "accept", socket: name, call: "accept(\(name)) → \(newName)")
+      applyBound(bound, to: name, sending: false)
+      switch open.socket.accept() {
+      case .success(let (connection, peer)):
+        sockets[newName]?.socket.close()
+        sockets[newName] = OpenSocket(socket: connection, kind: .tcp, nonBlocking: false)
+        refreshNames()
+        outcome.from = peer?.description
+        outcome.fromName = peer.flatMap { names.name(for: $0) }
+      case .failure(let errno):
+        outcome.error = errno.name
+      }
+      finish(&outcome)
+      markTimeout(&outcome, open: open, bound: bound, blocking: true)
+      return outcome
+
+    case .shutdown(let name, let how):
+      let open = try socket(name, step)
+      var outcome = begin(step: index, verb: "shutdown", socket: name, call: "shutdown(\(name), SHUT_\(how == .read ? "RD" : how == .write ? "WR" : "RDWR"))")
+      record(open.socket.shutdown(how: how.value).map { 0 }, into: &outcome)
+      return outcome
+
+    case .send(let send):
+      return try perform(send, step: step, bound: bound)
+
+    case .receive(let receive):
+      return try perform(receive, step: step, bound: bound)
+
+    case .getsockopt(let name, let option):
+      let open = try socket(name, step)
+      var outcome = begin(step: index, verb: "getsockopt", socket: name, call: "getsockopt(\(name), \(option.name))")
+      switch open.socket.getOption(level: option.level, name: option.option) {
+      case .success(let bytes):
+        outcome.returned = 0
+        outcome.value = OptionCodec.decode(bytes, kind: option.kind).description
+      case .failure(let errno):
+        outcome.error = errno.name
+      }
+      finish(&outcome)
+      return outcome
+
+    case .getsockname(let name, let remember), .getpeername(let name, let remember):
+      let open = try socket(name, step)
+      let isPeer = step.action.verb == "getpeername"
+      var outcome = begin(step: index, verb: step.action.verb, socket: name, call: "\(step.action.verb)(\(name))")
+      switch isPeer ? open.socket.peerAddress() : open.socket.localAddress() {
+      case .success(let address):
+        outcome.returned = 0
+        outcome.address = address?.description ?? "AF_UNSPEC"
+        if let address {
+          outcome.addressName = names.name(for: address)
+          if let remember { remembered[remember] = address }
+        }
+      case .failure(let errno):
+        outcome.error = errno.name
+      }
+      finish(&outcome)
+      return outcome
+
+    case .join(let name, let group, let interface), .leave(let name, let group, let interface):
+      let open = try socket(name, step)
+      let joining = step.action.verb == "join"
+      let call = "setsockopt(\(name), \(membershipOptionName(open.socket.family, joining)), \(group)\(interface.map { " on \($0)" } ?? ""))"
+      var outcome = begin(step: index, verb: step.action.verb, socket: name, call: call)
+      guard let request = MembershipRequest(group: group, interface: interface, family: open.socket.family) else {
+        throw .badAddress("\(group)\(interface.map { " / \($0)" } ?? "")", step.location)
+      }
+      record(request.apply(to: open.socket, joining: joining).map { 0 }, into: &outcome)
+      return outcome
+
+    case .poll(let name, let events):
+      let open = try socket(name, step)
+      let mask = events.reduce(Int16(0)) { $0 | $1.value }
+      let call = "poll(\(name), \(events.map(\.rawValue).joined(separator: "|")), \(DurationText.format(bound)))"
+      var outcome = begin(step: index, verb: "poll", socket: name, call: call)
+      switch open.socket.poll(events: mask, timeoutMilliseconds: bound.milliseconds) {
+      case .success(let revents):
+        outcome.returned = revents == 0 ? 0 : 1
+        outcome.revents = PollEvent.names(in: revents)
+        if revents == 0 { outcome.timedOut = true }
+      case .failure(let errno):
+        outcome.error = errno.name
+      }
+      finish(&outcome)
+      return outcome
+
+    case .socket, .setsockopt:
+      preconditionFailure("handled in execute(_:)")
+    }
+  }
+
+  private func perform(_ send: SendStep, step: Step, bound: Duration) throws(RunError) -> StepOutcome {
+    let open = try socket(send.socket, step)
+    let destination = try send.to.map { spec throws(RunError) in try resolve(spec, for: send.socket, step) }
+    let flags = MessageFlag.combined(send.flags)
+    let payloads = send.messages.map(\.bytes)
+    let flagText = send.flags.isEmpty ? "" : ", " + send.flags.map(\.rawValue).joined(separator: "|")
+    let target = destination.map { ", \($0)" } ?? ""
+    let first = payloads.first ?? []
+    let call: String
+    switch send.call {
+    case .sendmmsg: call = "sendmmsg(\(send.socket), \(payloads.count) × \(first.count) bytes\(target)\(flagText))"
+    case .write: call = "write(\(send.socket), \(OutcomeBytes(first)))"
+    default: call = "\(send.call.rawValue)(\(send.socket), \(OutcomeBytes(first))\(target)\(flagText))"
+    }
+    var outcome = begin(step: step.index, verb: send.call.rawValue, socket: send.socket, call: call)
+    let blocking = open.kind == .tcp && flags & MessageFlag.MSG_DONTWAIT.value == 0
+    if blocking { applyBound(bound, to: send.socket, sending: true) }
+    let result: Result<Int, Errno>
+    switch send.call {
+    case .write: result = open.socket.write(first)
+    case .send: result = open.socket.send(first, flags: flags)
+    case .sendto:
+      guard let destination else { throw .badAddress("sendto needs \"to\"", step.location) }
+      result = open.socket.sendto(first, flags: flags, to: destination)
+    case .sendmsg: result = open.socket.sendmsg(first, flags: flags, to: destination)
+    case .sendmmsg: result = open.socket.sendmmsg(payloads, flags: flags, to: destination)
+    }
+    record(result, into: &outcome)
+    markTimeout(&outcome, open: open, bound: bound, blocking: blocking)
+    return outcome
+  }
+
+  private func perform(_ receive: ReceiveStep, step: Step, bound: Duration) throws(RunError) -> StepOutcome {
+    let open = try socket(receive.socket, step)
+    let flags = MessageFlag.combined(receive.flags)
+    let flagText = receive.flags.isEmpty ? "" : ", " + receive.flags.map(\.rawValue).joined(separator: "|")
+    let sizeText = receive.call == .recvmmsg ? "\(receive.count) × \(receive.size)" : "\(receive.size)"
+    var outcome = begin(
+      step: step.index, verb: receive.call.rawValue, socket: receive.socket,
+      call: "\(receive.call.rawValue)(\(receive.socket), \(sizeText)\(flagText))")
+    // MSG_ERRQUEUE never blocks (ip(7)); MSG_DONTWAIT by definition.
+    let nonBlockingFlags = MessageFlag.MSG_DONTWAIT.value | MessageFlag.MSG_ERRQUEUE.value
+    let blocking = flags & nonBlockingFlags == 0
+    if blocking { applyBound(bound, to: receive.socket, sending: false) }
+    let messages: Result<[ReceivedMessage], Errno>
+    switch receive.call {
+    case .read:
+      messages = open.socket.read(size: receive.size).map { [ReceivedMessage(returned: $0.count, bytes: $0, from: nil, flags: 0)] }
+    case .recv:
+      messages = open.socket.recv(size: receive.size, flags: flags).map {
+        [ReceivedMessage(returned: $0.returned, bytes: $0.bytes, from: nil, flags: 0)]
+      }
+    case .recvfrom: messages = open.socket.recvfrom(size: receive.size, flags: flags).map { [$0] }
+    case .recvmsg: messages = open.socket.recvmsg(size: receive.size, flags: flags).map { [$0] }
+    case .recvmmsg: messages = open.socket.recvmmsg(count: receive.count, size: receive.size, flags: flags)
+    }
+    finish(&outcome)
+    refreshNames()
+    switch messages {
+    case .success(let received):
+      outcome.returned = receive.call == .recvmmsg ? received.count : received.first?.returned ?? 0
+      if let message = received.first {
+        outcome.data = OutcomeBytes(message.bytes)
+        outcome.from = message.from?.description
+        outcome.fromName = message.from.flatMap { names.name(for: $0) }
+        outcome.flags = MessageFlag.names(in: message.flags)
+        outcome.extendedError = message.extendedError.map { error in
+          ExtendedErrorOutcome(
+            errno: error.errno.name, origin: error.originName, type: Int(error.type), code: Int(error.code),
+            info: Int(error.info), offender: error.offender?.ipText)
+        }
+      }
+      if receive.call == .recvmmsg {
+        outcome.messages = received.map { message in
+          MessageOutcome(
+            returned: message.returned, data: OutcomeBytes(message.bytes), from: message.from?.description,
+            fromName: message.from.flatMap { names.name(for: $0) }, flags: MessageFlag.names(in: message.flags))
+        }
+      }
+    case .failure(let errno):
+      outcome.error = errno.name
+    }
+    markTimeout(&outcome, open: open, bound: bound, blocking: blocking)
+    return outcome
+  }
+
+  private func setOption(_ setting: OptionSetting, on name: String, step: Int) -> StepOutcome {
+    var outcome = begin(
+      step: step, verb: "setsockopt", socket: name, call: "setsockopt(\(name), \(setting.option.name), \(setting.value))")
+    guard let open = sockets[name] else {
+      outcome.error = Errno(rawValue: EBADF).name
+      finish(&outcome)
+      return outcome
+    }
+    let bytes = OptionCodec.encode(setting.value, kind: setting.option.kind)
+    record(
+      open.socket.setOption(level: setting.option.level, name: setting.option.option, bytes: bytes).map { 0 },
+      into: &outcome)
+    return outcome
+  }
+
+  // MARK: Helpers
+
+  private func socket(_ name: String, _ step: Step) throws(RunError) -> OpenSocket {
+    guard let open = sockets[name] else { throw .undeclaredSocket(name, step.location) }
+    return open
+  }
+
+  private func resolver(for socketName: String?, at step: Step) -> (AddressSpec) throws(RunError) -> SocketAddress {
+    { spec throws(RunError) in try self.resolve(spec, for: socketName, step) }
+  }
+
+  /// Turns a scenario address into a concrete one, now.
+  private func resolve(_ spec: AddressSpec, for socketName: String?, _ step: Step) throws(RunError) -> SocketAddress {
+    let family = socketName.flatMap { sockets[$0]?.socket.family } ?? .ipv4
+    switch spec {
+    case .closedPort:
+      return .loopback(family, port: closedPort)
+    case .literal(let host, let port):
+      let number: UInt16
+      switch port {
+      case .closed: number = closedPort
+      case .number(let value): number = value
+      }
+      guard let address = SocketAddress(ip: host, port: number) else { throw .badAddress(spec.description, step.location) }
+      return address
+    case .named(let name):
+      if let address = remembered[name] { return address }
+      guard let open = sockets[name] else { throw .unknownAddressName(name, step.location) }
+      guard case .success(let bound?) = open.socket.localAddress(), bound.port != 0 else {
+        throw .unboundSocket(name, step.location)
+      }
+      // A wildcard-bound socket is reached at loopback (its port on any local address).
+      return bound.isWildcard ? .loopback(bound.family, port: bound.port) : bound
+    }
+  }
+
+  private func refreshNames() {
+    for (name, open) in sockets where !open.socket.isClosed {
+      if case .success(let address?) = open.socket.localAddress(), address.port != 0 {
+        names.add(address, as: name)
+        if address.isWildcard { names.add(.loopback(address.family, port: address.port), as: name) }
+      }
+    }
+  }
+
+  /// Bounds the next blocking call with SO_RCVTIMEO/SO_SNDTIMEO (socket(7)),
+  /// unless the scenario set that timeout itself.
+  private func applyBound(_ bound: Duration, to name: String, sending: Bool) {
+    guard let open = sockets[name], !open.nonBlocking else { return }
+    if sending ? open.ownsSendTimeout : open.ownsReceiveTimeout { return }
+    _ = open.socket.setOption(level: SOL_SOCKET, name: sending ? SO_SNDTIMEO : SO_RCVTIMEO, value: bound.timeval)
+  }
+
+  private func markTimeout(_ outcome: inout StepOutcome, open: OpenSocket, bound: Duration, blocking: Bool) {
+    guard blocking, !open.nonBlocking, let error = outcome.error,
+      ["EAGAIN", "EINPROGRESS"].contains(error)
+    else { return }
+    let elapsed = outcome.endNanoseconds - outcome.startNanoseconds
+    if elapsed >= UInt64(bound.nanoseconds) * 9 / 10 { outcome.timedOut = true }
+  }
+
+  private func begin(step: Int, verb: String, socket: String?, call: String) -> StepOutcome {
+    let now = realtimeNanoseconds()
+    onStepStart?(step, now, call)
+    return StepOutcome(step: step, verb: verb, socket: socket, call: call, startNanoseconds: now)
+  }
+
+  private func finish(_ outcome: inout StepOutcome) {
+    outcome.endNanoseconds = realtimeNanoseconds()
+  }
+
+  private func record(_ result: Result<Int, Errno>, into outcome: inout StepOutcome) {
+    finish(&outcome)
+    switch result {
+    case .success(let value): outcome.returned = value
+    case .failure(let errno): outcome.error = errno.name
+    }
+  }
+
+  private func membershipOptionName(_ family: SocketAddress.Family, _ joining: Bool) -> String {
+    family == .ipv4
+      ? (joining ? "IP_ADD_MEMBERSHIP" : "IP_DROP_MEMBERSHIP")
+      : (joining ? "IPV6_JOIN_GROUP" : "IPV6_LEAVE_GROUP")
+  }
+}
+
+/// Concrete addresses seen in a run and the symbolic names they stand for.
+public struct AddressNames: Sendable {
+  public private(set) var table: [String: String] = [:]
+
+  mutating func add(_ address: SocketAddress, as name: String) {
+    table[address.description] = name
+  }
+
+  public func name(for address: SocketAddress) -> String? {
+    table[address.description]
+  }
+}

@@ -1,0 +1,136 @@
+import NetDrillSockets
+
+/// What one step did, as the kernel reported it: the call with its arguments
+/// resolved to concrete addresses, the return value or errno, what was read,
+/// and each expectation checked against it.
+public struct StepOutcome: Sendable, Codable, Equatable {
+  /// Index in `scenario.steps`; -1 for set-up calls (creating declared sockets).
+  public var step: Int
+  public var verb: String
+  public var socket: String?
+  /// The call as made, e.g. `sendto(client, 5 bytes "hello", 127.0.0.1:9)`.
+  public var call: String
+  /// The return value (bytes, message count, descriptor, 0). Nil when the call failed.
+  public var returned: Int?
+  /// The errno name when the call failed.
+  public var error: String?
+  /// True when a blocking call hit the step's time bound (the kernel answered EAGAIN/EINPROGRESS).
+  public var timedOut: Bool?
+  /// Bytes received (or the first message's, for recvmmsg).
+  public var data: OutcomeBytes?
+  /// Sender of received data or peer of an accepted connection, concrete and symbolic.
+  public var from: String?
+  public var fromName: String?
+  /// `msg_flags` set by the kernel, by name.
+  public var flags: [String]?
+  /// getsockopt's value; getsockname/getpeername's address; poll's revents.
+  public var value: String?
+  public var address: String?
+  public var addressName: String?
+  public var revents: [String]?
+  public var extendedError: ExtendedErrorOutcome?
+  /// recvmmsg: every message received.
+  public var messages: [MessageOutcome]?
+  /// CLOCK_REALTIME nanoseconds around the call (the same clock as packet timestamps).
+  public var startNanoseconds: UInt64
+  public var endNanoseconds: UInt64
+  public var checks: [ExpectationCheck]
+  public var note: String?
+
+  public var passed: Bool { checks.allSatisfy(\.passed) }
+
+  public init(step: Int, verb: String, socket: String?, call: String, startNanoseconds: UInt64) {
+    self.step = step
+    self.verb = verb
+    self.socket = socket
+    self.call = call
+    self.startNanoseconds = startNanoseconds
+    self.endNanoseconds = startNanoseconds
+    self.checks = []
+  }
+
+  /// A short text of the result: `5`, `ECONNREFUSED`, `EAGAIN (timed out after 1s)`.
+  public var resultText: String {
+    if let error { return timedOut == true ? "\(error) (timed out)" : error }
+    return returned.map(String.init) ?? "ok"
+  }
+}
+
+/// Bytes with a readable text form when they are printable.
+public struct OutcomeBytes: Sendable, Codable, Equatable, CustomStringConvertible {
+  public var hex: String
+  public var text: String?
+  public var count: Int
+
+  public init(_ bytes: [UInt8]) {
+    count = bytes.count
+    hex = bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
+    let printable = bytes.allSatisfy { (0x20...0x7e).contains($0) || $0 == 0x0a || $0 == 0x09 }
+    text = printable ? String(decoding: bytes, as: UTF8.self) : nil
+  }
+
+  public var description: String {
+    if let text { return "\(count) bytes \"\(text.count > 40 ? text.prefix(40) + "…" : Substring(text))\"" }
+    return "\(count) bytes \(hex.prefix(32))\(hex.count > 32 ? "…" : "")"
+  }
+}
+
+extension String {
+  func leftPadded(to width: Int) -> String {
+    count >= width ? self : String(repeating: "0", count: width - count) + self
+  }
+}
+
+public struct MessageOutcome: Sendable, Codable, Equatable {
+  public var returned: Int
+  public var data: OutcomeBytes
+  public var from: String?
+  public var fromName: String?
+  public var flags: [String]
+}
+
+public struct ExtendedErrorOutcome: Sendable, Codable, Equatable {
+  public var errno: String
+  public var origin: String
+  public var type: Int
+  public var code: Int
+  public var info: Int
+  public var offender: String?
+}
+
+/// One expectation of a step against what happened.
+public struct ExpectationCheck: Sendable, Codable, Equatable {
+  /// The expectation's key (`error`, `returns`, `data`, ...).
+  public var field: String
+  public var expected: String
+  public var actual: String
+  public var passed: Bool
+}
+
+/// The environment a run happened in, kept with its outcomes.
+public struct RunEnvironment: Sendable, Codable, Equatable {
+  public var kernelRelease: String
+  public var toolVersion: String
+  /// `private` (fresh namespaces) or `host`.
+  public var network: String
+}
+
+/// Everything a run produced.
+public struct RunResult: Sendable, Codable {
+  public var scenarioName: String
+  public var scenarioPath: String?
+  /// Set-up calls first (step -1), then one outcome per step, in order.
+  public var outcomes: [StepOutcome]
+  /// Concrete `address:port` → symbolic name (`client`, `server`, `$closed`).
+  public var names: [String: String]
+  /// The port that stood for `$closed`.
+  public var closedPort: UInt16
+  public var environment: RunEnvironment
+  public var startNanoseconds: UInt64
+  public var endNanoseconds: UInt64
+
+  /// True when every expectation held.
+  public var passed: Bool { outcomes.allSatisfy(\.passed) }
+  public var failedChecks: Int { outcomes.reduce(0) { $0 + $1.checks.filter { !$0.passed }.count } }
+  public var totalChecks: Int { outcomes.reduce(0) { $0 + $1.checks.count } }
+}

@@ -1,0 +1,426 @@
+import NetDrillSockets
+
+/// A parsed, validated scenario: sockets to create, steps to run on them in
+/// order, and what each step is expected to give.
+///
+/// Built by `ScenarioParser` from JSON (format version `Scenario.formatVersion`);
+/// every element remembers where it came from (`SourceLocation`) so outcomes
+/// and errors can point back at the file.
+public struct Scenario: Sendable, Equatable {
+  /// The format version this build reads and writes (`"netdrill": 1`).
+  public static let formatVersion = 1
+
+  public var name: String
+  public var description: String
+  public var defaults: ScenarioDefaults
+  public var sockets: [SocketDeclaration]
+  public var steps: [Step]
+  public var expectedPackets: [PacketExpectation]
+  /// The file it was read from, if any (for messages only).
+  public var sourcePath: String?
+
+  public init(
+    name: String, description: String = "", defaults: ScenarioDefaults = .init(),
+    sockets: [SocketDeclaration] = [], steps: [Step] = [], expectedPackets: [PacketExpectation] = [],
+    sourcePath: String? = nil
+  ) {
+    self.name = name
+    self.description = description
+    self.defaults = defaults
+    self.sockets = sockets
+    self.steps = steps
+    self.expectedPackets = expectedPackets
+    self.sourcePath = sourcePath
+  }
+
+  public func socket(named name: String) -> SocketDeclaration? {
+    sockets.first { $0.name == name }
+  }
+}
+
+/// Where something was written: 1-based line and column, and its JSON path.
+public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvertible {
+  public var line: Int
+  public var column: Int
+  public var path: String
+  public init(line: Int, column: Int, path: String) {
+    self.line = line
+    self.column = column
+    self.path = path
+  }
+  public var description: String { "\(line):\(column) \(path)" }
+}
+
+/// Scenario-wide settings. Decoding `{}` gives exactly `ScenarioDefaults()`.
+public struct ScenarioDefaults: Sendable, Equatable {
+  /// Bound on every blocking call (recv, accept, TCP connect, poll) unless a step says otherwise.
+  public var timeout: Duration = .seconds(1)
+  /// Seed for `{"pattern": N}` payloads that give none.
+  public var seed: UInt64 = 1
+  public init(timeout: Duration = .seconds(1), seed: UInt64 = 1) {
+    self.timeout = timeout
+    self.seed = seed
+  }
+}
+
+public enum SocketKind: String, Sendable, Equatable, CaseIterable {
+  case udp, tcp
+}
+
+public enum AddressFamily: String, Sendable, Equatable, CaseIterable {
+  case ipv4, ipv6
+}
+
+/// A named socket. Created before the first step, in declaration order,
+/// unless `deferred` (then a `{"socket": name}` step creates it).
+public struct SocketDeclaration: Sendable, Equatable {
+  public var name: String
+  public var kind: SocketKind
+  public var family: AddressFamily
+  /// Options set right after `socket()`, in order.
+  public var options: [OptionSetting]
+  /// `SOCK_NONBLOCK` at creation.
+  public var nonBlocking: Bool
+  /// `SOCK_CLOEXEC` at creation.
+  public var closeOnExec: Bool
+  public var deferred: Bool
+  public var location: SourceLocation
+
+  public init(
+    name: String, kind: SocketKind, family: AddressFamily = .ipv4, options: [OptionSetting] = [],
+    nonBlocking: Bool = false, closeOnExec: Bool = false, deferred: Bool = false,
+    location: SourceLocation
+  ) {
+    self.name = name
+    self.kind = kind
+    self.family = family
+    self.options = options
+    self.nonBlocking = nonBlocking
+    self.closeOnExec = closeOnExec
+    self.deferred = deferred
+    self.location = location
+  }
+}
+
+/// An option with the value to set.
+public struct OptionSetting: Sendable, Equatable {
+  public var option: SocketOptionName
+  public var value: OptionValue
+  public init(option: SocketOptionName, value: OptionValue) {
+    self.option = option
+    self.value = value
+  }
+}
+
+/// A socket option value as written in a scenario or read back from the kernel.
+public enum OptionValue: Sendable, Equatable, CustomStringConvertible {
+  case integer(Int)
+  case linger(onoff: Bool, seconds: Int)
+  case text(String)
+  case duration(Duration)
+  case errno(Errno?)
+
+  public var description: String {
+    switch self {
+    case .integer(let value): return String(value)
+    case .linger(let onoff, let seconds): return "{onoff: \(onoff ? 1 : 0), linger: \(seconds)}"
+    case .text(let text): return "\"\(text)\""
+    case .duration(let duration): return DurationText.format(duration)
+    case .errno(let errno): return errno?.name ?? "0"
+    }
+  }
+}
+
+/// A port in an address: a number, or `$closed` (a port guaranteed to have no listener).
+public enum PortSpec: Sendable, Equatable, CustomStringConvertible {
+  case number(UInt16)
+  case closed
+  public var description: String {
+    switch self {
+    case .number(let port): return String(port)
+    case .closed: return "$closed"
+    }
+  }
+}
+
+/// An address as a scenario writes it; resolved to a concrete one at run time.
+public enum AddressSpec: Sendable, Equatable, CustomStringConvertible {
+  /// `"127.0.0.1:9000"`, `"[::1]:$closed"`, `"0.0.0.0:0"`.
+  case literal(host: String, port: PortSpec)
+  /// A socket's name (its bound address; a wildcard bind stands for loopback)
+  /// or a name saved with `"remember"`.
+  case named(String)
+  /// `"$closed"` alone: loopback of the socket's family at the closed port.
+  case closedPort
+
+  public var description: String {
+    switch self {
+    case .literal(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    case .named(let name): return name
+    case .closedPort: return "$closed"
+    }
+  }
+}
+
+/// Bytes to send or to expect. `bytes` gives the concrete payload.
+public enum Payload: Sendable, Equatable, CustomStringConvertible {
+  case text(String)
+  case hex([UInt8])
+  case base64([UInt8])
+  /// `size` bytes of a deterministic pattern from `seed` (see `PatternGenerator`).
+  case pattern(size: Int, seed: UInt64)
+  case zeros(Int)
+
+  public var bytes: [UInt8] {
+    switch self {
+    case .text(let text): return Array(text.utf8)
+    case .hex(let bytes), .base64(let bytes): return bytes
+    case .pattern(let size, let seed): return PatternGenerator.bytes(count: size, seed: seed)
+    case .zeros(let count): return [UInt8](repeating: 0, count: count)
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .text(let text): return "\"\(text)\""
+    case .hex(let bytes): return "hex \(bytes.count)B"
+    case .base64(let bytes): return "base64 \(bytes.count)B"
+    case .pattern(let size, let seed): return "pattern \(size)B seed \(seed)"
+    case .zeros(let count): return "zeros \(count)B"
+    }
+  }
+}
+
+/// The send call families; each is a different syscall.
+public enum SendCall: String, Sendable, Equatable, CaseIterable {
+  case write, send, sendto, sendmsg, sendmmsg
+}
+
+/// The receive call families; each is a different syscall.
+public enum ReceiveCall: String, Sendable, Equatable, CaseIterable {
+  case read, recv, recvfrom, recvmsg, recvmmsg
+}
+
+/// `MSG_*` flags a scenario may pass to send/recv calls or expect in `msg_flags`.
+public enum MessageFlag: String, Sendable, Equatable, CaseIterable {
+  case MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC, MSG_ERRQUEUE, MSG_WAITALL, MSG_CTRUNC, MSG_CONFIRM,
+    MSG_DONTROUTE, MSG_MORE, MSG_NOSIGNAL, MSG_OOB, MSG_EOR, MSG_WAITFORONE
+}
+
+public enum ShutdownHow: String, Sendable, Equatable, CaseIterable {
+  case read, write, both
+}
+
+public enum PollEvent: String, Sendable, Equatable, CaseIterable {
+  case POLLIN, POLLOUT, POLLERR, POLLHUP, POLLPRI, POLLRDHUP, POLLNVAL
+}
+
+/// One step of a scenario: an action, an optional bound and expectation.
+public struct Step: Sendable, Equatable {
+  public var index: Int
+  public var action: Action
+  public var expect: Expectation?
+  /// Overrides `ScenarioDefaults.timeout` for this step's blocking call.
+  public var timeout: Duration?
+  /// Free text shown next to the step (`"note"` in JSON).
+  public var note: String?
+  public var location: SourceLocation
+
+  public init(
+    index: Int, action: Action, expect: Expectation? = nil, timeout: Duration? = nil,
+    note: String? = nil, location: SourceLocation
+  ) {
+    self.index = index
+    self.action = action
+    self.expect = expect
+    self.timeout = timeout
+    self.note = note
+    self.location = location
+  }
+}
+
+/// What a step does. Every case but `wait` acts on a named socket.
+public enum Action: Sendable, Equatable {
+  case socket(String)
+  case close(String)
+  /// `address` nil binds the family's wildcard address, port 0.
+  case bind(String, address: AddressSpec?)
+  case connect(String, to: AddressSpec)
+  /// `connect()` with `sa_family = AF_UNSPEC`: dissolves a UDP association.
+  case disconnect(String)
+  case listen(String, backlog: Int)
+  /// The accepted connection becomes a socket named `as`.
+  case accept(String, as: String)
+  case shutdown(String, how: ShutdownHow)
+  case send(SendStep)
+  case receive(ReceiveStep)
+  case setsockopt(String, OptionSetting)
+  case getsockopt(String, SocketOptionName)
+  /// `remember` saves the address under a name later steps can use as an address.
+  case getsockname(String, remember: String?)
+  case getpeername(String, remember: String?)
+  /// Multicast membership (`IP_ADD_MEMBERSHIP` / `IPV6_JOIN_GROUP`).
+  case join(String, group: String, interface: String?)
+  case leave(String, group: String, interface: String?)
+  case poll(String, events: [PollEvent])
+  case wait(Duration)
+
+  /// The socket the step acts on (nil for `wait`).
+  public var socketName: String? {
+    switch self {
+    case .socket(let name), .close(let name), .bind(let name, _), .connect(let name, _),
+      .disconnect(let name), .listen(let name, _), .accept(let name, _), .shutdown(let name, _),
+      .setsockopt(let name, _), .getsockopt(let name, _), .getsockname(let name, _),
+      .getpeername(let name, _), .join(let name, _, _), .leave(let name, _, _), .poll(let name, _):
+      return name
+    case .send(let step): return step.socket
+    case .receive(let step): return step.socket
+    case .wait: return nil
+    }
+  }
+
+  /// The JSON key that names this action (`"sendto"`, `"recvmsg"`, ...).
+  public var verb: String {
+    switch self {
+    case .socket: return "socket"
+    case .close: return "close"
+    case .bind: return "bind"
+    case .connect: return "connect"
+    case .disconnect: return "disconnect"
+    case .listen: return "listen"
+    case .accept: return "accept"
+    case .shutdown: return "shutdown"
+    case .send(let step): return step.call.rawValue
+    case .receive(let step): return step.call.rawValue
+    case .setsockopt: return "setsockopt"
+    case .getsockopt: return "getsockopt"
+    case .getsockname: return "getsockname"
+    case .getpeername: return "getpeername"
+    case .join: return "join"
+    case .leave: return "leave"
+    case .poll: return "poll"
+    case .wait: return "wait"
+    }
+  }
+}
+
+public struct SendStep: Sendable, Equatable {
+  public var call: SendCall
+  public var socket: String
+  /// Destination for sendto/sendmsg/sendmmsg; nil sends without an address.
+  public var to: AddressSpec?
+  /// One payload per datagram; `write`/`send`/`sendto`/`sendmsg` have exactly one.
+  public var messages: [Payload]
+  public var flags: [MessageFlag]
+
+  public init(call: SendCall, socket: String, to: AddressSpec? = nil, messages: [Payload], flags: [MessageFlag] = []) {
+    self.call = call
+    self.socket = socket
+    self.to = to
+    self.messages = messages
+    self.flags = flags
+  }
+}
+
+public struct ReceiveStep: Sendable, Equatable {
+  public var call: ReceiveCall
+  public var socket: String
+  /// Buffer size per message.
+  public var size: Int
+  /// Number of messages (`vlen`) for recvmmsg; 1 otherwise.
+  public var count: Int
+  public var flags: [MessageFlag]
+
+  public init(call: ReceiveCall, socket: String, size: Int = 65536, count: Int = 1, flags: [MessageFlag] = []) {
+    self.call = call
+    self.socket = socket
+    self.size = size
+    self.count = count
+    self.flags = flags
+  }
+}
+
+/// What a step should give. Only the fields written are checked.
+public struct Expectation: Sendable, Equatable {
+  /// The call's return value (bytes, message count, 0 ...). Implies no error.
+  public var returns: Int?
+  /// The call fails with this errno (`"ECONNREFUSED"`); `nil` with `succeeds` means it must not fail.
+  public var error: Errno?
+  /// The call must succeed (`"error": "none"` in JSON).
+  public var succeeds: Bool
+  /// Received bytes (for recvmmsg: of every message, see `messages`).
+  public var data: Payload?
+  /// The sender of received data, or the peer of an accepted connection.
+  public var from: AddressSpec?
+  /// Flags that must be set in the returned `msg_flags` (`MSG_TRUNC`).
+  public var flags: [MessageFlag]?
+  /// getsockopt's value.
+  public var value: OptionValue?
+  /// getsockname/getpeername's address.
+  public var address: AddressSpec?
+  /// The port of getsockname/getpeername's address (`0` after an AF_UNSPEC disconnect).
+  public var port: Int?
+  /// poll's returned events, exactly.
+  public var revents: [PollEvent]?
+  /// recvmsg(MSG_ERRQUEUE): the decoded `sock_extended_err`.
+  public var extendedError: ExtendedErrorExpectation?
+  /// recvmmsg: each message's payload, in order.
+  public var messages: [Payload]?
+
+  public init(
+    returns: Int? = nil, error: Errno? = nil, succeeds: Bool = false, data: Payload? = nil,
+    from: AddressSpec? = nil, flags: [MessageFlag]? = nil, value: OptionValue? = nil,
+    address: AddressSpec? = nil, port: Int? = nil, revents: [PollEvent]? = nil,
+    extendedError: ExtendedErrorExpectation? = nil, messages: [Payload]? = nil
+  ) {
+    self.returns = returns
+    self.error = error
+    self.succeeds = succeeds
+    self.data = data
+    self.from = from
+    self.flags = flags
+    self.value = value
+    self.address = address
+    self.port = port
+    self.revents = revents
+    self.extendedError = extendedError
+    self.messages = messages
+  }
+}
+
+/// Fields of a `sock_extended_err` from the error queue (`"extended_error"` in JSON).
+public struct ExtendedErrorExpectation: Sendable, Equatable {
+  public var errno: Errno?
+  /// `"icmp"`, `"icmp6"`, `"local"`, `"none"` (SO_EE_ORIGIN_*).
+  public var origin: String?
+  public var type: Int?
+  public var code: Int?
+  /// The address of the node that sent the ICMP error.
+  public var offender: String?
+  public init(errno: Errno? = nil, origin: String? = nil, type: Int? = nil, code: Int? = nil, offender: String? = nil) {
+    self.errno = errno
+    self.origin = origin
+    self.type = type
+    self.code = code
+    self.offender = offender
+  }
+}
+
+/// A packet the capture must contain, in order within its flow (checked once capture exists).
+public struct PacketExpectation: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable {
+    case udp(from: AddressSpec?, to: AddressSpec?)
+    case tcp(from: AddressSpec?, to: AddressSpec?, flags: [String]?)
+    /// An ICMP/ICMPv6 error by name (`"port-unreachable"`).
+    case icmp(String)
+  }
+  public var kind: Kind
+  /// The index of the expected packet this ICMP error quotes (0-based, in `expect_packets`).
+  public var quotes: Int?
+  public var location: SourceLocation
+  public init(kind: Kind, quotes: Int? = nil, location: SourceLocation) {
+    self.kind = kind
+    self.quotes = quotes
+    self.location = location
+  }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Glibc
+import NetDrillEngine
+
+enum NetDrillVersionText {
+  static let value = NetDrillVersion.current
+}
+
+enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+  case auto, always, never
+}
+
+/// Output options every command shares.
+struct OutputOptions: ParsableArguments {
+  @Flag(name: .long, help: "Print machine-readable JSON instead of text.")
+  var json = false
+
+  @Option(name: .long, help: "Colour: auto (on a terminal, unless NO_COLOR is set), always, never.")
+  var color: ColorChoice = .auto
+
+  var style: TextStyle {
+    switch color {
+    case .always: return TextStyle(enabled: true)
+    case .never: return TextStyle(enabled: false)
+    case .auto: return TextStyle(enabled: isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == nil)
+    }
+  }
+}
+
+/// Where a run happens.
+struct NetworkOptions: ParsableArguments {
+  @Flag(name: .long, help: "Run on the host's own network instead of a fresh private namespace (no isolation).")
+  var hostNetwork = false
+}
+
+enum FileHandleOutput {
+  static func standardError(_ text: String) {
+    var line = text
+    if !line.hasSuffix("\n") { line += "\n" }
+    fputs(line, stderr)
+  }
+}

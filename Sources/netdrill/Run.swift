@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import NetDrillEngine
+import NetDrillNetwork
+import NetDrillScenario
+
+struct Run: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run scenario files and check every step's outcome against its expectation.",
+    discussion: "Exit status: 0 every expectation held, 1 one failed, 2 bad input or environment.")
+
+  @Argument(help: "Scenario files (JSON), or folders to search for them.")
+  var files: [String]
+
+  @OptionGroup var network: NetworkOptions
+  @OptionGroup var output: OutputOptions
+
+  func run() throws {
+    let scenarios = try ScenarioLoading.load(files)
+    try ScenarioLoading.enterPrivilegesIfNeeded(network)
+    var results: [RunResult] = []
+    for scenario in scenarios {
+      let result: RunResult
+      do {
+        result = try ScenarioRunner.run(scenario, options: RunOptions(hostNetwork: network.hostNetwork))
+      } catch {
+        FileHandleOutput.standardError("netdrill: \(scenario.sourcePath ?? scenario.name): \(error)")
+        throw ExitCode(2)
+      }
+      results.append(result)
+      if !output.json {
+        print(RunReport(result: result, scenario: scenario, style: output.style).text)
+        if scenarios.count > 1 { print() }
+      }
+    }
+    let failed = results.filter { !$0.passed }.count
+    if output.json {
+      print(try JSONOutput.encode(RunsDocument(runs: results, passed: failed == 0)))
+    } else if scenarios.count > 1 {
+      let style = output.style
+      print(failed == 0
+        ? style.green("✓ \(results.count) scenarios passed")
+        : style.red("✗ \(failed) of \(results.count) scenarios failed"))
+    }
+    if failed > 0 { throw ExitCode(1) }
+  }
+}
+
+struct RunsDocument: Encodable {
+  var runs: [RunResult]
+  var passed: Bool
+}
+
+enum JSONOutput {
+  static func encode<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+  }
+}
+
+/// Reading scenarios and getting the privileges a private network needs.
+enum ScenarioLoading {
+  /// Parses every file first, so a bad one stops the run before anything executes.
+  static func load(_ files: [String]) throws -> [Scenario] {
+    var scenarios: [Scenario] = []
+    var bad = false
+    for file in expand(files) {
+      do {
+        scenarios.append(try ScenarioParser.parse(file: file))
+      } catch {
+        FileHandleOutput.standardError("\(error)")
+        bad = true
+      }
+    }
+    if bad { throw ExitCode(2) }
+    return scenarios
+  }
+
+  /// Folders stand for every `*.json` below them, in path order.
+  static func expand(_ paths: [String]) -> [String] {
+    paths.flatMap { path -> [String] in
+      var isDirectory: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue,
+        let walker = FileManager.default.enumerator(atPath: path)
+      else { return [path] }
+      let base = path.hasSuffix("/") ? path : path + "/"
+      return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") }.sorted().map { base + $0 }
+    }
+  }
+
+  /// An ordinary user gets a user namespace first (while the process has one thread).
+  static func enterPrivilegesIfNeeded(_ network: NetworkOptions) throws {
+    guard !network.hostNetwork else { return }
+    do {
+      try UserNamespace.enterIfUnprivileged()
+    } catch {
+      FileHandleOutput.standardError("netdrill: \(error)")
+      throw ExitCode(2)
+    }
+  }
+}

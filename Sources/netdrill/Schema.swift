@@ -1,0 +1,10 @@
+import ArgumentParser
+import NetDrillScenario
+
+struct Schema: ParsableCommand {
+  static let configuration = CommandConfiguration(abstract: "Print the JSON Schema of the scenario format.")
+
+  func run() throws {
+    print(ScenarioSchema.json)
+  }
+}
