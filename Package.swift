@@ -18,6 +18,8 @@ let package = Package(
     .target(name: "NetDrillSockets", dependencies: ["CNetDrillLinux"]),
     .target(name: "NetDrillScenario", dependencies: ["NetDrillSockets"]),
     .target(name: "NetDrillNetwork", dependencies: ["CNetDrillLinux", "NetDrillSockets"]),
+    // pcapng writer, pcap/pcapng reader and packet decoding: pure Swift over bytes.
+    .target(name: "NetDrillTrace"),
     .target(
       name: "NetDrillEngine",
       dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork"]),
@@ -27,6 +29,9 @@ let package = Package(
         "NetDrillEngine",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    .testTarget(
+      name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
+    .testTarget(name: "NetDrillTraceTests", dependencies: ["NetDrillTrace"], exclude: ["Fixtures"]),
     .testTarget(
       name: "NetDrillTests",
       dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork"]),

@@ -1,0 +1,388 @@
+import NetDrillSockets
+
+/// The JSON Schema (draft 2020-12) of the scenario format, for editors and
+/// for tools that write scenarios.
+///
+/// Generated from the same vocabularies `ScenarioParser` accepts (its verbs,
+/// keys and limits, `SendCall`, `ReceiveCall`, `MessageFlag`, `PollEvent`,
+/// `ShutdownHow`, `Errno.allNames`, `SocketOptionName.all`), so the two cannot
+/// drift. The schema checks shape; the parser additionally checks references
+/// (a step's socket exists by then, `quotes` points back) and IP literals.
+public enum ScenarioSchema {
+  /// The schema, pretty-printed with sorted keys: the same text on every run.
+  public static var json: String {
+    var out = ""
+    document.render(into: &out, indent: 0)
+    return out + "\n"
+  }
+
+  static var document: SchemaValue {
+    let vocabulary = ScenarioVocabulary.self
+    let properties: [String: SchemaValue] = [
+      vocabulary.versionKey: .object(["const": .integer(Int64(Scenario.formatVersion))]),
+      "name": .object(["type": "string"]),
+      "description": .object(["type": "string"]),
+      "defaults": ref("defaults"),
+      "sockets": .object([
+        "type": "object",
+        "propertyNames": ref("name"),
+        "additionalProperties": ref("socket"),
+      ]),
+      "steps": .object(["type": "array", "items": ref("step")]),
+      "expect_packets": .object(["type": "array", "items": ref("packet")]),
+    ]
+    var root = strictObject(properties, required: vocabulary.requiredTopLevelKeys)
+    root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    root["title"] = .string("netdrill scenario, format \(Scenario.formatVersion)")
+    root["description"] = "Sockets, steps to run on them and the outcomes and packets each step should give."
+    root["$defs"] = .object(definitions)
+    return root
+  }
+
+  // MARK: Definitions
+
+  private static var definitions: [String: SchemaValue] {
+    let vocabulary = ScenarioVocabulary.self
+    var defs: [String: SchemaValue] = [
+      "name": .object([
+        "type": "string",
+        "pattern": .string(vocabulary.namePattern),
+        "not": .object(["enum": strings(vocabulary.verbs.map(\.name))]),
+      ]),
+      "duration": .object([
+        "type": "string",
+        "pattern": #"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|ms|s|m)$"#,
+        "description": "A non-negative number and a unit: \"20ms\", \"1.5s\", \"500us\".",
+      ]),
+      "address": .object([
+        "type": "string",
+        "pattern": .string(
+          #"^(\$closed|[A-Za-z_][A-Za-z0-9_.-]*|[0-9]{1,3}(\.[0-9]{1,3}){3}:([0-9]{1,5}|\$closed)|\[[0-9A-Fa-f:.]+\]:([0-9]{1,5}|\$closed))$"#
+        ),
+        "description":
+          "\"A.B.C.D:PORT\", \"[IPv6]:PORT\" (PORT a number or $closed), \"$closed\", or a socket or remembered name.",
+      ]),
+      "ipAddress": .object([
+        "type": "string",
+        "pattern": #"^([0-9]{1,3}(\.[0-9]{1,3}){3}|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)$"#,
+      ]),
+      "interface": .object(["type": "string", "pattern": #"^[^\s/]{1,15}$"#]),
+      "errno": .object(["enum": strings(Errno.allNames)]),
+      "expectedError": .object([
+        "enum": strings(Errno.allNames + [vocabulary.succeedsWord]),
+        "description": "The errno the call fails with, or \"none\": it must succeed.",
+      ]),
+      "messageFlags": .object([
+        "type": "array", "items": .object(["enum": strings(MessageFlag.allCases.map(\.rawValue))]),
+      ]),
+      "pollEvents": .object(["type": "array", "items": .object(["enum": strings(PollEvent.allCases.map(\.rawValue))])]),
+      "payload": payloadSchema,
+      "defaults": strictObject([
+        "timeout": ref("duration"),
+        "seed": .object(["type": "integer", "minimum": 0, "maximum": .unsigned(UInt64.max)]),
+      ]),
+      "socket": socketSchema,
+      "step": .object(["oneOf": .array(vocabulary.verbs.map { ref("step." + $0.name) })]),
+      "packet": packetSchema,
+    ]
+    for verb in vocabulary.verbs {
+      defs["step." + verb.name] = stepSchema(verb)
+    }
+    return defs
+  }
+
+  private static var payloadSchema: SchemaValue {
+    let size = integer(0...ScenarioVocabulary.maximumPayloadSize)
+    let forms: [SchemaValue] = [
+      .object(["type": "string"]),
+      strictObject(["text": .object(["type": "string"])], required: ["text"]),
+      strictObject(
+        ["hex": .object(["type": "string", "pattern": "^[ :]*([0-9A-Fa-f]{2}[ :]*)*$"])], required: ["hex"]),
+      strictObject(
+        [
+          "base64": .object([
+            "type": "string",
+            "pattern": "^([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$",
+          ])
+        ], required: ["base64"]),
+      strictObject(
+        ["pattern": size, "seed": .object(["type": "integer", "minimum": 0, "maximum": .unsigned(UInt64.max)])],
+        required: ["pattern"]),
+      strictObject(["zeros": size], required: ["zeros"]),
+    ]
+    return .object(["oneOf": .array(forms)])
+  }
+
+  private static var socketSchema: SchemaValue {
+    var options: [String: SchemaValue] = [:]
+    for option in ScenarioVocabulary.settableOptions {
+      options[option.name] = optionValueSchema(option, isExpectation: false)
+    }
+    return strictObject(
+      [
+        "type": .object(["enum": strings(SocketKind.allCases.map(\.rawValue))]),
+        "family": .object(["enum": strings(AddressFamily.allCases.map(\.rawValue))]),
+        "options": strictObject(options),
+        "nonblocking": .object(["type": "boolean"]),
+        "cloexec": .object(["type": "boolean"]),
+        "deferred": .object(["type": "boolean"]),
+      ], required: ScenarioVocabulary.requiredSocketKeys)
+  }
+
+  private static func stepSchema(_ verb: VerbSpec) -> SchemaValue {
+    var properties: [String: SchemaValue] = [
+      verb.name: verb.subject == .duration ? ref("duration") : ref("name")
+    ]
+    for field in verb.fields {
+      properties[field.key] = fieldSchema(field.kind)
+    }
+    for key in verb.allowedKeys where properties[key] == nil {
+      switch key {
+      case "expect": properties[key] = expectSchema(verb)
+      case "timeout": properties[key] = ref("duration")
+      default: properties[key] = .object(["type": "string"])  // note
+      }
+    }
+    var schema = strictObject(properties, required: [verb.name] + verb.fields.filter(\.required).map(\.key))
+    switch verb.name {
+    case "setsockopt":
+      // The value's shape depends on the option: one branch per option.
+      schema["oneOf"] = .array(
+        ScenarioVocabulary.settableOptions.map { option in
+          .object([
+            "properties": .object([
+              "option": .object(["const": .string(option.name)]),
+              "value": optionValueSchema(option, isExpectation: false),
+            ])
+          ])
+        })
+    case "getsockopt":
+      schema["oneOf"] = .array(
+        SocketOptionName.all.map { option in
+          .object([
+            "properties": .object([
+              "option": .object(["const": .string(option.name)]),
+              "expect": .object([
+                "properties": .object(["value": optionValueSchema(option, isExpectation: true)])
+              ]),
+            ])
+          ])
+        })
+    case SendCall.sendmmsg.rawValue:
+      // `data` (repeated `count` times) or `messages`, never both.
+      schema["oneOf"] = .array([
+        .object(["required": strings(["data"])]),
+        .object(["required": strings(["messages"]), "not": .object(["required": strings(["count"])])]),
+      ])
+    default:
+      break
+    }
+    return schema
+  }
+
+  private static func fieldSchema(_ kind: StepField.Kind) -> SchemaValue {
+    switch kind {
+    case .address: return ref("address")
+    case .payload: return ref("payload")
+    case .payloads:
+      return .object([
+        "type": "array", "items": ref("payload"), "minItems": 1,
+        "maxItems": .integer(Int64(ScenarioVocabulary.maximumBatch)),
+      ])
+    case .messageFlags: return ref("messageFlags")
+    case .batchCount: return integer(1...ScenarioVocabulary.maximumBatch)
+    case .bufferSize: return integer(0...ScenarioVocabulary.maximumPayloadSize)
+    case .backlog: return integer(0...Int(Int32.max))
+    case .newName: return ref("name")
+    case .optionName: return .object(["enum": strings(SocketOptionName.all.map(\.name))])
+    case .settableOptionName: return .object(["enum": strings(ScenarioVocabulary.settableOptions.map(\.name))])
+    case .optionValue: return .object([:])  // narrowed by the step's oneOf
+    case .shutdownHow: return .object(["enum": strings(ShutdownHow.allCases.map(\.rawValue))])
+    case .ipLiteral: return ref("ipAddress")
+    case .multicastInterface: return ref("interface")
+    case .pollEvents: return ref("pollEvents")
+    }
+  }
+
+  private static func expectSchema(_ verb: VerbSpec) -> SchemaValue {
+    var properties: [String: SchemaValue] = [:]
+    for key in verb.expectKeys {
+      switch key {
+      case "returns": properties[key] = integer(0...Int.max)
+      case "error": properties[key] = ref("expectedError")
+      case "data": properties[key] = ref("payload")
+      case "from", "address": properties[key] = ref("address")
+      case "flags": properties[key] = ref("messageFlags")
+      case "value": properties[key] = .object([:])  // narrowed by getsockopt's oneOf
+      case "port": properties[key] = integer(0...65535)
+      case "revents": properties[key] = ref("pollEvents")
+      case "extended_error":
+        properties[key] = strictObject([
+          "errno": ref("errno"),
+          "origin": .object(["enum": strings(ScenarioVocabulary.errorOrigins)]),
+          "type": integer(0...255),
+          "code": integer(0...255),
+          "offender": ref("ipAddress"),
+        ])
+      case "messages": properties[key] = .object(["type": "array", "items": ref("payload")])
+      default: properties[key] = .object([:])
+      }
+    }
+    var schema = strictObject(properties)
+    if verb.expectKeys.contains("returns"), verb.expectKeys.contains("error") {
+      schema["not"] = .object(["required": strings(["returns", "error"])])
+    }
+    return schema
+  }
+
+  static func optionValueSchema(_ option: SocketOptionName, isExpectation: Bool) -> SchemaValue {
+    let flag: SchemaValue = .object([
+      "anyOf": .array([.object(["type": "boolean"]), .object(["enum": .array([0, 1])])])
+    ])
+    switch option.kind {
+    case .boolean:
+      return flag
+    case .integer:
+      var forms: [SchemaValue] = [integer(Int(Int32.min)...Int(Int32.max)), .object(["type": "boolean"])]
+      if !option.symbols.isEmpty { forms.append(.object(["enum": strings(option.symbols.keys.sorted())])) }
+      return .object(["anyOf": .array(forms)])
+    case .linger:
+      return strictObject(
+        ["onoff": flag, "linger": integer(0...Int(Int32.max))], required: ScenarioVocabulary.lingerKeys)
+    case .interface:
+      return ref("interface")
+    case .ipv4Address:
+      return .object(["type": "string", "pattern": #"^[0-9]{1,3}(\.[0-9]{1,3}){3}$"#])
+    case .duration:
+      return ref("duration")
+    case .errno:
+      // Read-only: only getsockopt's expectation can name one.
+      return isExpectation ? .object(["anyOf": .array([ref("errno"), .object(["const": 0])])]) : .bool(false)
+    }
+  }
+
+  private static var packetSchema: SchemaValue {
+    let vocabulary = ScenarioVocabulary.self
+    let udp = strictObject(["from": ref("address"), "to": ref("address")])
+    let tcp = strictObject([
+      "from": ref("address"), "to": ref("address"),
+      "flags": .object(["type": "array", "items": .object(["enum": strings(vocabulary.tcpFlags)])]),
+    ])
+    return .object([
+      "oneOf": .array([
+        strictObject(["udp": udp], required: ["udp"]),
+        strictObject(["tcp": tcp], required: ["tcp"]),
+        strictObject(
+          [
+            "icmp": .object(["enum": strings(vocabulary.icmpErrors)]),
+            "quotes": integer(0...Int.max),
+          ], required: ["icmp"]),
+      ])
+    ])
+  }
+
+  // MARK: Building blocks
+
+  private static func ref(_ name: String) -> SchemaValue { .object(["$ref": .string("#/$defs/" + name)]) }
+
+  private static func strings(_ words: [String]) -> SchemaValue { .array(words.map { .string($0) }) }
+
+  private static func integer(_ range: ClosedRange<Int>) -> SchemaValue {
+    var schema: [String: SchemaValue] = ["type": "integer", "minimum": .integer(Int64(range.lowerBound))]
+    if range.upperBound != Int.max { schema["maximum"] = .integer(Int64(range.upperBound)) }
+    return .object(schema)
+  }
+
+  /// An object that allows exactly `properties` (`additionalProperties: false`).
+  private static func strictObject(_ properties: [String: SchemaValue], required: [String] = []) -> SchemaValue {
+    var schema: [String: SchemaValue] = [
+      "type": "object", "properties": .object(properties), "additionalProperties": .bool(false),
+    ]
+    if !required.isEmpty { schema["required"] = strings(required) }
+    return .object(schema)
+  }
+}
+
+/// A JSON document being built, rendered with sorted keys so the output is
+/// byte-for-byte stable.
+enum SchemaValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+  case object([String: SchemaValue])
+  case array([SchemaValue])
+  case string(String)
+  case integer(Int64)
+  case unsigned(UInt64)
+  case bool(Bool)
+
+  init(stringLiteral value: String) { self = .string(value) }
+  init(integerLiteral value: Int64) { self = .integer(value) }
+
+  subscript(key: String) -> SchemaValue? {
+    get {
+      guard case .object(let members) = self else { return nil }
+      return members[key]
+    }
+    set {
+      guard case .object(var members) = self else { return }
+      members[key] = newValue
+      self = .object(members)
+    }
+  }
+
+  func render(into out: inout String, indent: Int) {
+    let inner = String(repeating: " ", count: indent + 2)
+    let outer = String(repeating: " ", count: indent)
+    switch self {
+    case .object(let members):
+      guard !members.isEmpty else {
+        out += "{}"
+        return
+      }
+      // Code-point order, as Python's json.dumps(sort_keys=True) uses.
+      let keys = members.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+      out += "{\n"
+      for (position, key) in keys.enumerated() {
+        out += inner + asciiQuoted(key) + ": "
+        members[key]?.render(into: &out, indent: indent + 2)
+        out += position == keys.count - 1 ? "\n" : ",\n"
+      }
+      out += outer + "}"
+    case .array(let elements):
+      guard !elements.isEmpty else {
+        out += "[]"
+        return
+      }
+      out += "[\n"
+      for (position, element) in elements.enumerated() {
+        out += inner
+        element.render(into: &out, indent: indent + 2)
+        out += position == elements.count - 1 ? "\n" : ",\n"
+      }
+      out += outer + "]"
+    case .string(let text):
+      out += asciiQuoted(text)
+    case .integer(let value):
+      out += String(value)
+    case .unsigned(let value):
+      out += String(value)
+    case .bool(let value):
+      out += value ? "true" : "false"
+    }
+  }
+
+  /// A JSON string literal in plain ASCII (`µ` becomes `\u00b5`), so the
+  /// schema survives any tool that mangles encodings.
+  private func asciiQuoted(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case _ where scalar.value < 0x20 || scalar.value >= 0x7F:
+        for unit in String(scalar).utf16 { out += "\\u" + JSONPath.hex4(UInt32(unit)) }
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+}

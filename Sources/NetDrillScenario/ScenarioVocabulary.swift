@@ -1,0 +1,191 @@
+import NetDrillSockets
+
+/// The words of the scenario format (keys, verbs, enumerations, limits).
+///
+/// `ScenarioParser` accepts exactly these and `ScenarioSchema` describes
+/// exactly these, so the parser and the published schema cannot drift apart.
+/// Enumerations that the model already defines (`SendCall`, `MessageFlag`,
+/// `Errno.allNames`, `SocketOptionName.all`, ...) are used from there.
+enum ScenarioVocabulary {
+  static let versionKey = "netdrill"
+  static let topLevelKeys = [versionKey, "name", "description", "defaults", "sockets", "steps", "expect_packets"]
+  static let requiredTopLevelKeys = [versionKey, "name", "steps"]
+  static let defaultsKeys = ["timeout", "seed"]
+  static let socketKeys = ["type", "family", "options", "nonblocking", "cloexec", "deferred"]
+  static let requiredSocketKeys = ["type"]
+  static let lingerKeys = ["onoff", "linger"]
+
+  /// The one-of keys of a payload object; `seed` may accompany `pattern` only.
+  static let payloadEncodings = ["text", "hex", "base64", "pattern", "zeros"]
+  static let payloadKeys = payloadEncodings + ["seed"]
+  /// Largest payload, in bytes, for any encoding.
+  static let maximumPayloadSize = 1_048_576
+
+  /// Step keys allowed next to any verb but `wait`.
+  static let commonStepKeys = ["expect", "timeout", "note"]
+  /// A wait has no call to bound or check: only a note.
+  static let waitStepKeys = ["note"]
+
+  static let expectKeys = [
+    "returns", "error", "data", "from", "flags", "value", "address", "port", "revents", "extended_error",
+    "messages",
+  ]
+  /// `"error": "none"`: the call must succeed.
+  static let succeedsWord = "none"
+  static let extendedErrorKeys = ["errno", "origin", "type", "code", "offender"]
+  /// `SO_EE_ORIGIN_*` as written in scenarios.
+  static let errorOrigins = ["none", "local", "icmp", "icmp6"]
+
+  static let packetKinds = ["udp", "tcp", "icmp"]
+  static let udpPacketKeys = ["from", "to"]
+  static let tcpPacketKeys = ["from", "to", "flags"]
+  static let tcpFlags = ["SYN", "ACK", "FIN", "RST", "PSH", "URG", "ECE", "CWR"]
+  static let icmpErrors = [
+    "port-unreachable", "host-unreachable", "net-unreachable", "admin-prohibited", "frag-needed",
+    "time-exceeded", "protocol-unreachable",
+  ]
+
+  /// Socket names, accept `as` names and `remember` names.
+  static let namePattern = "^[A-Za-z_][A-Za-z0-9_.-]*$"
+  static let closedPortWord = "$closed"
+
+  /// Largest `count`/`messages` of sendmmsg and recvmmsg (the kernel's UIO_MAXIOV).
+  static let maximumBatch = 1024
+  static let defaultReceiveSize = 65536
+  static let defaultBacklog = 16
+  static let defaultPollEvents: [PollEvent] = [.POLLIN]
+
+  /// Every verb, in the order a reader meets them.
+  static let verbs: [VerbSpec] = makeVerbs()
+
+  static func verb(named name: String) -> VerbSpec? { verbs.first { $0.name == name } }
+
+  /// Every key some verb takes besides its verb key, for "does not apply" hints.
+  static var allVerbFieldKeys: [String] {
+    var seen: Set<String> = []
+    return verbs.flatMap { $0.fields.map(\.key) }.filter { seen.insert($0).inserted }
+  }
+
+  /// Settable options: the ones a declaration's `options` and `setsockopt` may name.
+  static var settableOptions: [SocketOptionName] { SocketOptionName.all.filter(\.settable) }
+
+  private static func makeVerbs() -> [VerbSpec] {
+    let call = ["returns", "error"]
+    var verbs: [VerbSpec] = [
+      VerbSpec("socket", expect: call),
+      VerbSpec("bind", fields: [.init("address", .address)], expect: call),
+      VerbSpec("listen", fields: [.init("backlog", .backlog)], expect: call),
+      VerbSpec("connect", fields: [.init("to", .address, required: true)], expect: call),
+      VerbSpec("accept", fields: [.init("as", .newName, required: true)], expect: call + ["from"]),
+      VerbSpec("disconnect", expect: call),
+      VerbSpec("shutdown", fields: [.init("how", .shutdownHow)], expect: call),
+      VerbSpec("close", expect: call),
+    ]
+    for sendCall in SendCall.allCases {
+      let flags = StepField("flags", .messageFlags)
+      let data = StepField("data", .payload, required: sendCall != .sendmmsg)
+      let fields: [StepField]
+      switch sendCall {
+      case .write: fields = [data]
+      case .send: fields = [data, flags]
+      case .sendto: fields = [data, .init("to", .address, required: true), flags]
+      case .sendmsg: fields = [data, .init("to", .address), flags]
+      case .sendmmsg:
+        fields = [data, .init("count", .batchCount), .init("messages", .payloads), .init("to", .address), flags]
+      }
+      verbs.append(VerbSpec(sendCall.rawValue, fields: fields, expect: call))
+    }
+    for receiveCall in ReceiveCall.allCases {
+      let size = StepField("size", .bufferSize)
+      let flags = StepField("flags", .messageFlags)
+      let fields: [StepField]
+      let expect: [String]
+      switch receiveCall {
+      case .read:
+        fields = [size]
+        expect = call + ["data"]
+      case .recv:
+        fields = [size, flags]
+        expect = call + ["data"]
+      case .recvfrom:
+        fields = [size, flags]
+        expect = call + ["data", "from"]
+      case .recvmsg:
+        fields = [size, flags]
+        expect = call + ["data", "from", "flags", "extended_error"]
+      case .recvmmsg:
+        fields = [size, .init("count", .batchCount), flags]
+        expect = call + ["data", "from", "flags", "extended_error", "messages"]
+      }
+      verbs.append(VerbSpec(receiveCall.rawValue, fields: fields, expect: expect))
+    }
+    verbs += [
+      VerbSpec(
+        "setsockopt",
+        fields: [
+          .init("option", .settableOptionName, required: true), .init("value", .optionValue, required: true),
+        ],
+        expect: call),
+      VerbSpec("getsockopt", fields: [.init("option", .optionName, required: true)], expect: call + ["value"]),
+      VerbSpec("getsockname", fields: [.init("remember", .newName)], expect: call + ["address", "port"]),
+      VerbSpec("getpeername", fields: [.init("remember", .newName)], expect: call + ["address", "port"]),
+      VerbSpec(
+        "join", fields: [.init("group", .ipLiteral, required: true), .init("interface", .multicastInterface)],
+        expect: call),
+      VerbSpec(
+        "leave", fields: [.init("group", .ipLiteral, required: true), .init("interface", .multicastInterface)],
+        expect: call),
+      VerbSpec("poll", fields: [.init("events", .pollEvents)], expect: call + ["revents"]),
+      VerbSpec("wait", subject: .duration, expect: []),
+    ]
+    return verbs
+  }
+}
+
+/// How one verb is written: what its value names, the keys it takes, and
+/// which `expect` keys make sense for it.
+struct VerbSpec: Sendable {
+  enum Subject: Sendable {
+    /// The verb's value is a socket name (every verb but `wait`).
+    case socket
+    /// The verb's value is a duration (`wait`).
+    case duration
+  }
+
+  let name: String
+  let subject: Subject
+  let fields: [StepField]
+  /// Keys of `expect` this verb can be checked with.
+  let expectKeys: [String]
+
+  init(_ name: String, subject: Subject = .socket, fields: [StepField] = [], expect: [String]) {
+    self.name = name
+    self.subject = subject
+    self.fields = fields
+    self.expectKeys = expect
+  }
+
+  /// The step keys besides the verb: its own fields, then the common ones.
+  var allowedKeys: [String] {
+    fields.map(\.key) + (subject == .duration ? ScenarioVocabulary.waitStepKeys : ScenarioVocabulary.commonStepKeys)
+  }
+}
+
+/// One verb-specific key of a step and the shape of its value.
+struct StepField: Sendable {
+  enum Kind: Sendable {
+    case address, payload, payloads, messageFlags, batchCount, bufferSize, backlog, newName
+    /// `settableOptionName`: setsockopt names only options the kernel lets one set.
+    case optionName, settableOptionName, optionValue, shutdownHow, ipLiteral, multicastInterface, pollEvents
+  }
+
+  let key: String
+  let kind: Kind
+  let required: Bool
+
+  init(_ key: String, _ kind: Kind, required: Bool = false) {
+    self.key = key
+    self.kind = kind
+    self.required = required
+  }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import NetDrillScenario
+import NetDrillSockets
+import Testing
+
+@Suite("ScenarioSchema: the published JSON Schema")
+struct ScenarioSchemaTests {
+  /// Validates each file against the schema with python's jsonschema; prints
+  /// one `OK path` or `FAIL path: reason` line per file.
+  static let validator = """
+    import json, sys
+    import jsonschema
+    schema = json.load(open(sys.argv[1]))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    failed = 0
+    for path in sys.argv[2:]:
+        errors = list(validator.iter_errors(json.load(open(path))))
+        if errors:
+            failed += 1
+            best = jsonschema.exceptions.best_match(errors)
+            print("FAIL %s: %s at %s" % (path, best.message[:300], best.json_path))
+        else:
+            print("OK %s" % path)
+    sys.exit(1 if failed else 0)
+    """
+
+  static let pythonAvailable = TestSupport.jsonschemaAvailable
+
+  /// Runs `validator` on `files`; records an issue (and returns nil) when
+  /// python3 cannot run at all.
+  private func validate(_ files: [URL]) throws -> (status: Int32, output: String)? {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "netdrill-schema-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let schemaFile = directory.appendingPathComponent("scenario.schema.json")
+    try Data(ScenarioSchema.json.utf8).write(to: schemaFile)
+    guard let result = TestSupport.python(Self.validator, [schemaFile.path] + files.map(\.path)) else {
+      Issue.record("python3 could not be started")
+      return nil
+    }
+    return result
+  }
+
+  private func writeTemporary(_ text: String, name: String) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-\(UUID().uuidString)-\(name)")
+    try Data(text.utf8).write(to: url)
+    return url
+  }
+
+  @Test func schemaIsValidJSON() throws {
+    let schema = try JSONValue.parse(Array(ScenarioSchema.json.utf8))
+    #expect(schema["$schema"]?.content == .string("https://json-schema.org/draft/2020-12/schema"))
+    #expect(schema["additionalProperties"]?.content == .bool(false))
+    guard case .object(let properties)? = schema["properties"]?.content else {
+      Issue.record("no properties")
+      return
+    }
+    #expect(
+      Set(properties.map(\.key)) == [
+        "netdrill", "name", "description", "defaults", "sockets", "steps", "expect_packets",
+      ])
+  }
+
+  @Test func schemaIsDeterministicAndSorted() throws {
+    #expect(ScenarioSchema.json == ScenarioSchema.json)
+    let schema = try JSONValue.parse(Array(ScenarioSchema.json.utf8))
+    var unsorted: [String] = []
+    func walk(_ value: JSONValue, _ path: String) {
+      switch value.content {
+      case .object(let members):
+        let keys = members.map(\.key)
+        if keys != keys.sorted(by: { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }) {
+          unsorted.append(path)
+        }
+        for member in members { walk(member.value, JSONPath.appending(path, key: member.key)) }
+      case .array(let elements):
+        for (index, element) in elements.enumerated() { walk(element, JSONPath.appending(path, index: index)) }
+      default: break
+      }
+    }
+    walk(schema, "$")
+    #expect(unsorted.isEmpty, "\(unsorted)")
+  }
+
+  /// The vocabularies the parser uses appear in the schema.
+  @Test func schemaUsesTheParsersVocabulary() {
+    let json = ScenarioSchema.json
+    for word in SendCall.allCases.map(\.rawValue) + ReceiveCall.allCases.map(\.rawValue)
+      + MessageFlag.allCases.map(\.rawValue) + PollEvent.allCases.map(\.rawValue) + Errno.allNames
+      + SocketOptionName.all.map(\.name)
+    {
+      #expect(json.contains("\"\(word)\""), "\(word) missing")
+    }
+  }
+
+  @Test(.enabled(if: pythonAvailable || TestSupport.isCI, "needs python3 with jsonschema (pip install jsonschema)"))
+  func fixturesValidate() throws {
+    let files = TestSupport.jsonFiles(under: TestSupport.fixturesDirectory)
+    try #require(!files.isEmpty)
+    guard let result = try validate(files) else { return }
+    #expect(result.status == 0, "\(result.output)")
+  }
+
+  /// Every bundled scenario under `scenarios/` validates against the schema
+  /// and parses. In a real checkout there must be at least one.
+  @Test(.enabled(if: pythonAvailable || TestSupport.isCI, "needs python3 with jsonschema (pip install jsonschema)"))
+  func bundledScenariosValidateAndParse() throws {
+    let (root, isOwnCheckout) = TestSupport.repository
+    let files = TestSupport.jsonFiles(under: root.appendingPathComponent("scenarios"))
+    if isOwnCheckout {
+      try #require(!files.isEmpty, "no scenarios under \(root.path)/scenarios")
+    }
+    guard !files.isEmpty else { return }
+    for file in files {
+      #expect(throws: Never.self, "\(file.path)") { try ScenarioParser.parse(file: file.path) }
+    }
+    guard let result = try validate(files) else { return }
+    #expect(result.status == 0, "\(result.output)")
+  }
+
+  /// The schema rejects what the parser rejects for shape, so the test above
+  /// can fail.
+  @Test(
+    .enabled(if: pythonAvailable || TestSupport.isCI, "needs python3 with jsonschema (pip install jsonschema)"),
+    arguments: [
+      ("missing-version", #"{"name": "x", "steps": []}"#),
+      ("version-2", #"{"netdrill": 2, "name": "x", "steps": []}"#),
+      ("unknown-key", #"{"netdrill": 1, "name": "x", "steps": [], "sokets": {}}"#),
+      ("two-verbs", #"{"netdrill": 1, "name": "x", "steps": [{"send": "c", "recv": "c", "data": "x"}]}"#),
+      (
+        "unknown-errno", #"{"netdrill": 1, "name": "x", "steps": [{"close": "c", "expect": {"error": "ECONREFUSED"}}]}"#
+      ),
+      (
+        "get-only-option",
+        #"{"netdrill": 1, "name": "x", "steps": [{"setsockopt": "c", "option": "SO_ERROR", "value": 0}]}"#
+      ),
+      (
+        "option-kind",
+        #"{"netdrill": 1, "name": "x", "steps": [{"setsockopt": "c", "option": "SO_RCVTIMEO", "value": 5}]}"#
+      ),
+      ("flags-on-write", #"{"netdrill": 1, "name": "x", "steps": [{"write": "c", "data": "x", "flags": []}]}"#),
+      (
+        "expect-misfit",
+        #"{"netdrill": 1, "name": "x", "steps": [{"send": "c", "data": "x", "expect": {"revents": []}}]}"#
+      ),
+      (
+        "returns-and-error",
+        #"{"netdrill": 1, "name": "x", "steps": [{"close": "c", "expect": {"returns": 0, "error": "EBADF"}}]}"#
+      ),
+      ("bad-hex", #"{"netdrill": 1, "name": "x", "steps": [{"send": "c", "data": {"hex": "6"}}]}"#),
+      ("bad-duration", #"{"netdrill": 1, "name": "x", "steps": [{"wait": "20 ms"}]}"#),
+      ("mmsg-both", #"{"netdrill": 1, "name": "x", "steps": [{"sendmmsg": "c", "data": "x", "messages": ["y"]}]}"#),
+      ("verb-socket-name", #"{"netdrill": 1, "name": "x", "sockets": {"send": {"type": "udp"}}, "steps": []}"#),
+      ("icmp-kind", #"{"netdrill": 1, "name": "x", "steps": [], "expect_packets": [{"icmp": "port-unreachible"}]}"#),
+    ])
+  func wrongScenarioIsRejectedBySchema(name: String, text: String) throws {
+    // The parser rejects it too: the schema is never looser on these.
+    #expect(!TestSupport.errors(parsing: text).isEmpty)
+    let file = try writeTemporary(text, name: name + ".json")
+    defer { try? FileManager.default.removeItem(at: file) }
+    guard let result = try validate([file]) else { return }
+    #expect(result.status == 1, "\(result.output)")
+    #expect(result.output.contains("FAIL"), "\(result.output)")
+  }
+}
