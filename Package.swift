@@ -34,7 +34,9 @@ let package = Package(
     .testTarget(name: "NetDrillTraceTests", dependencies: ["NetDrillTrace"], exclude: ["Fixtures"]),
     .testTarget(
       name: "NetDrillTests",
-      dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork"]),
+      dependencies: [
+        "CNetDrillLinux", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
+      ]),
   ],
   swiftLanguageModes: [.v6]
 )

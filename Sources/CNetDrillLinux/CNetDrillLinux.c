@@ -3,6 +3,10 @@
 
 #include <net/if.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -41,3 +45,18 @@ int nd_accept4(int fd, struct sockaddr *address, socklen_t *length, int flags) {
 int nd_unshare_network(void) { return unshare(CLONE_NEWNET); }
 int nd_unshare_user(void) { return unshare(CLONE_NEWUSER); }
 int nd_setns_network(int fd) { return setns(fd, CLONE_NEWNET); }
+
+int nd_open_packet_socket(const char *interface) {
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
+  if (fd < 0) return -1;
+  struct sockaddr_ll address;
+  memset(&address, 0, sizeof address);
+  address.sll_family = AF_PACKET;
+  address.sll_protocol = htons(ETH_P_ALL);
+  address.sll_ifindex = (int)if_nametoindex(interface);
+  if (address.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&address, sizeof address) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}

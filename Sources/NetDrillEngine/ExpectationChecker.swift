@@ -8,7 +8,7 @@ struct ExpectationChecker {
   let resolver: (AddressSpec) throws(RunError) -> SocketAddress
   var names = AddressNames()
 
-  func check(_ expectation: Expectation?, against outcome: StepOutcome, action: Action) -> [ExpectationCheck] {
+  func check(_ expectation: StepExpectation?, against outcome: StepOutcome, action: Action) -> [ExpectationCheck] {
     guard let expectation else { return [] }
     var checks: [ExpectationCheck] = []
     let actualResult = outcome.resultText

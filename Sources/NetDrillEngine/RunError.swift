@@ -4,10 +4,10 @@ import NetDrillScenario
 /// Why a run could not go on: a problem with the scenario as run (an address
 /// that cannot be resolved) or with the environment. Exit code 2.
 public enum RunError: Error, CustomStringConvertible, Sendable {
-  case undeclaredSocket(String, SourceLocation)
-  case unknownAddressName(String, SourceLocation)
-  case unboundSocket(String, SourceLocation)
-  case badAddress(String, SourceLocation)
+  case undeclaredSocket(String, ScenarioLocation)
+  case unknownAddressName(String, ScenarioLocation)
+  case unboundSocket(String, ScenarioLocation)
+  case badAddress(String, ScenarioLocation)
   case noClosedPort
   case network(NetworkError)
   case environment(String)

@@ -105,6 +105,13 @@ public struct ExpectationCheck: Sendable, Codable, Equatable {
   public var expected: String
   public var actual: String
   public var passed: Bool
+
+  public init(field: String, expected: String, actual: String, passed: Bool) {
+    self.field = field
+    self.expected = expected
+    self.actual = actual
+    self.passed = passed
+  }
 }
 
 /// The environment a run happened in, kept with its outcomes.

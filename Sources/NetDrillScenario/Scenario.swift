@@ -4,7 +4,7 @@ import NetDrillSockets
 /// order, and what each step is expected to give.
 ///
 /// Built by `ScenarioParser` from JSON (format version `Scenario.formatVersion`);
-/// every element remembers where it came from (`SourceLocation`) so outcomes
+/// every element remembers where it came from (`ScenarioLocation`) so outcomes
 /// and errors can point back at the file.
 public struct Scenario: Sendable, Equatable {
   /// The format version this build reads and writes (`"netdrill": 1`).
@@ -39,7 +39,7 @@ public struct Scenario: Sendable, Equatable {
 }
 
 /// Where something was written: 1-based line and column, and its JSON path.
-public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvertible {
+public struct ScenarioLocation: Sendable, Equatable, Hashable, CustomStringConvertible {
   public var line: Int
   public var column: Int
   public var path: String
@@ -84,12 +84,12 @@ public struct SocketDeclaration: Sendable, Equatable {
   /// `SOCK_CLOEXEC` at creation.
   public var closeOnExec: Bool
   public var deferred: Bool
-  public var location: SourceLocation
+  public var location: ScenarioLocation
 
   public init(
     name: String, kind: SocketKind, family: AddressFamily = .ipv4, options: [OptionSetting] = [],
     nonBlocking: Bool = false, closeOnExec: Bool = false, deferred: Bool = false,
-    location: SourceLocation
+    location: ScenarioLocation
   ) {
     self.name = name
     self.kind = kind
@@ -219,16 +219,16 @@ public enum PollEvent: String, Sendable, Equatable, CaseIterable {
 public struct Step: Sendable, Equatable {
   public var index: Int
   public var action: Action
-  public var expect: Expectation?
+  public var expect: StepExpectation?
   /// Overrides `ScenarioDefaults.timeout` for this step's blocking call.
   public var timeout: Duration?
   /// Free text shown next to the step (`"note"` in JSON).
   public var note: String?
-  public var location: SourceLocation
+  public var location: ScenarioLocation
 
   public init(
-    index: Int, action: Action, expect: Expectation? = nil, timeout: Duration? = nil,
-    note: String? = nil, location: SourceLocation
+    index: Int, action: Action, expect: StepExpectation? = nil, timeout: Duration? = nil,
+    note: String? = nil, location: ScenarioLocation
   ) {
     self.index = index
     self.action = action
@@ -341,7 +341,7 @@ public struct ReceiveStep: Sendable, Equatable {
 }
 
 /// What a step should give. Only the fields written are checked.
-public struct Expectation: Sendable, Equatable {
+public struct StepExpectation: Sendable, Equatable {
   /// The call's return value (bytes, message count, 0 ...). Implies no error.
   public var returns: Int?
   /// The call fails with this errno (`"ECONNREFUSED"`); `nil` with `succeeds` means it must not fail.
@@ -417,8 +417,8 @@ public struct PacketExpectation: Sendable, Equatable {
   public var kind: Kind
   /// The index of the expected packet this ICMP error quotes (0-based, in `expect_packets`).
   public var quotes: Int?
-  public var location: SourceLocation
-  public init(kind: Kind, quotes: Int? = nil, location: SourceLocation) {
+  public var location: ScenarioLocation
+  public init(kind: Kind, quotes: Int? = nil, location: ScenarioLocation) {
     self.kind = kind
     self.quotes = quotes
     self.location = location

@@ -269,7 +269,7 @@ final class ScenarioDecoder {
     return SocketDeclaration(
       name: name, kind: kind, family: family ?? .ipv4, options: options, nonBlocking: nonBlocking,
       closeOnExec: closeOnExec, deferred: deferred,
-      location: SourceLocation(line: keyPosition.line, column: keyPosition.column, path: node.path))
+      location: ScenarioLocation(line: keyPosition.line, column: keyPosition.column, path: node.path))
   }
 
   private func decodeOptionSettings(_ node: Node) -> [OptionSetting] {
@@ -352,7 +352,7 @@ final class ScenarioDecoder {
     guard errors.count == errorsBefore, let action else { return nil }
     return Step(
       index: index, action: action, expect: expect, timeout: timeout, note: note,
-      location: SourceLocation(line: node.position.line, column: node.position.column, path: node.path))
+      location: ScenarioLocation(line: node.position.line, column: node.position.column, path: node.path))
   }
 
   private func reportStepWithoutVerb(_ node: Node, _ members: [JSONMember]) {
@@ -665,7 +665,7 @@ final class ScenarioDecoder {
 
   // MARK: Expectations
 
-  private func decodeExpect(_ node: Node, spec: VerbSpec, action: Action?) -> Expectation? {
+  private func decodeExpect(_ node: Node, spec: VerbSpec, action: Action?) -> StepExpectation? {
     guard let fields = object(node, allowed: ScenarioVocabulary.expectKeys, context: "expect") else { return nil }
     for member in fields.members where ScenarioVocabulary.expectKeys.contains(member.key) {
       guard !spec.expectKeys.contains(member.key) else { continue }
@@ -677,7 +677,7 @@ final class ScenarioDecoder {
     }
     func field(_ key: String) -> Node? { spec.expectKeys.contains(key) ? fields[key] : nil }
 
-    var expectation = Expectation()
+    var expectation = StepExpectation()
     if let returnsNode = field("returns") {
       if case .number(let number) = returnsNode.value.content, let value = number.integer, value < 0 {
         report(returnsNode, "a failing call is written \"error\": \"E...\", not as a return of \(value)")
@@ -808,7 +808,7 @@ final class ScenarioDecoder {
       quotes = quotedIndex(quotesNode, kind: kindMember.key, index: index, earlierKinds: earlierKinds)
     }
     guard errors.count == errorsBefore, let kind else { return (kindMember.key, nil) }
-    let location = SourceLocation(line: node.position.line, column: node.position.column, path: node.path)
+    let location = ScenarioLocation(line: node.position.line, column: node.position.column, path: node.path)
     return (kindMember.key, PacketExpectation(kind: kind, quotes: quotes, location: location))
   }
 

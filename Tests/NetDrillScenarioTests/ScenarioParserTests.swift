@@ -3,8 +3,6 @@ import NetDrillScenario
 import NetDrillSockets
 import Testing
 
-/// Swift Testing has an `Expectation` type too.
-private typealias StepExpectation = NetDrillScenario.Expectation
 
 /// Wraps `steps` (a JSON array body) in a minimal valid scenario.
 private func scenario(
@@ -62,7 +60,7 @@ struct ScenarioDefaultsTests {
       socket
         == SocketDeclaration(
           name: "a", kind: .udp, family: .ipv4, options: [], nonBlocking: false, closeOnExec: false, deferred: false,
-          location: SourceLocation(line: 2, column: 14, path: "$.sockets.a")))
+          location: ScenarioLocation(line: 2, column: 14, path: "$.sockets.a")))
   }
 
   @Test func socketDeclarationsKeepOrderAndOptions() throws {
@@ -106,7 +104,7 @@ struct ScenarioDefaultsTests {
       scenario(steps: #"{"wait": "1ms"},\#n  {"recv": "client", "timeout": "2s", "note": "why"}"#))
     let step = parsed.steps[1]
     #expect(step.index == 1)
-    #expect(step.location == SourceLocation(line: 2, column: 3, path: "$.steps[1]"))
+    #expect(step.location == ScenarioLocation(line: 2, column: 3, path: "$.steps[1]"))
     #expect(step.timeout == .seconds(2))
     #expect(step.note == "why")
     #expect(step.expect == nil)

@@ -1,3 +1,4 @@
+import CNetDrillLinux
 import Foundation
 import Glibc
 import NetDrillEngine
@@ -10,17 +11,8 @@ private final class HostLoopbackSniffer {
   let fd: Int32
 
   init() throws {
-    let protocolAll = UInt16(ETH_P_ALL).bigEndian
-    fd = socket(AF_PACKET, Int32(SOCK_RAW.rawValue | SOCK_NONBLOCK.rawValue), Int32(protocolAll))
-    guard fd >= 0 else { throw SystemCallError("socket(AF_PACKET)", .current) }
-    var address = sockaddr_ll()
-    address.sll_family = UInt16(AF_PACKET)
-    address.sll_protocol = protocolAll
-    address.sll_ifindex = Int32(if_nametoindex("lo"))
-    let bound = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_ll>.size)) }
-    }
-    guard bound == 0 else { throw SystemCallError("bind(AF_PACKET, lo)", .current) }
+    fd = nd_open_packet_socket("lo")
+    guard fd >= 0 else { throw SystemCallError("AF_PACKET socket on lo", .current) }
   }
 
   deinit { close(fd) }

@@ -39,6 +39,11 @@ int nd_unshare_network(void);
 int nd_unshare_user(void);
 int nd_setns_network(int fd);
 
+/// A non-blocking AF_PACKET socket receiving every frame on `interface`
+/// (ETH_P_ALL), in the caller's network namespace. Returns the descriptor, or
+/// -1 with errno set. Used to watch an interface without libpcap.
+int nd_open_packet_socket(const char *interface);
+
 /// SO_EE_OFFENDER: the address that follows a sock_extended_err in its cmsg.
 struct sockaddr *nd_ee_offender(struct sock_extended_err *ee);
 
