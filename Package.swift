@@ -18,24 +18,31 @@ let package = Package(
     .target(name: "NetDrillSockets", dependencies: ["CNetDrillLinux"]),
     .target(name: "NetDrillScenario", dependencies: ["NetDrillSockets"]),
     .target(name: "NetDrillNetwork", dependencies: ["CNetDrillLinux", "NetDrillSockets"]),
+    // libpcap from the system; only NetDrillCapture imports it.
+    .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+    .target(name: "NetDrillCapture", dependencies: ["CPcap"]),
     // pcapng writer, pcap/pcapng reader and packet decoding: pure Swift over bytes.
     .target(name: "NetDrillTrace"),
     .target(
       name: "NetDrillEngine",
-      dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork"]),
+      dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace"]),
+    // Show, diff, replay and suite checking over traces.
+    .target(name: "NetDrillReplay", dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillTrace"]),
     .executableTarget(
       name: "netdrill",
       dependencies: [
-        "NetDrillEngine",
+        "NetDrillEngine", "NetDrillReplay", "NetDrillCapture", "NetDrillScenario", "NetDrillNetwork",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
+    .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture"]),
     .testTarget(name: "NetDrillTraceTests", dependencies: ["NetDrillTrace"], exclude: ["Fixtures"]),
     .testTarget(
       name: "NetDrillTests",
       dependencies: [
         "CNetDrillLinux", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
+        "NetDrillReplay", "NetDrillTrace",
       ]),
   ],
   swiftLanguageModes: [.v6]

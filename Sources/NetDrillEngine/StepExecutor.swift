@@ -391,7 +391,7 @@ final class StepExecutor {
   }
 
   private func refreshNames() {
-    for (name, open) in sockets where !open.socket.isClosed {
+    for (name, open) in sockets.sorted(by: { $0.key < $1.key }) where !open.socket.isClosed {
       if case .success(let address?) = open.socket.localAddress(), address.port != 0 {
         names.add(address, as: name)
         if address.isWildcard { names.add(.loopback(address.family, port: address.port), as: name) }
@@ -444,8 +444,11 @@ final class StepExecutor {
 public struct AddressNames: Sendable {
   public private(set) var table: [String: String] = [:]
 
+  /// The first name given to an address keeps it: a listening socket and the
+  /// connections it accepts share one local address, and the listener (named
+  /// first) must win in every run, whatever order sockets are visited in.
   mutating func add(_ address: SocketAddress, as name: String) {
-    table[address.description] = name
+    if table[address.description] == nil { table[address.description] = name }
   }
 
   public func name(for address: SocketAddress) -> String? {

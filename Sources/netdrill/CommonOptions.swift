@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import NetDrillCapture
 import NetDrillEngine
 
 enum NetDrillVersionText {
@@ -39,5 +40,21 @@ enum FileHandleOutput {
     if !line.hasSuffix("\n") { line += "\n" }
     let bytes = Array(line.utf8)
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+  }
+}
+
+/// Capture settings for the commands that record.
+struct CaptureOptions: ParsableArguments {
+  @Option(name: .long, help: "Bytes kept of each packet.")
+  var snapLength: Int32 = 262_144
+
+  @Option(name: .long, help: "Kernel capture buffer in MiB.")
+  var bufferMib: Int32 = 64
+
+  @Option(name: .customLong("capture-filter"), help: "A BPF filter for the capture (tcpdump syntax).")
+  var filter: String?
+
+  var recordOptions: RecordOptions {
+    RecordOptions(capture: CaptureConfiguration(snapLength: snapLength, bufferBytes: bufferMib << 20, filter: filter))
   }
 }

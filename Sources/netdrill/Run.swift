@@ -17,7 +17,7 @@ struct Run: ParsableCommand {
 
   func run() throws {
     let scenarios = try ScenarioLoading.load(files)
-    try ScenarioLoading.enterPrivilegesIfNeeded(network)
+    try ScenarioLoading.enterPrivilegesIfNeeded(hostNetwork: network.hostNetwork)
     var results: [RunResult] = []
     for scenario in scenarios {
       let result: RunResult
@@ -78,6 +78,18 @@ enum ScenarioLoading {
     return scenarios
   }
 
+  /// One scenario and its file text (kept byte for byte in traces).
+  static func loadOne(_ file: String) throws -> (Scenario, String) {
+    do {
+      let scenario = try ScenarioParser.parse(file: file)
+      let source = try String(contentsOfFile: file, encoding: .utf8)
+      return (scenario, source)
+    } catch {
+      FileHandleOutput.standardError("\(error)")
+      throw ExitCode(2)
+    }
+  }
+
   /// Folders stand for every `*.json` below them, in path order.
   static func expand(_ paths: [String]) -> [String] {
     paths.flatMap { path -> [String] in
@@ -91,8 +103,8 @@ enum ScenarioLoading {
   }
 
   /// An ordinary user gets a user namespace first (while the process has one thread).
-  static func enterPrivilegesIfNeeded(_ network: NetworkOptions) throws {
-    guard !network.hostNetwork else { return }
+  static func enterPrivilegesIfNeeded(hostNetwork: Bool) throws {
+    guard !hostNetwork else { return }
     do {
       try UserNamespace.enterIfUnprivileged()
     } catch {

@@ -1,0 +1,29 @@
+/// One interface to capture on, in the network namespace of one simulated host.
+public struct CaptureTarget: Sendable, Equatable {
+  /// The simulated host's name.
+  public var host: String
+  /// The interface inside that host's namespace (`lo`, `veth0`, ...).
+  public var interface: String
+  /// An open descriptor of the host's network namespace
+  /// (`/proc/thread-self/ns/net` of the thread that unshared it). Borrowed:
+  /// the capture never closes it, so it must stay open until `init` returns.
+  public var namespaceFD: Int32
+
+  public init(host: String, interface: String, namespaceFD: Int32) {
+    self.host = host
+    self.interface = interface
+    self.namespaceFD = namespaceFD
+  }
+
+  /// The name used in traces and messages: `host/interface`.
+  public var name: String { "\(host)/\(interface)" }
+}
+
+/// An opened capture target: its trace name and what libpcap reports for it.
+public struct CaptureInterface: Sendable, Equatable {
+  /// `host/interface`.
+  public var name: String
+  /// LINKTYPE_ value (1 = Ethernet, also for loopback).
+  public var linkType: UInt16
+  public var snapLength: Int32
+}

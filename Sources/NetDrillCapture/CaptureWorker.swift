@@ -1,0 +1,106 @@
+import Dispatch
+import Glibc
+
+/// The body of the capture thread: opens every handle, polls them until told
+/// to stop, drains, collects statistics and closes.
+///
+/// `@unchecked Sendable`: it is handed to exactly one new thread. The fields
+/// that thread writes are read by another thread only after a
+/// happens-before edge: ``startup`` after ``ready`` is signalled, ``statistics``
+/// after `pthread_join`.
+final class CaptureWorker: @unchecked Sendable {
+  private let targets: [CaptureTarget]
+  private let configuration: CaptureConfiguration
+  private let sink: @Sendable (CapturedPacket) -> Void
+  /// Read end of the stop pipe: a stop request is 8 bytes, the drain time in
+  /// nanoseconds. Owned (closed) by ``LiveCapture``.
+  private let stopFD: Int32
+
+  let ready = DispatchSemaphore(value: 0)
+  private(set) var startup: Result<Void, CaptureError> = .success(())
+  private(set) var statistics: [CaptureStatistics] = []
+  /// What each opened handle captures, set before ``ready`` is signalled.
+  private(set) var interfaces: [CaptureInterface] = []
+
+  /// Upper bound for one poll(2) so a lost wake-up can never hang the thread.
+  private static let pollTimeoutMilliseconds: Int64 = 100
+
+  init(
+    targets: [CaptureTarget], configuration: CaptureConfiguration, stopFD: Int32,
+    sink: @escaping @Sendable (CapturedPacket) -> Void
+  ) {
+    self.targets = targets
+    self.configuration = configuration
+    self.stopFD = stopFD
+    self.sink = sink
+  }
+
+  func run() {
+    var handles: [PcapHandle] = []
+    do {
+      for (index, target) in targets.enumerated() {
+        handles.append(
+          try PcapHandle.open(target: target, index: index, configuration: configuration, sink: sink))
+      }
+    } catch {
+      for handle in handles { handle.close() }
+      startup = .failure(error)
+      ready.signal()
+      return
+    }
+    interfaces = zip(targets, handles).map { target, handle in
+      CaptureInterface(name: target.name, linkType: handle.linkType, snapLength: handle.snapLength)
+    }
+    ready.signal()
+
+    let pollError = poll(handles)
+    for handle in handles { handle.drain() }
+    statistics = handles.map { handle in
+      var stats = handle.statistics()
+      if let pollError { stats.readError = stats.readError ?? pollError }
+      return stats
+    }
+    for handle in handles { handle.close() }
+  }
+
+  /// Dispatches readable handles until a stop request's drain time has passed.
+  /// Returns a message if poll(2) itself failed (which ends capturing early).
+  private func poll(_ handles: [PcapHandle]) -> String? {
+    var descriptors = handles.map { pollfd(fd: $0.selectableFD, events: Int16(POLLIN), revents: 0) }
+    descriptors.append(pollfd(fd: stopFD, events: Int16(POLLIN), revents: 0))
+    let stopSlot = descriptors.count - 1
+    var deadline: ContinuousClock.Instant?
+
+    while true {
+      var timeout = Self.pollTimeoutMilliseconds
+      if let deadline {
+        let remaining = (deadline - .now).nanoseconds
+        if remaining <= 0 { return nil }
+        // Round up so we do not spin on a sub-millisecond remainder.
+        timeout = min(timeout, (remaining + 999_999) / 1_000_000)
+      }
+      let ready = Glibc.poll(&descriptors, nfds_t(descriptors.count), Int32(timeout))
+      if ready < 0 {
+        let code = errno
+        if code == EINTR { continue }
+        return "poll: \(errnoDescription(code))"
+      }
+      if ready == 0 { continue }
+
+      for slot in handles.indices where descriptors[slot].revents != 0 {
+        // POLLERR/POLLHUP too: pcap_dispatch then reports what went wrong
+        // (for instance "The interface disappeared") and the handle retires.
+        if handles[slot].dispatch() == nil {
+          descriptors[slot].fd = -1  // poll(2) ignores negative descriptors
+        }
+      }
+      if descriptors[stopSlot].revents != 0 {
+        var drainNanoseconds: Int64 = 0
+        let count = withUnsafeMutableBytes(of: &drainNanoseconds) { read(stopFD, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        descriptors[stopSlot].fd = -1
+        deadline = .now + .nanoseconds(max(0, drainNanoseconds))
+      }
+    }
+  }
+}

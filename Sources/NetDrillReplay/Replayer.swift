@@ -1,0 +1,50 @@
+import Foundation
+import NetDrillEngine
+import NetDrillScenario
+
+/// What a replay gave: the fresh run and its comparison with the original trace.
+public struct ReplayResult: Sendable {
+  public var record: RecordResult
+  public var diff: TraceDiffResult
+  /// Same packets and outcomes, every expectation held, nothing dropped.
+  public var passed: Bool { diff.same && record.passed }
+}
+
+/// Re-runs the scenario a trace carries, in a fresh private network, and
+/// compares the new trace with the old one.
+public enum Replayer {
+  /// - Parameter output: where to keep the new trace; nil keeps it only for the comparison.
+  public static func replay(
+    trace path: String, output: String? = nil, diffOptions: DiffOptions = .init(),
+    runOptions: RunOptions = .init(), recordOptions: RecordOptions = .init()
+  ) throws -> ReplayResult {
+    let original = try TraceDocument.load(path: path, options: diffOptions.normalization)
+    let scenario = try scenario(in: original)
+    let newPath = output ?? temporaryTracePath(for: path)
+    defer { if output == nil { try? FileManager.default.removeItem(atPath: newPath) } }
+    let record = try ScenarioRecorder.record(
+      scenario, source: original.manifest.scenarioSource, to: newPath, runOptions: runOptions, options: recordOptions)
+    let fresh = try TraceDocument.load(path: newPath, options: diffOptions.normalization)
+    var diff = TraceDiff.compare(expected: original, actual: fresh, options: diffOptions)
+    if output == nil { diff.actualPath = "replay of \(path)" }
+    return ReplayResult(record: record, diff: diff)
+  }
+
+  /// The scenario embedded in a trace, parsed exactly as when it was recorded.
+  public static func scenario(in document: TraceDocument) throws -> Scenario {
+    do {
+      var scenario = try ScenarioParser.parse(
+        data: Array(document.manifest.scenarioSource.utf8), file: document.manifest.scenarioPath ?? document.path)
+      scenario.sourcePath = document.manifest.scenarioPath
+      return scenario
+    } catch {
+      throw ReplayError.scenarioInTrace(document.path, String(describing: error))
+    }
+  }
+
+  static func temporaryTracePath(for path: String) -> String {
+    let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    return FileManager.default.temporaryDirectory
+      .appendingPathComponent("netdrill-\(name)-\(getpid())-\(UUID().uuidString.prefix(8)).pcapng").path
+  }
+}

@@ -1,0 +1,74 @@
+import NetDrillEngine
+import NetDrillTrace
+
+/// A netdrill trace read back: its manifest and its packets, decoded and
+/// normalized. Packets are streamed from the file; only their normalized
+/// form (one short line each) is kept.
+public struct TraceDocument: Sendable {
+  public var path: String
+  public var manifest: TraceManifest
+  public var packets: [TracePacketEntry]
+
+  /// Reads `path`. Throws `TraceError` for a corrupt file and
+  /// `ReplayError.notANetDrillTrace` for a capture without a manifest.
+  public static func load(path: String, options: NormalizationOptions = .init()) throws -> TraceDocument {
+    let reader = try TraceReader(path: path)
+    var interfaces: [UInt32: String] = [:]
+    var manifestBytes: [UInt8]?
+    var raw: [(TracePacket, String)] = []
+    while let record = try reader.next() {
+      switch record {
+      case .interface(let info): interfaces[info.id] = info.name ?? "if\(info.id)"
+      case .packet(let packet): raw.append((packet, interfaces[packet.interfaceID] ?? "if\(packet.interfaceID)"))
+      case .manifest(let bytes): manifestBytes = bytes
+      default: break
+      }
+    }
+    guard let manifestBytes else { throw ReplayError.notANetDrillTrace(path) }
+    let manifest: TraceManifest
+    do {
+      manifest = try TraceManifest.decode(manifestBytes)
+    } catch {
+      throw ReplayError.badManifest(path, String(describing: error))
+    }
+    guard manifest.netdrillTrace == TraceManifest.formatVersion else {
+      throw ReplayError.unsupportedTraceVersion(path, manifest.netdrillTrace)
+    }
+    var normalizer = PacketNormalizer(names: manifest.run.names, options: options)
+    let packets = raw.map { packet, interface in
+      let decoded = PacketDecoder.decode(packet)
+      return TracePacketEntry(
+        decoded: decoded,
+        normalized: normalizer.normalize(
+          decoded, interface: interface, step: packet.comment, timestamp: packet.timestampNanoseconds))
+    }
+    return TraceDocument(path: path, manifest: manifest, packets: packets)
+  }
+}
+
+/// One packet of a trace, decoded and normalized.
+public struct TracePacketEntry: Sendable {
+  public var decoded: DecodedPacket
+  public var normalized: NormalizedPacket
+}
+
+/// Problems with traces, replays and suites (exit code 2).
+public enum ReplayError: Error, CustomStringConvertible, Sendable {
+  case notANetDrillTrace(String)
+  case badManifest(String, String)
+  case unsupportedTraceVersion(String, Int)
+  case scenarioInTrace(String, String)
+
+  public var description: String {
+    switch self {
+    case .notANetDrillTrace(let path):
+      return "\(path): not a netdrill trace: it has no netdrill manifest block (a foreign capture? use `netdrill import`)"
+    case .badManifest(let path, let detail):
+      return "\(path): the netdrill manifest cannot be read: \(detail)"
+    case .unsupportedTraceVersion(let path, let version):
+      return "\(path): trace format version \(version) is not supported (this netdrill reads \(TraceManifest.formatVersion))"
+    case .scenarioInTrace(let path, let detail):
+      return "\(path): the scenario embedded in the trace is invalid: \(detail)"
+    }
+  }
+}

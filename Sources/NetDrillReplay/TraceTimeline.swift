@@ -1,0 +1,111 @@
+import NetDrillEngine
+import NetDrillTrace
+
+/// A trace as a person reads it: step outcomes and packets interleaved in
+/// time order, endpoints by name, each packet tied to the step that caused it.
+public struct TraceTimeline: Sendable {
+  public enum Entry: Sendable, Encodable {
+    case step(StepOutcome)
+    case packet(TimelinePacket)
+
+    var time: UInt64 {
+      switch self {
+      case .step(let outcome): return outcome.startNanoseconds
+      case .packet(let packet): return packet.timestampNanoseconds
+      }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+      var container = encoder.singleValueContainer()
+      switch self {
+      case .step(let outcome): try container.encode(outcome)
+      case .packet(let packet): try container.encode(packet)
+      }
+    }
+  }
+
+  public var document: TraceDocument
+  public var entries: [Entry]
+
+  public init(document: TraceDocument) {
+    self.document = document
+    let packets = document.packets.map { entry in
+      TimelinePacket(
+        kind: "packet", interface: entry.normalized.interface, step: entry.normalized.step,
+        timestampNanoseconds: entry.normalized.timestampNanoseconds,
+        summary: Self.summary(entry.normalized))
+    }
+    let steps = document.manifest.run.outcomes.map(Entry.step)
+    // Stable merge: at equal times a step comes before the packets it caused.
+    entries = (steps + packets.map(Entry.packet)).enumerated()
+      .sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
+      .map(\.element)
+  }
+
+  /// The comparison form without payload bytes: `UDP client → $closed len=3`,
+  /// `TCP client → server [SYN] seq=0 len=0`,
+  /// `ICMP port-unreachable (3/3) 127.0.0.1 → 127.0.0.1 quoting UDP client → $closed len=3`.
+  static func summary(_ packet: NormalizedPacket) -> String {
+    packet.text.split(separator: " ").filter { !$0.hasPrefix("data=") }.joined(separator: " ")
+  }
+
+  /// The readable timeline.
+  public func text(style: TextStyle) -> String {
+    let manifest = document.manifest
+    let run = manifest.run
+    var lines: [String] = []
+    lines.append(style.bold("trace \(document.path)") + style.dim("  scenario \(run.scenarioName)"))
+    lines.append(style.dim(
+      "  netdrill \(run.environment.toolVersion), Linux \(run.environment.kernelRelease), \(run.environment.network) network, "
+        + "\(manifest.packetCount) packets on \(manifest.interfaces.joined(separator: ", ")), $closed = \(run.closedPort)"))
+    if manifest.droppedPackets > 0 {
+      lines.append(style.red("  ⚠ the capture dropped \(manifest.droppedPackets) packets: this trace is incomplete"))
+    }
+    let start = run.startNanoseconds
+    for entry in entries {
+      let offset = Double(Int64(bitPattern: entry.time &- start)) / 1e9
+      let time = style.dim(String(format6(offset)))
+      switch entry {
+      case .step(let outcome):
+        let label = outcome.step < 0 ? "setup" : "#\(outcome.step + 1)"
+        let mark = outcome.checks.isEmpty ? " " : (outcome.passed ? style.green("✓") : style.red("✗"))
+        var result = outcome.resultText
+        if let data = outcome.data { result += "  \(data)" }
+        if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
+        lines.append("\(time) \(mark) \(label.padded(6)) \(symbolize(outcome.call))  → \(outcome.error != nil ? style.yellow(result) : result)")
+      case .packet(let packet):
+        lines.append("\(time)     \(style.dim(packet.interface.padded(10))) \(packet.summary)")
+      }
+    }
+    let verdict = run.passed && manifest.droppedPackets == 0
+    lines.append(verdict ? style.green("✓ every expectation held") : style.red("✗ \(run.failedChecks) expectation(s) failed"))
+    return lines.joined(separator: "\n")
+  }
+
+  private func symbolize(_ text: String) -> String {
+    PacketNormalizer(names: document.manifest.run.names).symbolize(text)
+  }
+
+  private func format6(_ seconds: Double) -> String {
+    let micro = Int64((seconds * 1_000_000).rounded())
+    let sign = micro < 0 ? "-" : "+"
+    let value = abs(micro)
+    let fraction = String(value % 1_000_000)
+    return "\(sign)\(value / 1_000_000).\(String(repeating: "0", count: 6 - fraction.count))\(fraction)"
+  }
+}
+
+/// A packet as the timeline shows it.
+public struct TimelinePacket: Sendable, Encodable {
+  public var kind: String
+  public var interface: String
+  public var step: String?
+  public var timestampNanoseconds: UInt64
+  public var summary: String
+}
+
+extension String {
+  func padded(_ width: Int) -> String {
+    count >= width ? self : self + String(repeating: " ", count: width - count)
+  }
+}

@@ -1,0 +1,245 @@
+import Glibc
+import NetDrillCapture
+import Synchronization
+import Testing
+
+/// Real captures on `lo` in private network namespaces (needs root; see
+/// ``TestNamespace/privileged``).
+@Suite("LiveCapture on loopback", .serialized, TestNamespace.privileged)
+struct LiveCaptureTests {
+  /// What one capture scenario produced.
+  struct Observed: Sendable {
+    var packets: [CapturedPacket]
+    var statistics: [CaptureStatistics]
+    var windowStart: UInt64
+    var windowEnd: UInt64
+    var closedPort: UInt16 = 9
+    var openPort: UInt16 = 0
+
+    var summaries: [PacketSummary] { packets.map { PacketSummary(ethernetFrame: $0.data) } }
+  }
+
+  static func marker(_ kind: String, _ index: Int) -> [UInt8] { Array("netdrill-\(kind)-\(index)".utf8) }
+
+  /// Sends `count` datagrams to a closed port (127.0.0.1:9) and `count` to a
+  /// bound socket, reading the latter, while capturing `lo`.
+  static func sendToClosedAndOpenPorts(count: Int, filter: String? = nil) async throws -> Observed {
+    try await TestNamespace.run { namespaceFD in
+      let collector = PacketCollector()
+      let windowStart = realtimeNanoseconds()
+      let capture = try LiveCapture(
+        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        configuration: CaptureConfiguration(filter: filter),
+        sink: collector.append)
+      let receiver = try UDPSocket()
+      let openPort = try receiver.bindLoopback()
+      let sender = try UDPSocket()
+      for index in 0..<count {
+        try sender.send(marker("closed", index), toPort: 9)
+        try sender.send(marker("open", index), toPort: openPort)
+        #expect(try receiver.receive() == marker("open", index))
+      }
+      let statistics = capture.stop()
+      let windowEnd = realtimeNanoseconds()
+      return Observed(
+        packets: collector.packets, statistics: statistics, windowStart: windowStart, windowEnd: windowEnd,
+        openPort: openPort)
+    }
+  }
+
+  @Test("each UDP datagram and each ICMP port unreachable is captured exactly once")
+  func capturesEachPacketOnce() async throws {
+    let count = 20
+    let observed = try await Self.sendToClosedAndOpenPorts(count: count)
+    let summaries = observed.summaries
+
+    for index in 0..<count {
+      let toClosed = summaries.filter {
+        if case .udp(_, 9, let payload) = $0 { return payload == Self.marker("closed", index) }
+        return false
+      }
+      let toOpen = summaries.filter {
+        if case .udp(_, let port, let payload) = $0 {
+          return port == observed.openPort && payload == Self.marker("open", index)
+        }
+        return false
+      }
+      let unreachable = summaries.filter {
+        if case .icmp(3, 3, 9, let quoted) = $0 { return quoted == Self.marker("closed", index) }
+        return false
+      }
+      #expect(toClosed.count == 1, "datagram \(index) to the closed port")
+      #expect(toOpen.count == 1, "datagram \(index) to the open port")
+      #expect(unreachable.count == 1, "ICMP port unreachable for datagram \(index)")
+    }
+    // Nothing else (no duplicates of any kind): 2 datagrams + 1 ICMP each.
+    #expect(observed.packets.count == 3 * count, "\(summaries.filter { $0 == .other }.count) unrecognised")
+    let icmpForOpenPort = summaries.filter {
+      if case .icmp(_, _, observed.openPort, _) = $0 { return true }
+      return false
+    }
+    #expect(icmpForOpenPort.isEmpty)
+  }
+
+  @Test("timestamps are nanosecond epoch times inside the test's window; stats add up")
+  func timestampsAndStatistics() async throws {
+    let observed = try await Self.sendToClosedAndOpenPorts(count: 20)
+    #expect(!observed.packets.isEmpty)
+    for packet in observed.packets {
+      #expect(packet.timestampNanoseconds >= observed.windowStart)
+      #expect(packet.timestampNanoseconds <= observed.windowEnd)
+      #expect(packet.targetIndex == 0)
+      #expect(packet.originalLength == UInt32(packet.data.count))
+    }
+    // Microsecond timestamps scaled up would all end in 000; 60 packets
+    // doing so by chance with real nanoseconds has odds of 10^-180.
+    #expect(observed.packets.contains { $0.timestampNanoseconds % 1000 != 0 })
+    let sorted = observed.packets.map(\.timestampNanoseconds)
+    #expect(sorted == sorted.sorted(), "one handle delivers in kernel order")
+
+    let stats = try #require(observed.statistics.first)
+    #expect(observed.statistics.count == 1)
+    #expect(stats.name == "test/lo")
+    #expect(stats.linkType == 1, "loopback captures as Ethernet (LINKTYPE_ETHERNET)")
+    #expect(stats.snapLength == 262_144)
+    #expect(stats.delivered == UInt64(observed.packets.count))
+    #expect(UInt64(stats.received) >= stats.delivered)
+    #expect(stats.dropped == 0)
+    #expect(stats.readError == nil)
+    #expect(stats.warnings.isEmpty, "\(stats.warnings)")
+  }
+
+  @Test("a `udp` filter keeps the datagrams and drops the ICMP errors")
+  func filterExcludesICMP() async throws {
+    let count = 10
+    let observed = try await Self.sendToClosedAndOpenPorts(count: count, filter: "udp")
+    let summaries = observed.summaries
+    #expect(summaries.filter { if case .icmp = $0 { return true } else { return false } }.isEmpty)
+    #expect(summaries.filter { if case .udp = $0 { return true } else { return false } }.count == 2 * count)
+  }
+
+  @Test("stop() is idempotent and later calls return the same statistics")
+  func stopIsIdempotent() async throws {
+    try await TestNamespace.run { namespaceFD in
+      let capture = try LiveCapture(
+        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)]
+      ) { _ in }
+      let sender = try UDPSocket()
+      try sender.send(Self.marker("closed", 0), toPort: 9)
+      let first = capture.stop()
+      let second = capture.stop(drainFor: .zero)
+      #expect(first == second)
+      #expect(first.first?.delivered == 2)  // the datagram and its ICMP
+    }
+  }
+
+  @Test("several handles in one namespace report per target, in target order")
+  func multipleTargets() async throws {
+    try await TestNamespace.run { namespaceFD in
+      let collector = PacketCollector()
+      let capture = try LiveCapture(
+        targets: [
+          CaptureTarget(host: "a", interface: "lo", namespaceFD: namespaceFD),
+          CaptureTarget(host: "b", interface: "lo", namespaceFD: namespaceFD),
+        ],
+        configuration: CaptureConfiguration(filter: "udp"),
+        sink: collector.append)
+      try UDPSocket().send(Self.marker("closed", 0), toPort: 9)
+      let stats = capture.stop()
+      #expect(stats.map(\.name) == ["a/lo", "b/lo"])
+      #expect(stats.map(\.delivered) == [1, 1])
+      #expect(Set(collector.packets.map(\.targetIndex)) == [0, 1])
+    }
+  }
+
+  @Test("an invalid BPF filter is a CaptureError that quotes the filter")
+  func invalidFilter() async throws {
+    try await TestNamespace.run { namespaceFD in
+      let filter = "udp and and port"
+      let error = #expect(throws: CaptureError.self) {
+        _ = try LiveCapture(
+          targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+          configuration: CaptureConfiguration(filter: filter)
+        ) { _ in }
+      }
+      #expect(error?.kind == .invalidFilter)
+      #expect(error?.filter == filter)
+      #expect(error?.description.contains("\"\(filter)\"") == true, "\(String(describing: error))")
+      #expect(error?.description.contains("test/lo") == true)
+      #expect(error?.detail.isEmpty == false, "pcap_geterr text")
+    }
+  }
+
+  @Test("a missing interface is a CaptureError naming it, and earlier handles are closed")
+  func missingInterface() async throws {
+    try await TestNamespace.run { namespaceFD in
+      let error = #expect(throws: CaptureError.self) {
+        _ = try LiveCapture(
+          targets: [
+            CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD),
+            CaptureTarget(host: "test", interface: "nosuch0", namespaceFD: namespaceFD),
+          ]
+        ) { _ in }
+      }
+      #expect(error?.kind == .noSuchInterface)
+      #expect(error?.target == "test/nosuch0")
+      #expect(error?.description.contains("nosuch0") == true, "\(String(describing: error))")
+    }
+  }
+
+  @Test("a descriptor that is not a namespace is a CaptureError, not a crash")
+  func badNamespaceDescriptor() async throws {
+    try await TestNamespace.run { _ in
+      let error = #expect(throws: CaptureError.self) {
+        _ = try LiveCapture(targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: -1)]) { _ in }
+      }
+      #expect(error?.kind == .namespace)
+    }
+  }
+
+  /// 100,000 64-byte datagrams into an unread socket (no ICMP: the port is
+  /// bound), all captured without a drop. Throughput is printed, not asserted.
+  @Test("a burst of 100,000 small datagrams is captured without drops", arguments: [false, true])
+  func burst(immediateMode: Bool) async throws {
+    let count = 100_000
+    let payloadSize = 64
+    let result = try await TestNamespace.run { namespaceFD in
+      let delivered = PacketCounter()
+      let capture = try LiveCapture(
+        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        configuration: CaptureConfiguration(filter: "udp", immediateMode: immediateMode)
+      ) { packet in
+        if packet.originalLength == UInt32(14 + 20 + 8 + payloadSize) { delivered.increment() }
+      }
+      let receiver = try UDPSocket()
+      let port = try receiver.bindLoopback()
+      let sender = try UDPSocket()
+      try sender.connectLoopback(port: port)
+      let payload = [UInt8](repeating: 0x78, count: payloadSize)
+      let clock = ContinuousClock()
+      let start = clock.now
+      for _ in 0..<count {
+        if let code = sender.send(payload) { throw NamespaceTestError("send: errno \(code)") }
+      }
+      let sendTime = clock.now - start
+      let stats = capture.stop(drainFor: .milliseconds(100))
+      let captureTime = clock.now - start
+      return (sendTime, captureTime, delivered.value, stats)
+    }
+    let (sendTime, captureTime, delivered, stats) = result
+    let seconds = Double(sendTime.components.seconds) + Double(sendTime.components.attoseconds) * 1e-18
+    print(
+      "burst (immediateMode \(immediateMode)): \(count) x \(payloadSize) B sent in \(sendTime) (\(Int(Double(count) / seconds)) datagrams/s "
+        + "while capturing), captured and stopped after \(captureTime); stats \(stats)")
+    #expect(delivered == count)
+    #expect(stats.first?.dropped == 0)
+    #expect(stats.first?.delivered == UInt64(count))
+  }
+}
+
+/// A counter the capture thread bumps and the test reads after stop().
+final class PacketCounter: Sendable {
+  private let storage = Mutex<Int>(0)
+  func increment() { storage.withLock { $0 += 1 } }
+  var value: Int { storage.withLock { $0 } }
+}
