@@ -31,7 +31,7 @@ let package = Package(
     .executableTarget(
       name: "netdrill",
       dependencies: [
-        "NetDrillEngine", "NetDrillReplay", "NetDrillCapture", "NetDrillScenario", "NetDrillNetwork",
+        "NetDrillEngine", "NetDrillReplay", "NetDrillCapture", "NetDrillScenario", "NetDrillNetwork", "NetDrillTrace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(

@@ -31,7 +31,9 @@ public struct CaptureError: Error, CustomStringConvertible, Equatable {
   /// `CAP_NET_RAW` (packet socket) or `CAP_SYS_ADMIN` (setns).
   public var capability: String?
 
-  public init(kind: Kind, target: String, detail: String, filter: String? = nil, capability: String? = nil) {
+  public init(
+    kind: Kind, target: String, detail: String, filter: String? = nil, capability: String? = nil
+  ) {
     self.kind = kind
     self.target = target
     self.detail = detail
@@ -45,15 +47,18 @@ public struct CaptureError: Error, CustomStringConvertible, Equatable {
     case .permissionDenied:
       let capability = capability ?? "CAP_NET_RAW"
       let purpose = capability == "CAP_SYS_ADMIN" ? " to enter the host's network namespace" : ""
-      return "capture\(on) needs \(capability)\(purpose): run as root or enable unprivileged user namespaces "
+      return
+        "capture\(on) needs \(capability)\(purpose): run as root or enable unprivileged user namespaces "
         + "(\(detail))"
     case .noSuchInterface:
       return "capture\(on): no interface \"\(interfaceName)\" in that host's network namespace; "
         + "check the topology's interface names (\(detail))"
     case .interfaceDown:
-      return "capture\(on): interface \"\(interfaceName)\" is down; bring it up before capturing (\(detail))"
+      return
+        "capture\(on): interface \"\(interfaceName)\" is down; bring it up before capturing (\(detail))"
     case .invalidFilter:
-      return "capture filter \"\(filter ?? "")\"\(on) is not valid BPF (see pcap-filter(7)): \(detail)"
+      return
+        "capture filter \"\(filter ?? "")\"\(on) is not valid BPF (see pcap-filter(7)): \(detail)"
     case .namespace:
       return "capture\(on): cannot enter the host's network namespace: \(detail); "
         + "the namespace descriptor must be an open /proc/<tid>/ns/net"

@@ -35,12 +35,23 @@ final class CaptureWorker: @unchecked Sendable {
     self.sink = sink
   }
 
+  /// In block mode a packet reaches user space only when the kernel retires
+  /// its block, which the retire timer does blockTimeout after the block was
+  /// opened, rounded up to jiffies (net/packet/af_packet.c,
+  /// prb_retire_rx_blk_timer_expired). Draining for less could leave the last
+  /// packets of a scenario in the kernel: twice the timeout plus 10 ms covers
+  /// the rounding even at HZ=100.
+  private var minimumDrainNanoseconds: Int64 {
+    configuration.immediateMode ? 0 : 2 * configuration.blockTimeout.nanoseconds + 10_000_000
+  }
+
   func run() {
     var handles: [PcapHandle] = []
     do {
       for (index, target) in targets.enumerated() {
         handles.append(
-          try PcapHandle.open(target: target, index: index, configuration: configuration, sink: sink))
+          try PcapHandle.open(
+            target: target, index: index, configuration: configuration, sink: sink))
       }
     } catch {
       for handle in handles { handle.close() }
@@ -87,7 +98,14 @@ final class CaptureWorker: @unchecked Sendable {
       }
       if ready == 0 { continue }
 
-      for slot in handles.indices where descriptors[slot].revents != 0 {
+      for slot in handles.indices where descriptors[slot].revents & Int16(POLLNVAL) != 0 {
+        // The descriptor was closed under us: a bug, but not one to spin on.
+        handles[slot].retire(
+          because: "poll: descriptor \(descriptors[slot].fd) is not open (POLLNVAL)")
+        descriptors[slot].fd = -1
+      }
+      for slot in handles.indices where descriptors[slot].fd >= 0 && descriptors[slot].revents != 0
+      {
         // POLLERR/POLLHUP too: pcap_dispatch then reports what went wrong
         // (for instance "The interface disappeared") and the handle retires.
         if handles[slot].dispatch() == nil {
@@ -96,10 +114,12 @@ final class CaptureWorker: @unchecked Sendable {
       }
       if descriptors[stopSlot].revents != 0 {
         var drainNanoseconds: Int64 = 0
-        let count = withUnsafeMutableBytes(of: &drainNanoseconds) { read(stopFD, $0.baseAddress, $0.count) }
+        let count = withUnsafeMutableBytes(of: &drainNanoseconds) {
+          read(stopFD, $0.baseAddress, $0.count)
+        }
         if count < 0 && errno == EINTR { continue }
         descriptors[stopSlot].fd = -1
-        deadline = .now + .nanoseconds(max(0, drainNanoseconds))
+        deadline = .now + .nanoseconds(max(drainNanoseconds, minimumDrainNanoseconds))
       }
     }
   }

@@ -28,7 +28,8 @@ public final class LiveCapture: @unchecked Sendable {
   public let interfaces: [CaptureInterface]
 
   /// Starts the capture thread and returns once every target's handle is
-  /// active, so the very next packet on any of them is captured.
+  /// active, so the very next packet on any of them is captured. Blocks the
+  /// caller for that long (a few milliseconds per target).
   ///
   /// - Parameter sink: called on the capture thread, once per packet, in the
   ///   order read from each handle. Keep it quick: while it runs nothing is
@@ -49,7 +50,8 @@ public final class LiveCapture: @unchecked Sendable {
     // which costs nothing but two descriptors until that child execs or exits.
     _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
     _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
-    let worker = CaptureWorker(targets: targets, configuration: configuration, stopFD: readFD, sink: sink)
+    let worker = CaptureWorker(
+      targets: targets, configuration: configuration, stopFD: readFD, sink: sink)
 
     var thread = pthread_t()
     let context = Unmanaged.passRetained(worker).toOpaque()
@@ -76,7 +78,8 @@ public final class LiveCapture: @unchecked Sendable {
       throw error
     }
     interfaces = worker.interfaces
-    state = Mutex(.running(thread: thread, stopWriteFD: writeFD, stopReadFD: readFD, worker: worker))
+    state = Mutex(
+      .running(thread: thread, stopWriteFD: writeFD, stopReadFD: readFD, worker: worker))
   }
 
   deinit {
@@ -85,7 +88,9 @@ public final class LiveCapture: @unchecked Sendable {
 
   /// Stops capturing and returns one ``CaptureStatistics`` per target, in
   /// target order. The capture thread keeps reading for `drainFor` (packets
-  /// still in flight in the kernel), then empties every ring, reads the
+  /// still in flight in the kernel; in block mode at least twice
+  /// ``CaptureConfiguration/blockTimeout`` plus 10 ms, so the last partly
+  /// filled block is handed over), then empties every ring, reads the
   /// counters and closes every handle. Calling it again returns the same
   /// statistics.
   @discardableResult
@@ -95,17 +100,23 @@ public final class LiveCapture: @unchecked Sendable {
       case .stopped(let statistics):
         return statistics
       case .running(let thread, let writeFD, let readFD, let worker):
-        var drainNanoseconds = max(0, drainFor.nanoseconds)
-        // 8 bytes into an empty pipe: atomic (pipe(7), PIPE_BUF), never blocks.
-        while withUnsafeBytes(of: &drainNanoseconds, { write(writeFD, $0.baseAddress, $0.count) }) < 0,
-          errno == EINTR
-        {}
+        requestStop(writeFD: writeFD, drainNanoseconds: max(0, drainFor.nanoseconds))
         pthread_join(thread, nil)
         Glibc.close(readFD)
         Glibc.close(writeFD)
         state = .stopped(worker.statistics)
         return worker.statistics
       }
+    }
+  }
+
+  /// Sends the drain time to the capture thread. 8 bytes into a pipe nobody
+  /// else writes are atomic and never block (pipe(7), PIPE_BUF).
+  private func requestStop(writeFD: Int32, drainNanoseconds: Int64) {
+    var message = drainNanoseconds
+    while true {
+      let written = withUnsafeBytes(of: &message) { write(writeFD, $0.baseAddress, $0.count) }
+      if written >= 0 || errno != EINTR { return }
     }
   }
 }

@@ -10,7 +10,9 @@ final class PacketDelivery {
   let sink: @Sendable (CapturedPacket) -> Void
   var delivered: UInt64 = 0
 
-  init(targetIndex: Int, nanosecondsPerTick: UInt64, sink: @escaping @Sendable (CapturedPacket) -> Void) {
+  init(
+    targetIndex: Int, nanosecondsPerTick: UInt64, sink: @escaping @Sendable (CapturedPacket) -> Void
+  ) {
     self.targetIndex = targetIndex
     self.nanosecondsPerTick = nanosecondsPerTick
     self.sink = sink
@@ -44,7 +46,8 @@ final class PcapHandle {
   private let delivery: PacketDelivery
 
   private init(
-    name: String, pcap: OpaquePointer, selectableFD: Int32, delivery: PacketDelivery, warnings: [String]
+    name: String, pcap: OpaquePointer, selectableFD: Int32, delivery: PacketDelivery,
+    warnings: [String]
   ) {
     self.name = name
     self.pcap = pcap
@@ -70,7 +73,8 @@ final class PcapHandle {
       let code = errno
       let detail = "setns(\(target.namespaceFD), CLONE_NEWNET): \(errnoDescription(code))"
       if code == EPERM {
-        throw CaptureError(kind: .permissionDenied, target: name, detail: detail, capability: "CAP_SYS_ADMIN")
+        throw CaptureError(
+          kind: .permissionDenied, target: name, detail: detail, capability: "CAP_SYS_ADMIN")
       }
       throw CaptureError(kind: .namespace, target: name, detail: detail)
     }
@@ -88,7 +92,8 @@ final class PcapHandle {
     }
     try check("pcap_set_snaplen", pcap_set_snaplen(pcap, configuration.snapLength))
     try check("pcap_set_buffer_size", pcap_set_buffer_size(pcap, configuration.bufferBytes))
-    try check("pcap_set_immediate_mode", pcap_set_immediate_mode(pcap, configuration.immediateMode ? 1 : 0))
+    try check(
+      "pcap_set_immediate_mode", pcap_set_immediate_mode(pcap, configuration.immediateMode ? 1 : 0))
     if !configuration.immediateMode {
       let milliseconds = max(1, Int32(clamping: configuration.blockTimeout.milliseconds))
       try check("pcap_set_timeout", pcap_set_timeout(pcap, milliseconds))
@@ -104,7 +109,8 @@ final class PcapHandle {
     if activation < 0 {
       throw activationError(activation, pcap: pcap, target: target)
     } else if activation > 0 {
-      warnings.append("pcap_activate: \(statusText(activation)): \(String(cString: pcap_geterr(pcap)))")
+      warnings.append(
+        "pcap_activate: \(statusText(activation)): \(String(cString: pcap_geterr(pcap)))")
     }
 
     let nanosecondsPerTick: UInt64
@@ -112,18 +118,23 @@ final class PcapHandle {
       nanosecondsPerTick = 1
     } else {
       nanosecondsPerTick = 1000
-      warnings.append("nanosecond timestamps not supported; microsecond timestamps scaled to nanoseconds")
+      warnings.append(
+        "nanosecond timestamps not supported; microsecond timestamps scaled to nanoseconds")
     }
 
     // On loopback the kernel hands a packet socket every packet twice: once
     // as PACKET_OUTGOING from dev_queue_xmit_nit and once as PACKET_HOST from
-    // the receive path. libpcap 1.x already drops the outgoing copy when the
-    // ifindex is its `lo_ifindex` (pcap-linux.c, linux_check_direction), but
-    // that depends on the interface being called "lo"; asking for PCAP_D_IN
-    // makes "each packet once" hold for any loopback device.
+    // the receive path; both land in the ring (ps_recv counts both). libpcap
+    // already drops the outgoing copy in user space when the ifindex is the
+    // one it looked up by the name "lo" (pcap-linux.c, linux_check_direction);
+    // PCAP_D_IN says so explicitly rather than relying on that detail. The
+    // copy kept is the incoming one, for locally generated ICMP errors too.
+    // (Doing this in the kernel filter with `inbound` loses packets: see
+    // loadsPacketType.)
     if isLoopback(interface: target.interface) {
       if pcap_setdirection(pcap, PCAP_D_IN) != 0 {
-        warnings.append("pcap_setdirection(PCAP_D_IN) on loopback failed: \(String(cString: pcap_geterr(pcap)))")
+        warnings.append(
+          "pcap_setdirection(PCAP_D_IN) on loopback failed: \(String(cString: pcap_geterr(pcap)))")
       }
     }
 
@@ -131,27 +142,42 @@ final class PcapHandle {
       var program = bpf_program()
       if pcap_compile(pcap, &program, filter, 1, PCAP_NETMASK_UNKNOWN) != 0 {
         throw CaptureError(
-          kind: .invalidFilter, target: name, detail: String(cString: pcap_geterr(pcap)), filter: filter)
+          kind: .invalidFilter, target: name, detail: String(cString: pcap_geterr(pcap)),
+          filter: filter)
       }
       // pcap_setfilter copies the program; free ours on success and failure alike.
       defer { pcap_freecode(&program) }
+      if loadsPacketType(program) {
+        throw CaptureError(
+          kind: .invalidFilter, target: name,
+          detail:
+            "direction (`inbound`/`outbound`) cannot be filtered: libpcap 1.10 also applies the "
+            + "filter in user space to the first packets in the ring, where the kernel's packet type "
+            + "is unavailable, and silently drops them. Every packet is already captured once; "
+            + "leave direction out of the filter",
+          filter: filter)
+      }
       if pcap_setfilter(pcap, &program) != 0 {
         throw CaptureError(
-          kind: .invalidFilter, target: name, detail: "pcap_setfilter: \(String(cString: pcap_geterr(pcap)))",
+          kind: .invalidFilter, target: name,
+          detail: "pcap_setfilter: \(String(cString: pcap_geterr(pcap)))",
           filter: filter)
       }
     }
 
     if pcap_setnonblock(pcap, 1, &errorBuffer) != 0 {
-      throw CaptureError(kind: .pcap, target: name, detail: "pcap_setnonblock: \(string(errorBuffer))")
+      throw CaptureError(
+        kind: .pcap, target: name, detail: "pcap_setnonblock: \(string(errorBuffer))")
     }
     let selectableFD = pcap_get_selectable_fd(pcap)
     if selectableFD < 0 {
-      throw CaptureError(kind: .pcap, target: name, detail: "pcap_get_selectable_fd: no pollable descriptor")
+      throw CaptureError(
+        kind: .pcap, target: name, detail: "pcap_get_selectable_fd: no pollable descriptor")
     }
 
     owned = nil
-    let delivery = PacketDelivery(targetIndex: index, nanosecondsPerTick: nanosecondsPerTick, sink: sink)
+    let delivery = PacketDelivery(
+      targetIndex: index, nanosecondsPerTick: nanosecondsPerTick, sink: sink)
     return PcapHandle(
       name: name, pcap: pcap, selectableFD: selectableFD, delivery: delivery, warnings: warnings)
   }
@@ -174,6 +200,11 @@ final class PcapHandle {
     // anything negative means this handle cannot be read any more.
     readError = count == PCAP_ERROR ? String(cString: pcap_geterr(pcap)) : statusText(count)
     return nil
+  }
+
+  /// Stops reading this handle, keeping `reason` for its statistics.
+  func retire(because reason: String) {
+    if readError == nil { readError = reason }
   }
 
   /// Reads until the ring is empty.
@@ -211,12 +242,15 @@ private func statusText(_ status: Int32) -> String {
   String(cString: pcap_statustostr(status))
 }
 
-private func activationError(_ status: Int32, pcap: OpaquePointer, target: CaptureTarget) -> CaptureError {
+private func activationError(_ status: Int32, pcap: OpaquePointer, target: CaptureTarget)
+  -> CaptureError
+{
   // pcap_activate(3PCAP): pcap_geterr holds a message for PCAP_ERROR,
   // PCAP_ERROR_NO_SUCH_DEVICE and PCAP_ERROR_PERM_DENIED; the others are
   // described by their status alone.
   var detail = statusText(status)
-  if status == PCAP_ERROR || status == PCAP_ERROR_NO_SUCH_DEVICE || status == PCAP_ERROR_PERM_DENIED {
+  if status == PCAP_ERROR || status == PCAP_ERROR_NO_SUCH_DEVICE || status == PCAP_ERROR_PERM_DENIED
+  {
     let message = String(cString: pcap_geterr(pcap))
     if !message.isEmpty { detail += ": \(message)" }
   }
@@ -224,12 +258,32 @@ private func activationError(_ status: Int32, pcap: OpaquePointer, target: Captu
   switch status {
   case PCAP_ERROR_PERM_DENIED, PCAP_ERROR_PROMISC_PERM_DENIED:
     return CaptureError(
-      kind: .permissionDenied, target: target.name, detail: "pcap_activate: \(detail)", capability: "CAP_NET_RAW")
+      kind: .permissionDenied, target: target.name, detail: "pcap_activate: \(detail)",
+      capability: "CAP_NET_RAW")
   case PCAP_ERROR_NO_SUCH_DEVICE: kind = .noSuchInterface
   case PCAP_ERROR_IFACE_NOT_UP: kind = .interfaceDown
   default: kind = .pcap
   }
   return CaptureError(kind: kind, target: target.name, detail: "pcap_activate: \(detail)")
+}
+
+/// Whether a compiled filter reads the packet type (direction) from the
+/// kernel's ancillary data: `ld[h] [SKF_AD_OFF + SKF_AD_PKTTYPE]`, which is
+/// what `inbound`/`outbound` compile to on Linux (gencode.c, gen_inbound).
+/// libpcap's user-space interpreter cannot evaluate it, yet libpcap 1.10
+/// filters the ring's first frames or blocks in user space after
+/// pcap_setfilter (pcap-linux.c, blocks_to_filter_in_userland). Measured on
+/// `lo` with 3 datagrams + 3 ICMP errors: the kernel accepted 6, `inbound`
+/// delivered 0 in block mode and 5 in immediate mode.
+private func loadsPacketType(_ program: bpf_program) -> Bool {
+  let ancillaryPacketType: UInt32 = 0xFFFF_F000 &+ 4  // SKF_AD_OFF (-0x1000) + SKF_AD_PKTTYPE
+  guard let instructions = program.bf_insns else { return false }
+  return UnsafeBufferPointer(start: instructions, count: Int(program.bf_len)).contains {
+    instruction in
+    // BPF_CLASS == BPF_LD and BPF_MODE == BPF_ABS (bpf(4): class 0x07, mode 0xe0).
+    instruction.code & 0x07 == 0x00 && instruction.code & 0xE0 == 0x20
+      && instruction.k == ancillaryPacketType
+  }
 }
 
 /// IFF_LOOPBACK from getifaddrs(3), which asks rtnetlink in the calling

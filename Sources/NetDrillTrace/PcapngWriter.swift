@@ -75,6 +75,7 @@ public final class PcapngWriter {
                 path: path, byteOffset: 0,
                 message: "cannot create \(temporaryPath): \(Self.errnoText(code))")
         }
+        PartialTraces.register(temporaryPath)
         buffer.reserveCapacity(Self.bufferSize)
 
         var options = OptionWriter()
@@ -254,6 +255,7 @@ public final class PcapngWriter {
             abandon()
             throw error("cannot rename \(temporaryPath) to \(path): \(Self.errnoText(code))")
         }
+        PartialTraces.unregister(temporaryPath)
         finished = true
     }
 
@@ -267,6 +269,7 @@ public final class PcapngWriter {
             descriptor = -1
         }
         unlink(temporaryPath)
+        PartialTraces.unregister(temporaryPath)
         buffer = []
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import NetDrillEngine
 import NetDrillNetwork
 import NetDrillScenario
+import NetDrillTrace
 
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -102,14 +103,38 @@ enum ScenarioLoading {
     }
   }
 
-  /// An ordinary user gets a user namespace first (while the process has one thread).
+  /// An ordinary user gets a user namespace first (while the process has one
+  /// thread); then SIGINT/SIGTERM are caught so a half-written trace is removed.
   static func enterPrivilegesIfNeeded(hostNetwork: Bool) throws {
-    guard !hostNetwork else { return }
-    do {
-      try UserNamespace.enterIfUnprivileged()
-    } catch {
-      FileHandleOutput.standardError("netdrill: \(error)")
-      throw ExitCode(2)
+    if !hostNetwork {
+      do {
+        try UserNamespace.enterIfUnprivileged()
+      } catch {
+        FileHandleOutput.standardError("netdrill: \(error)")
+        throw ExitCode(2)
+      }
+    }
+    Interruption.install()
+  }
+}
+
+/// On SIGINT or SIGTERM: remove partial traces and exit (128 + signal). The
+/// private networks need no cleanup: they are held only by this process.
+enum Interruption {
+  nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+  static func install() {
+    guard sources.isEmpty else { return }
+    for signalNumber in [SIGINT, SIGTERM] {
+      signal(signalNumber, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+      source.setEventHandler {
+        PartialTraces.removeAll()
+        FileHandleOutput.standardError("netdrill: interrupted")
+        _exit(128 + signalNumber)
+      }
+      source.resume()
+      sources.append(source)
     }
   }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import Foundation
 import Testing
 
@@ -91,5 +92,35 @@ struct CLIRunTests {
     }
     let result = try Command.run("/usr/sbin/runuser", ["-u", "nobody", "--", TestPaths.binary.path, "run", "--color", "never", file])
     #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
+  }
+}
+
+@Suite("CLI: interrupted recordings", .enabled(if: Privileges.mayRun, "needs root to record"))
+struct InterruptedRecordTests {
+  @Test("a recording killed midway (SIGINT or SIGKILL) leaves no file at the final path", arguments: [SIGINT, SIGKILL])
+  func killed(signal: Int32) throws {
+    guard Privileges.canCreateNamespaces() else { return }
+    let scenario = try temporaryScenario("""
+      {"netdrill": 1, "name": "slow", "sockets": {"c": {"type": "udp"}},
+       "steps": [{"sendto": "c", "to": "$closed", "data": "x"}, {"wait": "5s"}]}
+      """)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-kill-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let trace = directory.appendingPathComponent("t.pcapng").path
+    let process = Process()
+    process.executableURL = TestPaths.binary
+    process.arguments = ["record", scenario, "-o", trace]
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    usleep(700_000)
+    kill(process.processIdentifier, signal)
+    process.waitUntilExit()
+    #expect(process.terminationStatus != 0)
+    #expect(!FileManager.default.fileExists(atPath: trace))
+    let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    if signal == SIGINT {
+      #expect(left.isEmpty, "SIGINT cleans up the temporary file too: \(left)")
+    }
   }
 }

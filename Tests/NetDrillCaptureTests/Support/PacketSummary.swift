@@ -22,7 +22,8 @@ enum PacketSummary: Equatable {
         self = .other
         return
       }
-      self = .udp(sourcePort: udp.sourcePort, destinationPort: udp.destinationPort, payload: udp.payload)
+      self = .udp(
+        sourcePort: udp.sourcePort, destinationPort: udp.destinationPort, payload: udp.payload)
     case 1:
       guard ip.payload.count >= 8 else {
         self = .other

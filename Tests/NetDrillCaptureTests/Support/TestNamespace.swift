@@ -22,7 +22,8 @@ enum TestNamespace {
   static var privileged: ConditionTrait {
     .enabled(
       if: missingPrivilege == nil || isCI,
-      Comment(rawValue: "skipped: \(missingPrivilege ?? "") (set CI=true to make this a failure)"))
+      Comment(
+        rawValue: "needs root: \(missingPrivilege ?? "") (set CI=true to make this a failure)"))
   }
 
   /// Runs `body` on a new thread inside a new network namespace with `lo` up.
@@ -90,7 +91,8 @@ enum TestNamespace {
     }
     // WIFEXITED && WEXITSTATUS == 0, spelled out: the macros are not imported.
     guard status & 0x7F == 0, (status >> 8) & 0xFF == 0 else {
-      throw NamespaceTestError("`\(arguments.joined(separator: " "))` failed (wait status \(status))")
+      throw NamespaceTestError(
+        "`\(arguments.joined(separator: " "))` failed (wait status \(status))")
     }
   }
 
@@ -102,13 +104,18 @@ enum TestNamespace {
       defer { done.signal() }
       if unshare(cloneNewNet) != 0 {
         let code = errno
-        result.withLock { $0 = "unshare(CLONE_NEWNET) failed with \(String(cString: strerror(code))): needs CAP_SYS_ADMIN" }
+        result.withLock {
+          $0 =
+            "unshare(CLONE_NEWNET) failed with \(String(cString: strerror(code))): needs CAP_SYS_ADMIN"
+        }
         return
       }
       let packetSocket = socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0)
       if packetSocket < 0 {
         let code = errno
-        result.withLock { $0 = "packet socket failed with \(String(cString: strerror(code))): needs CAP_NET_RAW" }
+        result.withLock {
+          $0 = "packet socket failed with \(String(cString: strerror(code))): needs CAP_NET_RAW"
+        }
         return
       }
       close(packetSocket)
