@@ -17,7 +17,9 @@ let package = Package(
     .target(name: "CNetDrillLinux"),
     .target(name: "NetDrillSockets", dependencies: ["CNetDrillLinux"]),
     .target(name: "NetDrillScenario", dependencies: ["NetDrillSockets"]),
-    .target(name: "NetDrillNetwork", dependencies: ["CNetDrillLinux", "NetDrillSockets"]),
+    // C shims for spawning programs under test (posix_spawn extensions, pipe2, wait macros).
+    .target(name: "CNetDrillProcess"),
+    .target(name: "NetDrillNetwork", dependencies: ["CNetDrillLinux", "CNetDrillProcess", "NetDrillSockets"]),
     // libpcap from the system; only NetDrillCapture imports it.
     .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
     .target(name: "NetDrillCapture", dependencies: ["CPcap"]),
@@ -37,6 +39,7 @@ let package = Package(
     .testTarget(
       name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
     .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture"]),
+    .testTarget(name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets"]),
     .testTarget(name: "NetDrillTraceTests", dependencies: ["NetDrillTrace"], exclude: ["Fixtures"]),
     .testTarget(
       name: "NetDrillTests",

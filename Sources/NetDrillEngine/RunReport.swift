@@ -54,7 +54,7 @@ public struct RunReport {
   }
 
   private func lines(for outcome: StepOutcome, width: Int) -> [String] {
-    let label = outcome.step < 0 ? "setup" : "#\(outcome.step + 1)"
+    let label = outcome.step == -1 ? "setup" : outcome.step < 0 ? "end" : "#\(outcome.step + 1)"
     let call = outcome.call.count > width ? String(outcome.call.prefix(width - 1)) + "…" : outcome.call
     let padded = call + String(repeating: " ", count: max(0, width - call.count))
     var detail = outcome.resultText

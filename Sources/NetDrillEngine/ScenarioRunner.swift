@@ -24,9 +24,16 @@ public enum NetDrillVersion {
 /// the first call) and when each call starts, so a capture can open on every
 /// interface first and tie packets to steps. Called on the run's thread.
 public protocol RunObserver: AnyObject, Sendable {
-  func networkReady(_ namespaces: [NetworkNamespace]) throws
+  func networkReady(_ interfaces: [NetworkInterfaceTarget]) throws
   func stepStarting(step: Int, atNanoseconds: UInt64, call: String)
   func stepsFinished()
+}
+
+/// An interface of a run's network, to capture on: `host/interface` and the host's namespace.
+public struct NetworkInterfaceTarget: Sendable {
+  public var host: String
+  public var interface: String
+  public var namespaceFD: Int32
 }
 
 /// Runs scenarios: each in a fresh private network namespace (unless
@@ -63,23 +70,30 @@ public enum ScenarioRunner {
   /// Runs on the calling thread, which must be one netdrill owns.
   private static func runHere(_ scenario: Scenario, options: RunOptions, observer: RunObserver?) throws -> RunResult {
     let start = realtimeNanoseconds()
-    var namespaces: [NetworkNamespace] = []
-    if !options.hostNetwork {
-      namespaces.append(try NetworkNamespace.createAndEnter(name: "local"))
-    }
+    let network = try RunNetwork(scenario: scenario, hostNetwork: options.hostNetwork)
     let closedPort = try ClosedPort.find(avoiding: literalPorts(in: scenario))
-    try observer?.networkReady(namespaces)
+    try observer?.networkReady(
+      network.captureTargets.map { NetworkInterfaceTarget(host: $0.host, interface: $0.interface, namespaceFD: $0.namespaceFD) })
 
-    let executor = StepExecutor(scenario: scenario, closedPort: closedPort)
+    let executor = StepExecutor(scenario: scenario, closedPort: closedPort, network: network)
     if let observer {
       executor.onStepStart = { step, time, call in observer.stepStarting(step: step, atNanoseconds: time, call: call) }
     }
-    var outcomes = executor.setUp()
-    for step in scenario.steps {
-      outcomes += try executor.execute(step)
+    var outcomes: [StepOutcome] = []
+    do {
+      outcomes = try executor.setUp()
+      for step in scenario.steps {
+        outcomes += try executor.execute(step)
+      }
+    } catch {
+      _ = network.stopAll()
+      throw error
     }
+    // Programs stop while the capture still runs, so their last packets are in the trace.
+    outcomes += executor.tearDown()
     observer?.stepsFinished()
-    let names = executor.names.table
+    var names = executor.names.table
+    for (address, name) in network.addressNames where names[address] == nil { names[address] = name }
     return RunResult(
       scenarioName: scenario.name, scenarioPath: scenario.sourcePath, outcomes: outcomes, names: names,
       closedPort: closedPort,

@@ -1,4 +1,5 @@
 import Glibc
+import NetDrillNetwork
 import NetDrillScenario
 import NetDrillSockets
 
@@ -9,6 +10,7 @@ import NetDrillSockets
 final class StepExecutor {
   private let scenario: Scenario
   private let closedPort: UInt16
+  private let network: RunNetwork
   private var sockets: [String: OpenSocket] = [:]
   private var remembered: [String: SocketAddress] = [:]
   private(set) var names = AddressNames()
@@ -20,15 +22,18 @@ final class StepExecutor {
   private struct OpenSocket {
     var socket: Socket
     var kind: SocketKind
+    /// The host it lives on: steps on it run in that host's namespace.
+    var host: String
     var nonBlocking: Bool
     /// Timeouts the scenario set itself; netdrill then leaves them alone.
     var ownsReceiveTimeout = false
     var ownsSendTimeout = false
   }
 
-  init(scenario: Scenario, closedPort: UInt16) {
+  init(scenario: Scenario, closedPort: UInt16, network: RunNetwork) {
     self.scenario = scenario
     self.closedPort = closedPort
+    self.network = network
     names.add(.loopback(.ipv4, port: closedPort), as: "$closed")
     names.add(.loopback(.ipv6, port: closedPort), as: "$closed")
   }
@@ -39,16 +44,67 @@ final class StepExecutor {
 
   // MARK: Set-up
 
-  /// Creates every socket not marked `deferred`, with its options; one outcome per call.
-  func setUp() -> [StepOutcome] {
+  /// Installs the active faults, starts the programs under test and creates
+  /// every socket not marked `deferred`; one outcome per action.
+  func setUp() throws -> [StepOutcome] {
     var outcomes: [StepOutcome] = []
+    for fault in scenario.faults where fault.active {
+      var outcome = begin(step: -1, verb: "fault", socket: nil, call: "fault \(fault.name): \(Self.describe(fault))")
+      try network.apply(fault)
+      outcome.returned = 0
+      finish(&outcome)
+      outcomes.append(outcome)
+    }
+    for program in scenario.programs {
+      var outcome = begin(
+        step: -1, verb: "start", socket: nil,
+        call: "start \(program.name) on \(program.host ?? scenario.topology?.defaultHost ?? "local"): \(program.command.joined(separator: " "))")
+      try network.start(program)
+      outcome.returned = 0
+      finish(&outcome)
+      outcomes.append(outcome)
+    }
     for declaration in scenario.sockets where !declaration.deferred {
-      outcomes += create(declaration, step: -1)
+      outcomes += try create(declaration, step: -1)
     }
     return outcomes
   }
 
-  private func create(_ declaration: SocketDeclaration, step: Int) -> [StepOutcome] {
+  /// Stops the programs still running; one outcome each (step -2: after the last step).
+  func tearDown() -> [StepOutcome] {
+    network.stopAll().map { result in
+      var outcome = begin(step: -2, verb: "stop", socket: nil, call: "stop \(result.name)")
+      record(result, into: &outcome)
+      return outcome
+    }
+  }
+
+  private func record(_ result: ProgramResult, into outcome: inout StepOutcome) {
+    finish(&outcome)
+    outcome.returned = result.exitStatus.map(Int.init)
+    outcome.value = result.stoppedBy == "exited" ? "exited with status \(result.exitStatus ?? -1)" : "stopped by \(result.stoppedBy)"
+    if !result.standardOutput.isEmpty { outcome.data = OutcomeBytes(Array(result.standardOutput.utf8)) }
+    if !result.standardError.isEmpty { outcome.note = "stderr: " + result.standardError }
+  }
+
+  static func describe(_ fault: FaultDeclaration) -> String {
+    var what: String
+    switch fault.action {
+    case .drop: what = "drop"
+    case .reject(let icmp): what = "reject with \(icmp)"
+    case .lossEvery(let n): what = "drop every \(n)th"
+    case .lossPercent(let percent): what = "drop \(percent)% at random"
+    case .rateLimit(let rate, let burst, _): what = "rate limit \(rate) burst \(burst)"
+    case .delay(let delay): what = "delay \(delay)"
+    }
+    if let proto = fault.protocolName { what += " \(proto)" }
+    if let port = fault.port { what += " port \(port)" }
+    return what + " on \(fault.host)\(fault.link.map { "/" + $0 } ?? "") \(fault.direction.rawValue)"
+  }
+
+  private func create(_ declaration: SocketDeclaration, step: Int) throws(RunError) -> [StepOutcome] {
+    let host = scenario.host(ofSocket: declaration.name)
+    try enter(host)
     let family: SocketAddress.Family = declaration.family == .ipv4 ? .ipv4 : .ipv6
     var flags: [String] = []
     if declaration.nonBlocking { flags.append("SOCK_NONBLOCK") }
@@ -62,7 +118,8 @@ final class StepExecutor {
     switch result {
     case .success(let socket):
       sockets[declaration.name]?.socket.close()
-      sockets[declaration.name] = OpenSocket(socket: socket, kind: declaration.kind, nonBlocking: declaration.nonBlocking)
+      sockets[declaration.name] = OpenSocket(
+        socket: socket, kind: declaration.kind, host: host, nonBlocking: declaration.nonBlocking)
     case .failure(let errno):
       outcome.error = errno.name
     }
@@ -88,11 +145,13 @@ final class StepExecutor {
   /// impossible to go on with (an address that cannot be resolved).
   func execute(_ step: Step) throws(RunError) -> [StepOutcome] {
     let bound = step.timeout ?? scenario.defaults.timeout
+    // Interface names and addresses resolve in the namespace of the socket's host.
+    if let name = step.action.socketName, let open = sockets[name] { try enter(open.host) }
     var outcomes: [StepOutcome]
     switch step.action {
     case .socket(let name):
       guard let declaration = scenario.socket(named: name) else { throw .undeclaredSocket(name, step.location) }
-      outcomes = create(declaration, step: step.index)
+      outcomes = try create(declaration, step: step.index)
       // The step's expectation applies to socket() itself.
       if var first = outcomes.first {
         first.checks = ExpectationChecker(resolver: resolver(for: name, at: step)).check(step.expect, against: first, action: step.action)
@@ -167,7 +226,7 @@ final class StepExecutor {
       switch open.socket.accept() {
       case .success(let (connection, peer)):
         sockets[newName]?.socket.close()
-        sockets[newName] = OpenSocket(socket: connection, kind: .tcp, nonBlocking: false)
+        sockets[newName] = OpenSocket(socket: connection, kind: .tcp, host: open.host, nonBlocking: false)
         refreshNames()
         outcome.from = peer?.description
         outcome.fromName = peer.flatMap { names.name(for: $0) }
@@ -248,8 +307,55 @@ final class StepExecutor {
       finish(&outcome)
       return outcome
 
+    case .enableFault(let name), .disableFault(let name):
+      let enabling = step.action.verb == "enable"
+      guard let fault = scenario.faults.first(where: { $0.name == name }) else { throw .unknownAddressName(name, step.location) }
+      var outcome = begin(
+        step: index, verb: step.action.verb, socket: nil,
+        call: "\(enabling ? "enable" : "disable") fault \(name): \(Self.describe(fault))")
+      do {
+        if enabling { try network.apply(fault) } else { try network.remove(fault) }
+      } catch {
+        throw .environment("\(step.location): \(error)")
+      }
+      outcome.returned = 0
+      finish(&outcome)
+      return outcome
+
+    case .linkState(let link, let host, let up):
+      var outcome = begin(
+        step: index, verb: step.action.verb, socket: nil,
+        call: "link \(link)\(host.map { " at " + $0 } ?? "") \(up ? "up" : "down")")
+      do { try network.setLink(link, host: host, up: up) } catch { throw .environment("\(step.location): \(error)") }
+      outcome.returned = 0
+      finish(&outcome)
+      return outcome
+
+    case .setMTU(let link, let mtu):
+      var outcome = begin(step: index, verb: "set_mtu", socket: nil, call: "link \(link) mtu \(mtu)")
+      do { try network.setMTU(link, mtu: mtu) } catch { throw .environment("\(step.location): \(error)") }
+      outcome.returned = 0
+      finish(&outcome)
+      return outcome
+
+    case .stopProgram(let name):
+      var outcome = begin(step: index, verb: "stop", socket: nil, call: "stop \(name)")
+      guard let result = network.stop(name) else { throw .environment("\(step.location): program \(name) is not running") }
+      record(result, into: &outcome)
+      return outcome
+
     case .socket, .setsockopt:
       preconditionFailure("handled in execute(_:)")
+    }
+  }
+
+  private func enter(_ host: String) throws(RunError) {
+    do {
+      try network.enter(host)
+    } catch let error as RunError {
+      throw error
+    } catch {
+      throw .environment(String(describing: error))
     }
   }
 
@@ -385,8 +491,15 @@ final class StepExecutor {
       guard case .success(let bound?) = open.socket.localAddress(), bound.port != 0 else {
         throw .unboundSocket(name, step.location)
       }
-      // A wildcard-bound socket is reached at loopback (its port on any local address).
-      return bound.isWildcard ? .loopback(bound.family, port: bound.port) : bound
+      // A wildcard-bound socket is reached at its host's first interface address, or at loopback
+      // when the host has none (the one-host network).
+      guard bound.isWildcard else { return bound }
+      if let first = network.interfaceAddresses(of: open.host, family: bound.family).first,
+        let address = SocketAddress(ip: first, port: bound.port)
+      {
+        return address
+      }
+      return .loopback(bound.family, port: bound.port)
     }
   }
 
@@ -394,7 +507,12 @@ final class StepExecutor {
     for (name, open) in sockets.sorted(by: { $0.key < $1.key }) where !open.socket.isClosed {
       if case .success(let address?) = open.socket.localAddress(), address.port != 0 {
         names.add(address, as: name)
-        if address.isWildcard { names.add(.loopback(address.family, port: address.port), as: name) }
+        if address.isWildcard {
+          names.add(.loopback(address.family, port: address.port), as: name)
+          for ip in network.interfaceAddresses(of: open.host, family: address.family) {
+            if let concrete = SocketAddress(ip: ip, port: address.port) { names.add(concrete, as: name) }
+          }
+        }
       }
     }
   }

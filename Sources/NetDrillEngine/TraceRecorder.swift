@@ -76,8 +76,8 @@ final class Recording: RunObserver, @unchecked Sendable {
     self.options = options
   }
 
-  func networkReady(_ namespaces: [NetworkNamespace]) throws {
-    let targets = namespaces.map { CaptureTarget(host: $0.name, interface: "lo", namespaceFD: $0.descriptor) }
+  func networkReady(_ interfaces: [NetworkInterfaceTarget]) throws {
+    let targets = interfaces.map { CaptureTarget(host: $0.host, interface: $0.interface, namespaceFD: $0.namespaceFD) }
     guard !targets.isEmpty else {
       throw RunError.environment("recording needs a private network: --host-network runs cannot be captured")
     }
@@ -101,7 +101,7 @@ final class Recording: RunObserver, @unchecked Sendable {
   }
 
   func stepStarting(step: Int, atNanoseconds time: UInt64, call: String) {
-    let label = step < 0 ? "setup: \(call)" : "step \(step + 1): \(call)"
+    let label = step == -1 ? "setup: \(call)" : step < 0 ? "end: \(call)" : "step \(step + 1): \(call)"
     lock.withLock { timeline.append((time, label)) }
   }
 

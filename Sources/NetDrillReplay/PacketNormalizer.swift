@@ -10,7 +10,9 @@ public struct NormalizationOptions: Sendable, Equatable {
   public var compared: Set<String>
 
   public static let ignorableFields = ["payload", "length", "quote", "tcp-seq", "tcp-flags"]
-  public static let volatileFields = ["ttl", "ip-id", "tcp-window"]
+  /// `housekeeping`: ARP, IPv6 neighbour discovery, MLD and IGMP — the kernel's own
+  /// link chatter, sent on timers, so its count and timing vary from run to run.
+  public static let volatileFields = ["ttl", "ip-id", "tcp-window", "housekeeping"]
 
   public init(ignored: Set<String> = [], compared: Set<String> = []) {
     self.ignored = ignored
@@ -31,6 +33,18 @@ public struct NormalizedPacket: Sendable, Equatable, Codable {
   /// The step that caused it, from the packet comment.
   public var step: String?
   public var timestampNanoseconds: UInt64
+}
+
+extension DecodedPacket {
+  /// The kernel's own link chatter (ARP, neighbour discovery, MLD, IGMP), not caused by any step.
+  public var isHousekeeping: Bool {
+    if case .arp? = network { return true }
+    if let message = icmp, message.isIPv6, [130, 131, 132, 133, 134, 135, 136, 137, 143].contains(message.type) {
+      return true
+    }
+    if case .other(let number)? = transport, number == 2 { return true }  // IGMP
+    return false
+  }
 }
 
 /// Turns decoded packets into `NormalizedPacket`s for one trace. Stateful:

@@ -130,7 +130,7 @@ public enum TraceDiff {
   }
 
   private static func label(_ outcome: StepOutcome) -> String {
-    let step = outcome.step < 0 ? "setup" : "step #\(outcome.step + 1)"
+    let step = outcome.step == -1 ? "setup" : outcome.step < 0 ? "end" : "step #\(outcome.step + 1)"
     return "\(step) \(outcome.verb)(\(outcome.socket ?? ""))"
   }
 
@@ -155,18 +155,23 @@ public enum TraceDiff {
     if options.strictOrder {
       return compareSequences(left, right, location: "all packets", expected: expected, actual: actual, options: options)
     }
+    // A flow is ordered as one capture point saw it: the same datagram seen on
+    // several interfaces of a path interleaves differently from run to run.
+    func key(_ packet: NormalizedPacket) -> String { "\(packet.flow) on \(packet.interface)" }
     var flows: [String] = []
-    for packet in left + right where !flows.contains(packet.flow) { flows.append(packet.flow) }
+    var seen: Set<String> = []
+    for packet in left + right where seen.insert(key(packet)).inserted { flows.append(key(packet)) }
     return flows.flatMap { flow in
       compareSequences(
-        left.filter { $0.flow == flow }, right.filter { $0.flow == flow }, location: "flow \(flow)",
+        left.filter { key($0) == flow }, right.filter { key($0) == flow }, location: "flow \(flow)",
         expected: expected, actual: actual, options: options)
     }
   }
 
   private static func renormalize(_ document: TraceDocument, _ options: NormalizationOptions) -> [NormalizedPacket] {
     var normalizer = PacketNormalizer(names: document.manifest.run.names, options: options)
-    return document.packets.map {
+    let keepHousekeeping = options.compared.contains("housekeeping")
+    return document.packets.filter { keepHousekeeping || !$0.decoded.isHousekeeping }.map {
       normalizer.normalize(
         $0.decoded, interface: $0.normalized.interface, step: $0.normalized.step,
         timestamp: $0.normalized.timestampNanoseconds)

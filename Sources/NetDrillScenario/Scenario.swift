@@ -16,14 +16,22 @@ public struct Scenario: Sendable, Equatable {
   public var sockets: [SocketDeclaration]
   public var steps: [Step]
   public var expectedPackets: [PacketExpectation]
+  /// Hosts, links and routes; nil: one host, `local`, with loopback only.
+  public var topology: Topology?
+  public var faults: [FaultDeclaration]
+  public var programs: [ProgramDeclaration]
   /// The file it was read from, if any (for messages only).
   public var sourcePath: String?
 
   public init(
     name: String, description: String = "", defaults: ScenarioDefaults = .init(),
     sockets: [SocketDeclaration] = [], steps: [Step] = [], expectedPackets: [PacketExpectation] = [],
+    topology: Topology? = nil, faults: [FaultDeclaration] = [], programs: [ProgramDeclaration] = [],
     sourcePath: String? = nil
   ) {
+    self.topology = topology
+    self.faults = faults
+    self.programs = programs
     self.name = name
     self.description = description
     self.defaults = defaults
@@ -35,6 +43,11 @@ public struct Scenario: Sendable, Equatable {
 
   public func socket(named name: String) -> SocketDeclaration? {
     sockets.first { $0.name == name }
+  }
+
+  /// The host a socket lives on.
+  public func host(ofSocket name: String) -> String {
+    socket(named: name)?.host ?? topology?.defaultHost ?? "local"
   }
 }
 
@@ -84,13 +97,16 @@ public struct SocketDeclaration: Sendable, Equatable {
   /// `SOCK_CLOEXEC` at creation.
   public var closeOnExec: Bool
   public var deferred: Bool
+  /// The host it lives on; nil: the scenario's first host.
+  public var host: String?
   public var location: ScenarioLocation
 
   public init(
     name: String, kind: SocketKind, family: AddressFamily = .ipv4, options: [OptionSetting] = [],
-    nonBlocking: Bool = false, closeOnExec: Bool = false, deferred: Bool = false,
+    nonBlocking: Bool = false, closeOnExec: Bool = false, deferred: Bool = false, host: String? = nil,
     location: ScenarioLocation
   ) {
+    self.host = host
     self.name = name
     self.kind = kind
     self.family = family
@@ -264,6 +280,14 @@ public enum Action: Sendable, Equatable {
   case leave(String, group: String, interface: String?)
   case poll(String, events: [PollEvent])
   case wait(Duration)
+  /// Install or remove a declared fault.
+  case enableFault(String)
+  case disableFault(String)
+  /// Take a link down or up (`host` nil: every end).
+  case linkState(String, host: String?, up: Bool)
+  case setMTU(String, mtu: Int)
+  /// Stop a program under test now (SIGTERM, then SIGKILL) and record how it ended.
+  case stopProgram(String)
 
   /// The socket the step acts on (nil for `wait`).
   public var socketName: String? {
@@ -275,7 +299,7 @@ public enum Action: Sendable, Equatable {
       return name
     case .send(let step): return step.socket
     case .receive(let step): return step.socket
-    case .wait: return nil
+    case .wait, .enableFault, .disableFault, .linkState, .setMTU, .stopProgram: return nil
     }
   }
 
@@ -300,6 +324,11 @@ public enum Action: Sendable, Equatable {
     case .leave: return "leave"
     case .poll: return "poll"
     case .wait: return "wait"
+    case .enableFault: return "enable"
+    case .disableFault: return "disable"
+    case .linkState(_, _, let up): return up ? "link_up" : "link_down"
+    case .setMTU: return "set_mtu"
+    case .stopProgram: return "stop"
     }
   }
 }

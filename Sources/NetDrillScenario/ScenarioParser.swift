@@ -136,6 +136,11 @@ final class ScenarioDecoder {
   /// path, found before decoding so "used before defined" can say where.
   private var laterAccepts: [String: String] = [:]
   private var laterRemembers: [String: String] = [:]
+  /// Names the simulated network declares, for references from sockets and steps.
+  private var hostNames: [String] = []
+  private var linkNames: [String] = []
+  private var faultNames: [String] = []
+  private var programNames: [String] = []
 
   init(file: String?) {
     self.file = file
@@ -180,6 +185,16 @@ final class ScenarioDecoder {
     let description = top["description"].flatMap { string($0) } ?? ""
     // Defaults first whatever the key order: payloads need the default seed.
     if let node = top["defaults"] { decodeDefaults(node) }
+    // The network before sockets and steps, which refer to its names.
+    let hosts = top["hosts"].map { decodeHosts($0) } ?? []
+    hostNames = hosts.map(\.name)
+    let links = top["links"].map { decodeLinks($0, hosts: hostNames) } ?? []
+    linkNames = links.map(\.name)
+    let routes = top["routes"].map { decodeRoutes($0, hosts: hostNames) } ?? []
+    let faults = top["faults"].map { decodeFaults($0, hosts: hostNames, links: links) } ?? []
+    faultNames = faults.map(\.name)
+    let programs = top["programs"].map { decodePrograms($0, hosts: hostNames) } ?? []
+    programNames = programs.map(\.name)
     let declarations = top["sockets"].map { decodeSockets($0) } ?? []
     var steps: [Step] = []
     if let node = top["steps"], let elements = array(node) {
@@ -192,7 +207,9 @@ final class ScenarioDecoder {
     guard errors.isEmpty else { return nil }
     return Scenario(
       name: name, description: description, defaults: defaults, sockets: declarations, steps: steps,
-      expectedPackets: packets, sourcePath: file)
+      expectedPackets: packets,
+      topology: hosts.isEmpty ? nil : Topology(hosts: hosts, links: links, routes: routes), faults: faults,
+      programs: programs, sourcePath: file)
   }
 
   private func checkVersion(_ members: [JSONMember], root: Node) -> Bool {
@@ -265,10 +282,11 @@ final class ScenarioDecoder {
     let nonBlocking = fields["nonblocking"].flatMap { bool($0) } ?? false
     let closeOnExec = fields["cloexec"].flatMap { bool($0) } ?? false
     let deferred = fields["deferred"].flatMap { bool($0) } ?? false
+    let host = fields["host"].flatMap { hostName($0, known: hostNames) }
     guard errors.count == errorsBefore, let kind else { return nil }
     return SocketDeclaration(
       name: name, kind: kind, family: family ?? .ipv4, options: options, nonBlocking: nonBlocking,
-      closeOnExec: closeOnExec, deferred: deferred,
+      closeOnExec: closeOnExec, deferred: deferred, host: host,
       location: ScenarioLocation(line: keyPosition.line, column: keyPosition.column, path: node.path))
   }
 
@@ -377,8 +395,8 @@ final class ScenarioDecoder {
     for member in members where member.key != spec.name && !allowed.contains(member.key) {
       let path = JSONPath.appending(node.path, key: member.key)
       let quotedKey = JSONPath.quoted(member.key)
-      if spec.subject == .duration, ScenarioVocabulary.commonStepKeys.contains(member.key) {
-        report(member.keyPosition, path, "a wait step makes no call, so it takes no \(quotedKey)")
+      if spec.subject != .socket, ScenarioVocabulary.commonStepKeys.contains(member.key) {
+        report(member.keyPosition, path, "a \(spec.name) step makes no socket call, so it takes no \(quotedKey)")
         continue
       }
       let users = ScenarioVocabulary.verbs.filter { $0.fields.contains { $0.key == member.key } }.map(\.name)
@@ -397,8 +415,25 @@ final class ScenarioDecoder {
   private func decodeAction(
     _ spec: VerbSpec, subject: Node, fields: Fields, step: Node, introduces: inout (name: String, info: SocketInfo?)?
   ) -> Action? {
-    if spec.subject == .duration {
+    switch spec.subject {
+    case .duration:
       return duration(subject).map { .wait($0) }
+    case .fault:
+      return declared(subject, in: faultNames, what: "fault", key: "faults").map {
+        spec.name == "enable" ? .enableFault($0) : .disableFault($0)
+      }
+    case .program:
+      return declared(subject, in: programNames, what: "program", key: "programs").map { .stopProgram($0) }
+    case .link:
+      let errorsBefore = errors.count
+      let link = declared(subject, in: linkNames, what: "link", key: "links")
+      let host = fields["host"].flatMap { hostName($0, known: hostNames) }
+      let mtu = fields["mtu"].flatMap { integer($0, 68...65535) }
+      guard errors.count == errorsBefore, let link else { return nil }
+      if spec.name == "set_mtu" { return mtu.map { .setMTU(link, mtu: $0) } }
+      return .linkState(link, host: host, up: spec.name == "link_up")
+    case .socket:
+      break
     }
     let errorsBefore = errors.count
     let socket = socketReference(subject, verb: spec.name)
@@ -600,6 +635,18 @@ final class ScenarioDecoder {
       return false
     }
     return true
+  }
+
+  /// A name the scenario declared under `key` (a fault, link or program).
+  private func declared(_ node: Node, in names: [String], what: String, key: String) -> String? {
+    guard let name = string(node, what: "a \(what) name") else { return nil }
+    guard names.contains(name) else {
+      report(
+        node, "unknown \(what) \(JSONPath.quoted(name)); declare it in \(JSONPath.quoted(key))",
+        suggestion: ScenarioError.nearest(name, in: names))
+      return nil
+    }
+    return name
   }
 
   // MARK: Addresses

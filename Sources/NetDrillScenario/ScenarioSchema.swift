@@ -29,6 +29,14 @@ public enum ScenarioSchema {
         "additionalProperties": ref("socket"),
       ]),
       "steps": .object(["type": "array", "items": ref("step")]),
+      "hosts": .object([
+        "type": "object", "propertyNames": ref("name"),
+        "additionalProperties": strictObject(["forwarding": .object(["type": "boolean"])]),
+      ]),
+      "links": .object(["type": "array", "items": ref("link")]),
+      "routes": .object(["type": "array", "items": ref("route")]),
+      "faults": .object(["type": "object", "propertyNames": ref("name"), "additionalProperties": ref("fault")]),
+      "programs": .object(["type": "object", "propertyNames": ref("name"), "additionalProperties": ref("program")]),
       "expect_packets": .object(["type": "array", "items": ref("packet")]),
     ]
     var root = strictObject(properties, required: vocabulary.requiredTopLevelKeys)
@@ -82,6 +90,19 @@ public enum ScenarioSchema {
         "seed": .object(["type": "integer", "minimum": 0, "maximum": .unsigned(UInt64.max)]),
       ]),
       "socket": socketSchema,
+      "link": strictObject(
+        [
+          "name": ref("name"),
+          "hosts": .object(["type": "array", "items": ref("name"), "minItems": 2]),
+          "ipv4": .object(["type": "string", "pattern": #"^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$"#]),
+          "ipv6": .object(["type": "string", "pattern": #"^[0-9A-Fa-f:.]+/[0-9]{1,3}$"#]),
+          "mtu": integer(68...65535),
+        ], required: ["name", "hosts"]),
+      "route": strictObject(
+        ["host": ref("name"), "to": .object(["type": "string"]), "via": ref("ipAddress")],
+        required: vocabulary.routeKeys),
+      "fault": faultSchema,
+      "program": programSchema,
       "step": .object(["oneOf": .array(vocabulary.verbs.map { ref("step." + $0.name) })]),
       "packet": packetSchema,
     ]
@@ -126,12 +147,62 @@ public enum ScenarioSchema {
         "nonblocking": .object(["type": "boolean"]),
         "cloexec": .object(["type": "boolean"]),
         "deferred": .object(["type": "boolean"]),
+        "host": ref("name"),
       ], required: ScenarioVocabulary.requiredSocketKeys)
+  }
+
+  private static var faultSchema: SchemaValue {
+    let vocabulary = ScenarioVocabulary.self
+    var schema = strictObject(
+      [
+        "host": ref("name"),
+        "link": ref("name"),
+        "direction": .object(["enum": strings(FaultDeclaration.Direction.allCases.map(\.rawValue))]),
+        "protocol": .object(["enum": strings(vocabulary.faultProtocols)]),
+        "port": integer(1...65535),
+        "active": .object(["type": "boolean"]),
+        "drop": .object(["const": .bool(true)]),
+        "reject": .object(["enum": strings(vocabulary.rejectKinds)]),
+        "loss": .object([
+          "oneOf": .array([
+            strictObject(["every": integer(1...1_000_000)], required: ["every"]),
+            strictObject(["percent": integer(0...100)], required: ["percent"]),
+          ])
+        ]),
+        "rate": strictObject(
+          [
+            "rate": .object(["type": "string", "pattern": "^[0-9]+(bit|kbit|mbit|gbit|bps|kbps|mbps)$"]),
+            "burst": .object(["type": "string", "pattern": "^[0-9]+(b|kb|mb|k|m)$"]),
+            "latency": ref("duration"),
+          ], required: ["rate"]),
+        "delay": ref("duration"),
+      ], required: ["host"])
+    schema["oneOf"] = .array(vocabulary.faultActionKeys.map { SchemaValue.object(["required": strings([$0])]) })
+    return schema
+  }
+
+  private static var programSchema: SchemaValue {
+    strictObject(
+      [
+        "host": ref("name"),
+        "command": .object(["type": "array", "items": .object(["type": "string"]), "minItems": 1]),
+        "env": .object(["type": "object", "additionalProperties": .object(["type": "string"])]),
+        "cwd": .object(["type": "string"]),
+        "ready": .object([
+          "oneOf": .array([
+            strictObject(["udp_port": integer(1...65535)], required: ["udp_port"]),
+            strictObject(["tcp_port": integer(1...65535)], required: ["tcp_port"]),
+            strictObject(["output": .object(["type": "string"])], required: ["output"]),
+          ])
+        ]),
+        "ready_timeout": ref("duration"),
+        "stop_grace": ref("duration"),
+      ], required: ["command"])
   }
 
   private static func stepSchema(_ verb: VerbSpec) -> SchemaValue {
     var properties: [String: SchemaValue] = [
-      verb.name: verb.subject == .duration ? ref("duration") : ref("name")
+      verb.name: verb.subject == .duration ? ref("duration") : ref("name")  // socket, fault, link or program
     ]
     for field in verb.fields {
       properties[field.key] = fieldSchema(field.kind)
@@ -201,6 +272,8 @@ public enum ScenarioSchema {
     case .ipLiteral: return ref("ipAddress")
     case .multicastInterface: return ref("interface")
     case .pollEvents: return ref("pollEvents")
+    case .hostName: return ref("name")
+    case .mtu: return integer(68...65535)
     }
   }
 

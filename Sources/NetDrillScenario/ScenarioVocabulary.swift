@@ -8,10 +8,26 @@ import NetDrillSockets
 /// `Errno.allNames`, `SocketOptionName.all`, ...) are used from there.
 enum ScenarioVocabulary {
   static let versionKey = "netdrill"
-  static let topLevelKeys = [versionKey, "name", "description", "defaults", "sockets", "steps", "expect_packets"]
+  static let topLevelKeys = [
+    versionKey, "name", "description", "defaults", "hosts", "links", "routes", "faults", "programs", "sockets", "steps",
+    "expect_packets",
+  ]
   static let requiredTopLevelKeys = [versionKey, "name", "steps"]
   static let defaultsKeys = ["timeout", "seed"]
-  static let socketKeys = ["type", "family", "options", "nonblocking", "cloexec", "deferred"]
+  static let socketKeys = ["type", "family", "host", "options", "nonblocking", "cloexec", "deferred"]
+
+  // The simulated network.
+  static let hostKeys = ["forwarding"]
+  static let linkKeys = ["name", "hosts", "ipv4", "ipv6", "mtu"]
+  static let routeKeys = ["host", "to", "via"]
+  static let faultActionKeys = ["drop", "reject", "loss", "rate", "delay"]
+  static let faultKeys = ["host", "link", "direction", "protocol", "port", "active"] + faultActionKeys
+  static let lossKeys = ["every", "percent"]
+  static let rateKeys = ["rate", "burst", "latency"]
+  static let rejectKinds = ["host-unreachable", "port-unreachable", "net-unreachable", "admin-prohibited"]
+  static let faultProtocols = ["udp", "tcp", "icmp"]
+  static let programKeys = ["host", "command", "env", "cwd", "ready", "ready_timeout", "stop_grace"]
+  static let readyKeys = ["udp_port", "tcp_port", "output"]
   static let requiredSocketKeys = ["type"]
   static let lingerKeys = ["onoff", "linger"]
 
@@ -137,6 +153,12 @@ enum ScenarioVocabulary {
         expect: call),
       VerbSpec("poll", fields: [.init("events", .pollEvents)], expect: call + ["revents"]),
       VerbSpec("wait", subject: .duration, expect: []),
+      VerbSpec("enable", subject: .fault, expect: []),
+      VerbSpec("disable", subject: .fault, expect: []),
+      VerbSpec("link_down", subject: .link, fields: [.init("host", .hostName)], expect: []),
+      VerbSpec("link_up", subject: .link, fields: [.init("host", .hostName)], expect: []),
+      VerbSpec("set_mtu", subject: .link, fields: [.init("mtu", .mtu, required: true)], expect: []),
+      VerbSpec("stop", subject: .program, expect: ["returns"]),
     ]
     return verbs
   }
@@ -150,6 +172,8 @@ struct VerbSpec: Sendable {
     case socket
     /// The verb's value is a duration (`wait`).
     case duration
+    /// The verb's value names a declared fault, link or program.
+    case fault, link, program
   }
 
   let name: String
@@ -167,7 +191,8 @@ struct VerbSpec: Sendable {
 
   /// The step keys besides the verb: its own fields, then the common ones.
   var allowedKeys: [String] {
-    fields.map(\.key) + (subject == .duration ? ScenarioVocabulary.waitStepKeys : ScenarioVocabulary.commonStepKeys)
+    fields.map(\.key)
+      + (subject == .socket ? ScenarioVocabulary.commonStepKeys : subject == .program ? ["expect", "note"] : ScenarioVocabulary.waitStepKeys)
   }
 }
 
@@ -177,6 +202,7 @@ struct StepField: Sendable {
     case address, payload, payloads, messageFlags, batchCount, bufferSize, backlog, newName
     /// `settableOptionName`: setsockopt names only options the kernel lets one set.
     case optionName, settableOptionName, optionValue, shutdownHow, ipLiteral, multicastInterface, pollEvents
+    case hostName, mtu
   }
 
   let key: String

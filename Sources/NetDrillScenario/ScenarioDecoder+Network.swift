@@ -1,0 +1,263 @@
+/// Decoding of the simulated network: `hosts`, `links`, `routes`, `faults`, `programs`.
+extension ScenarioDecoder {
+  /// Hosts in declaration order; their names are then known to links, routes, faults, programs and sockets.
+  func decodeHosts(_ node: Node) -> [HostDeclaration] {
+    guard case .object(let members) = node.value.content else {
+      report(node, "expected an object of named hosts like {\"a\": {}, \"router\": {\"forwarding\": true}}, found \(node.value.kindDescription)")
+      return []
+    }
+    var hosts: [HostDeclaration] = []
+    for member in members {
+      let path = JSONPath.appending(node.path, key: member.key)
+      let hostNode = Node(member.value, path: path)
+      guard ValueSyntax.isName(member.key), member.key.utf8.count <= 12 else {
+        report(member.keyPosition, path, "a host name is a letter or _ then letters, digits, _ . - (at most 12 characters), found \(JSONPath.quoted(member.key))")
+        continue
+      }
+      guard let fields = object(hostNode, allowed: ScenarioVocabulary.hostKeys, context: "a host") else { continue }
+      let forwarding = fields["forwarding"].flatMap { bool($0) } ?? false
+      hosts.append(
+        HostDeclaration(
+          name: member.key, forwarding: forwarding,
+          location: ScenarioLocation(line: member.keyPosition.line, column: member.keyPosition.column, path: path)))
+    }
+    return hosts
+  }
+
+  func decodeLinks(_ node: Node, hosts: [String]) -> [LinkDeclaration] {
+    guard let elements = array(node) else { return [] }
+    var names: Set<String> = []
+    return elements.compactMap { element -> LinkDeclaration? in
+      guard let fields = object(element, allowed: ScenarioVocabulary.linkKeys, context: "a link") else { return nil }
+      let errorsBefore = errors.count
+      for key in ["name", "hosts"] where !fields.has(key) { report(element, "a link needs \(JSONPath.quoted(key))") }
+      let name = fields["name"].flatMap { string($0, what: "a link name") }
+      if let name, let nameNode = fields["name"] {
+        if !ValueSyntax.isName(name) || name.utf8.count > 12 {
+          report(nameNode, "a link name is a letter or _ then letters, digits, _ . - (at most 12 characters)")
+        } else if !names.insert(name).inserted {
+          report(nameNode, "a second link named \(JSONPath.quoted(name))")
+        }
+      }
+      var members: [String] = []
+      if let hostsNode = fields["hosts"], let hostNodes = array(hostsNode, count: 2...64) {
+        for hostNode in hostNodes {
+          guard let host = hostName(hostNode, known: hosts) else { continue }
+          if members.contains(host) { report(hostNode, "\(JSONPath.quoted(host)) is on this link twice") }
+          members.append(host)
+        }
+      }
+      let ipv4 = fields["ipv4"].flatMap { subnet($0, ipv6: false) }
+      let ipv6 = fields["ipv6"].flatMap { subnet($0, ipv6: true) }
+      let mtu = fields["mtu"].flatMap { integer($0, 68...65535) }
+      guard errors.count == errorsBefore, let name else { return nil }
+      return LinkDeclaration(
+        name: name, hosts: members, ipv4Subnet: ipv4, ipv6Subnet: ipv6, mtu: mtu,
+        location: ScenarioLocation(line: element.position.line, column: element.position.column, path: element.path))
+    }
+  }
+
+  func decodeRoutes(_ node: Node, hosts: [String]) -> [RouteDeclaration] {
+    guard let elements = array(node) else { return [] }
+    return elements.compactMap { element -> RouteDeclaration? in
+      guard let fields = object(element, allowed: ScenarioVocabulary.routeKeys, context: "a route") else { return nil }
+      let errorsBefore = errors.count
+      for key in ScenarioVocabulary.routeKeys where !fields.has(key) { report(element, "a route needs \(JSONPath.quoted(key))") }
+      let host = fields["host"].flatMap { hostName($0, known: hosts) }
+      var destination: String?
+      if let toNode = fields["to"], let text = string(toNode, what: "a destination") {
+        if text == "default" {
+          destination = text
+        } else {
+          destination = subnet(toNode, ipv6: text.contains(":"))
+        }
+      }
+      var via: String?
+      if let viaNode = fields["via"], let text = string(viaNode, what: "a gateway address") {
+        if ValueSyntax.isIPv4Literal(text) || ValueSyntax.isIPv6Literal(text) {
+          via = text
+        } else {
+          report(viaNode, "a gateway is an IP address on one of the host's links, found \(JSONPath.quoted(text))")
+        }
+      }
+      guard errors.count == errorsBefore, let host, let destination, let via else { return nil }
+      return RouteDeclaration(
+        host: host, destination: destination, via: via,
+        location: ScenarioLocation(line: element.position.line, column: element.position.column, path: element.path))
+    }
+  }
+
+  func decodeFaults(_ node: Node, hosts: [String], links: [LinkDeclaration]) -> [FaultDeclaration] {
+    guard case .object(let members) = node.value.content else {
+      report(node, "expected an object of named faults like {\"lossy\": {\"host\": \"b\", \"loss\": {\"every\": 3}}}, found \(node.value.kindDescription)")
+      return []
+    }
+    return members.compactMap { member -> FaultDeclaration? in
+      let path = JSONPath.appending(node.path, key: member.key)
+      let faultNode = Node(member.value, path: path)
+      guard ValueSyntax.isName(member.key) else {
+        report(member.keyPosition, path, "a fault name is a letter or _ then letters, digits, _ . -")
+        return nil
+      }
+      guard let fields = object(faultNode, allowed: ScenarioVocabulary.faultKeys, context: "a fault") else { return nil }
+      let errorsBefore = errors.count
+      let actionKeys = ScenarioVocabulary.faultActionKeys.filter { fields.has($0) }
+      if actionKeys.count != 1 {
+        report(faultNode, "a fault has exactly one of \(ScenarioVocabulary.faultActionKeys.map { JSONPath.quoted($0) }.joined(separator: ", "))")
+      }
+      if !fields.has("host") { report(faultNode, "a fault needs \"host\": where it is installed") }
+      let host = fields["host"].flatMap { hostName($0, known: hosts) }
+      var link: String?
+      if let linkNode = fields["link"], let name = string(linkNode, what: "a link name") {
+        if let declared = links.first(where: { $0.name == name }) {
+          if let host, !declared.hosts.contains(host) {
+            report(linkNode, "host \(JSONPath.quoted(host)) is not on link \(JSONPath.quoted(name))")
+          }
+          link = name
+        } else {
+          report(linkNode, "unknown link \(JSONPath.quoted(name))", suggestion: ScenarioError.nearest(name, in: links.map(\.name)))
+        }
+      }
+      let direction =
+        fields["direction"].flatMap { word($0, as: FaultDeclaration.Direction.self, what: "direction") } ?? .input
+      let protocolName = fields["protocol"].flatMap { oneOf($0, ScenarioVocabulary.faultProtocols, what: "protocol") }
+      let port = fields["port"].flatMap { integer($0, 1...65535) }.map { UInt16($0) }
+      let active = fields["active"].flatMap { bool($0) } ?? true
+      var action: FaultDeclaration.Action?
+      if let key = actionKeys.first, actionKeys.count == 1, let actionNode = fields[key] {
+        action = faultAction(key, actionNode)
+      }
+      guard errors.count == errorsBefore, let host, let action else { return nil }
+      return FaultDeclaration(
+        name: member.key, host: host, link: link, direction: direction, protocolName: protocolName, port: port,
+        action: action, active: active,
+        location: ScenarioLocation(line: member.keyPosition.line, column: member.keyPosition.column, path: path))
+    }
+  }
+
+  private func faultAction(_ key: String, _ node: Node) -> FaultDeclaration.Action? {
+    switch key {
+    case "drop":
+      guard let value = bool(node) else { return nil }
+      if !value { report(node, "\"drop\": true is the only way to write a drop") }
+      return .drop
+    case "reject":
+      return oneOf(node, ScenarioVocabulary.rejectKinds, what: "ICMP error").map { .reject($0) }
+    case "loss":
+      guard let fields = object(node, allowed: ScenarioVocabulary.lossKeys, context: "loss") else { return nil }
+      if let every = fields["every"], !fields.has("percent") {
+        return integer(every, 1...1_000_000).map { .lossEvery($0) }
+      }
+      if let percent = fields["percent"], !fields.has("every") {
+        return integer(percent, 0...100).map { .lossPercent($0) }
+      }
+      report(node, "loss is {\"every\": N} (every Nth packet, reproducible) or {\"percent\": P} (random)")
+      return nil
+    case "rate":
+      guard let fields = object(node, allowed: ScenarioVocabulary.rateKeys, context: "rate") else { return nil }
+      guard let rateNode = fields["rate"], let rate = tcQuantity(rateNode, units: ["bit", "kbit", "mbit", "gbit", "bps", "kbps", "mbps"]) else {
+        if !fields.has("rate") { report(node, "a rate limit needs \"rate\", e.g. \"1mbit\"") }
+        return nil
+      }
+      let burst = fields["burst"].flatMap { tcQuantity($0, units: ["b", "kb", "mb", "k", "m"]) } ?? "32kb"
+      let latency = fields["latency"].flatMap { duration($0) }.map(DurationText.format) ?? "50ms"
+      return .rateLimit(rate: rate, burst: burst, latency: latency)
+    case "delay":
+      return duration(node).map { .delay(DurationText.format($0)) }
+    default:
+      return nil
+    }
+  }
+
+  /// A tc quantity: digits and a unit from `units` (`"1mbit"`, `"32kb"`).
+  private func tcQuantity(_ node: Node, units: [String]) -> String? {
+    guard let text = string(node, what: "a quantity") else { return nil }
+    let digits = text.prefix { $0.isNumber }
+    let unit = text.dropFirst(digits.count)
+    guard !digits.isEmpty, units.contains(String(unit)) else {
+      report(node, "expected a number and a unit (\(units.joined(separator: ", "))), found \(JSONPath.quoted(text))")
+      return nil
+    }
+    return text
+  }
+
+  func decodePrograms(_ node: Node, hosts: [String]) -> [ProgramDeclaration] {
+    guard case .object(let members) = node.value.content else {
+      report(node, "expected an object of named programs like {\"echo\": {\"command\": [\"python3\", \"echo.py\"]}}, found \(node.value.kindDescription)")
+      return []
+    }
+    return members.compactMap { member -> ProgramDeclaration? in
+      let path = JSONPath.appending(node.path, key: member.key)
+      let programNode = Node(member.value, path: path)
+      guard ValueSyntax.isName(member.key) else {
+        report(member.keyPosition, path, "a program name is a letter or _ then letters, digits, _ . -")
+        return nil
+      }
+      guard let fields = object(programNode, allowed: ScenarioVocabulary.programKeys, context: "a program") else { return nil }
+      let errorsBefore = errors.count
+      let host = fields["host"].flatMap { hostName($0, known: hosts) }
+      var command: [String] = []
+      if let commandNode = fields["command"], let parts = array(commandNode, count: 1...4096) {
+        command = parts.compactMap { string($0, what: "a command word") }
+      } else if !fields.has("command") {
+        report(programNode, "a program needs \"command\": [\"program\", \"argument\", ...]")
+      }
+      var environment: [String: String] = [:]
+      if let envNode = fields["env"] {
+        if case .object(let variables) = envNode.value.content {
+          for variable in variables {
+            let variableNode = Node(variable.value, path: JSONPath.appending(envNode.path, key: variable.key))
+            if let value = string(variableNode, what: "an environment value") { environment[variable.key] = value }
+          }
+        } else {
+          report(envNode, "expected an object of environment variables, found \(envNode.value.kindDescription)")
+        }
+      }
+      let directory = fields["cwd"].flatMap { string($0, what: "a directory") }
+      var ready: ProgramDeclaration.Readiness?
+      if let readyNode = fields["ready"], let readyFields = object(readyNode, allowed: ScenarioVocabulary.readyKeys, context: "ready") {
+        if readyFields.members.count != 1 {
+          report(readyNode, "ready is one of {\"udp_port\": N}, {\"tcp_port\": N}, {\"output\": \"text\"}")
+        } else if let port = readyFields["udp_port"] {
+          ready = integer(port, 1...65535).map { .udpPort(UInt16($0)) }
+        } else if let port = readyFields["tcp_port"] {
+          ready = integer(port, 1...65535).map { .tcpPort(UInt16($0)) }
+        } else if let text = readyFields["output"] {
+          ready = string(text, what: "output text").map { .output($0) }
+        }
+      }
+      let readyTimeout = fields["ready_timeout"].flatMap { duration($0) } ?? .seconds(5)
+      let stopGrace = fields["stop_grace"].flatMap { duration($0) } ?? .seconds(2)
+      guard errors.count == errorsBefore, !command.isEmpty else { return nil }
+      return ProgramDeclaration(
+        name: member.key, host: host, command: command, environment: environment, workingDirectory: directory,
+        ready: ready, readyTimeout: readyTimeout, stopGrace: stopGrace,
+        location: ScenarioLocation(line: member.keyPosition.line, column: member.keyPosition.column, path: path))
+    }
+  }
+
+  /// A host name that must be declared in `hosts`.
+  func hostName(_ node: Node, known: [String]) -> String? {
+    guard let name = string(node, what: "a host name") else { return nil }
+    guard known.contains(name) else {
+      let hint = known.isEmpty ? ": declare hosts in \"hosts\" first" : ""
+      report(node, "unknown host \(JSONPath.quoted(name))\(hint)", suggestion: ScenarioError.nearest(name, in: known))
+      return nil
+    }
+    return name
+  }
+
+  /// A CIDR prefix such as `192.0.2.0/24` or `2001:db8:1::/64`.
+  func subnet(_ node: Node, ipv6: Bool) -> String? {
+    guard let text = string(node, what: "a subnet") else { return nil }
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    let maximum = ipv6 ? 128 : 32
+    guard parts.count == 2, let length = Int(parts[1]), (0...maximum).contains(length),
+      ipv6 ? ValueSyntax.isIPv6Literal(String(parts[0])) : ValueSyntax.isIPv4Literal(String(parts[0]))
+    else {
+      report(node, "expected an \(ipv6 ? "IPv6" : "IPv4") prefix like \(ipv6 ? "\"2001:db8:1::/64\"" : "\"192.0.2.0/24\""), found \(JSONPath.quoted(text))")
+      return nil
+    }
+    return text
+  }
+}
