@@ -396,7 +396,7 @@ final class ScenarioDecoder {
       let path = JSONPath.appending(node.path, key: member.key)
       let quotedKey = JSONPath.quoted(member.key)
       if spec.subject != .socket, ScenarioVocabulary.commonStepKeys.contains(member.key) {
-        report(member.keyPosition, path, "a \(spec.name) step makes no socket call, so it takes no \(quotedKey)")
+        report(member.keyPosition, path, "a \(spec.name) step makes no call, so it takes no \(quotedKey)")
         continue
       }
       let users = ScenarioVocabulary.verbs.filter { $0.fields.contains { $0.key == member.key } }.map(\.name)

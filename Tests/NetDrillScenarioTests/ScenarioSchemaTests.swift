@@ -59,7 +59,8 @@ struct ScenarioSchemaTests {
     }
     #expect(
       Set(properties.map(\.key)) == [
-        "netdrill", "name", "description", "defaults", "sockets", "steps", "expect_packets",
+        "netdrill", "name", "description", "defaults", "hosts", "links", "routes", "faults", "programs", "sockets",
+        "steps", "expect_packets",
       ])
   }
 
