@@ -10,7 +10,7 @@ let package = Package(
     .library(name: "NetDrillEngine", targets: ["NetDrillEngine"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
     // C shims for what Swift cannot call directly (variadic ioctl, CMSG_* macros).

@@ -104,8 +104,7 @@ final class CaptureWorker: @unchecked Sendable {
           because: "poll: descriptor \(descriptors[slot].fd) is not open (POLLNVAL)")
         descriptors[slot].fd = -1
       }
-      for slot in handles.indices where descriptors[slot].fd >= 0 && descriptors[slot].revents != 0
-      {
+      for slot in handles.indices where descriptors[slot].fd >= 0 && descriptors[slot].revents != 0 {
         // POLLERR/POLLHUP too: pcap_dispatch then reports what went wrong
         // (for instance "The interface disappeared") and the handle retires.
         if handles[slot].dispatch() == nil {

@@ -9,8 +9,7 @@ public struct CapturedPacket: Sendable, Equatable {
   /// The captured bytes, starting with the link-layer header.
   public var data: [UInt8]
 
-  public init(targetIndex: Int, timestampNanoseconds: UInt64, originalLength: UInt32, data: [UInt8])
-  {
+  public init(targetIndex: Int, timestampNanoseconds: UInt64, originalLength: UInt32, data: [UInt8]) {
     self.targetIndex = targetIndex
     self.timestampNanoseconds = timestampNanoseconds
     self.originalLength = originalLength

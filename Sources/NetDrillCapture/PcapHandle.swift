@@ -249,8 +249,7 @@ private func activationError(_ status: Int32, pcap: OpaquePointer, target: Captu
   // PCAP_ERROR_NO_SUCH_DEVICE and PCAP_ERROR_PERM_DENIED; the others are
   // described by their status alone.
   var detail = statusText(status)
-  if status == PCAP_ERROR || status == PCAP_ERROR_NO_SUCH_DEVICE || status == PCAP_ERROR_PERM_DENIED
-  {
+  if status == PCAP_ERROR || status == PCAP_ERROR_NO_SUCH_DEVICE || status == PCAP_ERROR_PERM_DENIED {
     let message = String(cString: pcap_geterr(pcap))
     if !message.isEmpty { detail += ": \(message)" }
   }

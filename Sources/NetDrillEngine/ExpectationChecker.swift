@@ -15,11 +15,13 @@ struct ExpectationChecker {
 
     if let returns = expectation.returns {
       checks.append(
-        .init(field: "returns", expected: String(returns), actual: actualResult,
-              passed: outcome.error == nil && outcome.returned == returns))
+        .init(
+          field: "returns", expected: String(returns), actual: actualResult,
+          passed: outcome.error == nil && outcome.returned == returns))
     }
     if let error = expectation.error {
-      checks.append(.init(field: "error", expected: error.name, actual: actualResult, passed: outcome.error == error.name))
+      checks.append(
+        .init(field: "error", expected: error.name, actual: actualResult, passed: outcome.error == error.name))
     } else if expectation.succeeds {
       checks.append(.init(field: "error", expected: "none", actual: actualResult, passed: outcome.error == nil))
     }
@@ -27,8 +29,9 @@ struct ExpectationChecker {
       let expected = OutcomeBytes(data.bytes)
       let actual = outcome.data
       checks.append(
-        .init(field: "data", expected: expected.description, actual: actual?.description ?? "nothing",
-              passed: actual == expected))
+        .init(
+          field: "data", expected: expected.description, actual: actual?.description ?? "nothing",
+          passed: actual == expected))
     }
     if let from = expectation.from {
       checks.append(address("from", expected: from, actual: outcome.from, actualName: outcome.fromName))
@@ -36,9 +39,10 @@ struct ExpectationChecker {
     if let flags = expectation.flags {
       let actual = outcome.flags ?? []
       checks.append(
-        .init(field: "flags", expected: flags.map(\.rawValue).joined(separator: "|"),
-              actual: actual.isEmpty ? "none" : actual.joined(separator: "|"),
-              passed: flags.allSatisfy { actual.contains($0.rawValue) }))
+        .init(
+          field: "flags", expected: flags.map(\.rawValue).joined(separator: "|"),
+          actual: actual.isEmpty ? "none" : actual.joined(separator: "|"),
+          passed: flags.allSatisfy { actual.contains($0.rawValue) }))
     }
     if let value = expectation.value {
       checks.append(optionValue(value, actual: outcome.value, action: action))
@@ -49,15 +53,17 @@ struct ExpectationChecker {
     if let port = expectation.port {
       let actualPort = outcome.address.flatMap { $0.split(separator: ":").last.flatMap { Int($0) } }
       checks.append(
-        .init(field: "port", expected: String(port), actual: actualPort.map(String.init) ?? actualResult,
-              passed: actualPort == port))
+        .init(
+          field: "port", expected: String(port), actual: actualPort.map(String.init) ?? actualResult,
+          passed: actualPort == port))
     }
     if let revents = expectation.revents {
       let actual = outcome.revents ?? []
       checks.append(
-        .init(field: "revents", expected: revents.map(\.rawValue).joined(separator: "|"),
-              actual: actual.isEmpty ? "none" : actual.joined(separator: "|"),
-              passed: Set(actual) == Set(revents.map(\.rawValue))))
+        .init(
+          field: "revents", expected: revents.map(\.rawValue).joined(separator: "|"),
+          actual: actual.isEmpty ? "none" : actual.joined(separator: "|"),
+          passed: Set(actual) == Set(revents.map(\.rawValue))))
     }
     if let extended = expectation.extendedError {
       checks += extendedError(extended, actual: outcome.extendedError)
@@ -65,20 +71,23 @@ struct ExpectationChecker {
     if let messages = expectation.messages {
       let actual = outcome.messages ?? []
       checks.append(
-        .init(field: "messages.count", expected: String(messages.count), actual: String(actual.count),
-              passed: actual.count == messages.count))
+        .init(
+          field: "messages.count", expected: String(messages.count), actual: String(actual.count),
+          passed: actual.count == messages.count))
       for (index, payload) in messages.enumerated() {
         let expected = OutcomeBytes(payload.bytes)
         let got = index < actual.count ? actual[index].data : nil
         checks.append(
-          .init(field: "messages[\(index)]", expected: expected.description, actual: got?.description ?? "nothing",
-                passed: got == expected))
+          .init(
+            field: "messages[\(index)]", expected: expected.description, actual: got?.description ?? "nothing",
+            passed: got == expected))
       }
     }
     return checks
   }
 
-  private func address(_ field: String, expected: AddressSpec, actual: String?, actualName: String?) -> ExpectationCheck {
+  private func address(_ field: String, expected: AddressSpec, actual: String?, actualName: String?) -> ExpectationCheck
+  {
     let actualText = actual.map { text in actualName.map { "\($0) (\(text))" } ?? text } ?? "no address"
     do {
       let concrete = try resolver(expected)
@@ -105,7 +114,8 @@ struct ExpectationChecker {
     return .init(field: "value", expected: expected.description, actual: actualText, passed: passed)
   }
 
-  private func extendedError(_ expected: ExtendedErrorExpectation, actual: ExtendedErrorOutcome?) -> [ExpectationCheck] {
+  private func extendedError(_ expected: ExtendedErrorExpectation, actual: ExtendedErrorOutcome?) -> [ExpectationCheck]
+  {
     guard let actual else {
       return [.init(field: "extended_error", expected: "a sock_extended_err", actual: "none", passed: false)]
     }

@@ -22,7 +22,8 @@ enum OptionCodec {
       return Array(text.utf8) + [0]
     case .duration(let duration):
       let nanoseconds = duration.nanoseconds
-      return bytes(of: timeval(tv_sec: Int(nanoseconds / 1_000_000_000), tv_usec: Int(nanoseconds % 1_000_000_000 / 1000)))
+      return bytes(
+        of: timeval(tv_sec: Int(nanoseconds / 1_000_000_000), tv_usec: Int(nanoseconds % 1_000_000_000 / 1000)))
     case .errno(let errno):
       return bytes(of: errno?.rawValue ?? 0)
     }

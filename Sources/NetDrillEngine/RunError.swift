@@ -15,7 +15,8 @@ public enum RunError: Error, CustomStringConvertible, Sendable {
   public var description: String {
     switch self {
     case .undeclaredSocket(let name, let location):
-      return "\(location): socket \"\(name)\" is not open at this step (declared deferred and not created yet, or never accepted)"
+      return
+        "\(location): socket \"\(name)\" is not open at this step (declared deferred and not created yet, or never accepted)"
     case .unknownAddressName(let name, let location):
       return "\(location): \"\(name)\" names no socket and no remembered address"
     case .unboundSocket(let name, let location):

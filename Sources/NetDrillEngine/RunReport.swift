@@ -62,7 +62,9 @@ public struct RunReport {
     if let name = outcome.fromName ?? outcome.from { detail += "  from \(name)" }
     if let value = outcome.value { detail += "  = \(value)" }
     if let address = outcome.address { detail += "  = \(outcome.addressName.map { "\($0) (\(address))" } ?? address)" }
-    if let revents = outcome.revents { detail += "  revents \(revents.isEmpty ? "none" : revents.joined(separator: "|"))" }
+    if let revents = outcome.revents {
+      detail += "  revents \(revents.isEmpty ? "none" : revents.joined(separator: "|"))"
+    }
     if let flags = outcome.flags, !flags.isEmpty { detail += "  flags \(flags.joined(separator: "|"))" }
     if let error = outcome.extendedError {
       detail += "  ee_errno \(error.errno) origin \(error.origin) type \(error.type) code \(error.code)"
@@ -75,7 +77,9 @@ public struct RunReport {
       mark = outcome.passed ? style.green("✓") : style.red("✗")
     }
     let colouredDetail = outcome.error != nil ? style.yellow(detail) : detail
-    var lines = ["  \(mark) \(label + String(repeating: " ", count: max(0, 5 - label.count))) \(padded)  \(colouredDetail)"]
+    var lines = [
+      "  \(mark) \(label + String(repeating: " ", count: max(0, 5 - label.count))) \(padded)  \(colouredDetail)"
+    ]
     if let note = outcome.note, outcome.step >= 0 {
       lines.append(style.dim("            \(note)"))
     }

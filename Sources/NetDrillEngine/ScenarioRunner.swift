@@ -42,7 +42,8 @@ public enum ScenarioRunner {
   /// Runs `scenario` and returns every outcome. Throws `RunError` when the
   /// environment or the scenario makes it impossible to go on (exit code 2);
   /// failed expectations are not errors: see `RunResult.passed`.
-  public static func run(_ scenario: Scenario, options: RunOptions = .init(), observer: RunObserver? = nil) throws(RunError)
+  public static func run(_ scenario: Scenario, options: RunOptions = .init(), observer: RunObserver? = nil)
+    throws(RunError)
     -> RunResult
   {
     let bound = overallBound(of: scenario)
@@ -73,7 +74,9 @@ public enum ScenarioRunner {
     let network = try RunNetwork(scenario: scenario, hostNetwork: options.hostNetwork)
     let closedPort = try ClosedPort.find(avoiding: literalPorts(in: scenario))
     try observer?.networkReady(
-      network.captureTargets.map { NetworkInterfaceTarget(host: $0.host, interface: $0.interface, namespaceFD: $0.namespaceFD) })
+      network.captureTargets.map {
+        NetworkInterfaceTarget(host: $0.host, interface: $0.interface, namespaceFD: $0.namespaceFD)
+      })
 
     let executor = StepExecutor(scenario: scenario, closedPort: closedPort, network: network)
     if let observer {
@@ -141,7 +144,9 @@ enum ClosedPort {
   private static func isFree(_ port: UInt16) -> Bool {
     for family in [SocketAddress.Family.ipv4, .ipv6] {
       for stream in [false, true] {
-        guard case .success(let probe) = Socket.open(family: family, stream: stream, closeOnExec: true) else { continue }
+        guard case .success(let probe) = Socket.open(family: family, stream: stream, closeOnExec: true) else {
+          continue
+        }
         defer { probe.close() }
         if case .failure(let errno) = probe.bind(.wildcard(family, port: port)), errno.name == "EADDRINUSE" {
           return false

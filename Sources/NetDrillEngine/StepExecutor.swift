@@ -58,7 +58,9 @@ final class StepExecutor {
     for program in scenario.programs {
       var outcome = begin(
         step: -1, verb: "start", socket: nil,
-        call: "start \(program.name) on \(program.host ?? scenario.topology?.defaultHost ?? "local"): \(program.command.joined(separator: " "))")
+        call:
+          "start \(program.name) on \(program.host ?? scenario.topology?.defaultHost ?? "local"): \(program.command.joined(separator: " "))"
+      )
       try network.start(program)
       outcome.returned = 0
       finish(&outcome)
@@ -82,7 +84,8 @@ final class StepExecutor {
   private func record(_ result: ProgramResult, into outcome: inout StepOutcome) {
     finish(&outcome)
     outcome.returned = result.exitStatus.map(Int.init)
-    outcome.value = result.stoppedBy == "exited" ? "exited with status \(result.exitStatus ?? -1)" : "stopped by \(result.stoppedBy)"
+    outcome.value =
+      result.stoppedBy == "exited" ? "exited with status \(result.exitStatus ?? -1)" : "stopped by \(result.stoppedBy)"
     if !result.standardOutput.isEmpty { outcome.data = OutcomeBytes(Array(result.standardOutput.utf8)) }
     if !result.standardError.isEmpty { outcome.note = "stderr: " + result.standardError }
   }
@@ -154,7 +157,8 @@ final class StepExecutor {
       outcomes = try create(declaration, step: step.index)
       // The step's expectation applies to socket() itself.
       if var first = outcomes.first {
-        first.checks = ExpectationChecker(resolver: resolver(for: name, at: step)).check(step.expect, against: first, action: step.action)
+        first.checks = ExpectationChecker(resolver: resolver(for: name, at: step)).check(
+          step.expect, against: first, action: step.action)
         first.note = step.note
         outcomes[0] = first
       }
@@ -178,7 +182,8 @@ final class StepExecutor {
     switch step.action {
     case .wait(let duration):
       var outcome = begin(step: index, verb: "wait", socket: nil, call: "wait \(DurationText.format(duration))")
-      var request = timespec(tv_sec: Int(duration.nanoseconds / 1_000_000_000), tv_nsec: Int(duration.nanoseconds % 1_000_000_000))
+      var request = timespec(
+        tv_sec: Int(duration.nanoseconds / 1_000_000_000), tv_nsec: Int(duration.nanoseconds % 1_000_000_000))
       var remaining = timespec()
       while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
       finish(&outcome)
@@ -192,7 +197,8 @@ final class StepExecutor {
 
     case .bind(let name, let spec):
       let open = try socket(name, step)
-      let address = try spec.map { spec throws(RunError) in try resolve(spec, for: name, step) }
+      let address =
+        try spec.map { spec throws(RunError) in try resolve(spec, for: name, step) }
         ?? .wildcard(open.socket.family)
       var outcome = begin(step: index, verb: "bind", socket: name, call: "bind(\(name), \(address))")
       record(open.socket.bind(address).map { 0 }, into: &outcome)
@@ -239,7 +245,9 @@ final class StepExecutor {
 
     case .shutdown(let name, let how):
       let open = try socket(name, step)
-      var outcome = begin(step: index, verb: "shutdown", socket: name, call: "shutdown(\(name), SHUT_\(how == .read ? "RD" : how == .write ? "WR" : "RDWR"))")
+      var outcome = begin(
+        step: index, verb: "shutdown", socket: name,
+        call: "shutdown(\(name), SHUT_\(how == .read ? "RD" : how == .write ? "WR" : "RDWR"))")
       record(open.socket.shutdown(how: how.value).map { 0 }, into: &outcome)
       return outcome
 
@@ -283,7 +291,8 @@ final class StepExecutor {
     case .join(let name, let group, let interface), .leave(let name, let group, let interface):
       let open = try socket(name, step)
       let joining = step.action.verb == "join"
-      let call = "setsockopt(\(name), \(membershipOptionName(open.socket.family, joining)), \(group)\(interface.map { " on \($0)" } ?? ""))"
+      let call =
+        "setsockopt(\(name), \(membershipOptionName(open.socket.family, joining)), \(group)\(interface.map { " on \($0)" } ?? ""))"
       var outcome = begin(step: index, verb: step.action.verb, socket: name, call: call)
       guard let request = MembershipRequest(group: group, interface: interface, family: open.socket.family) else {
         throw .badAddress("\(group)\(interface.map { " / \($0)" } ?? "")", step.location)
@@ -309,7 +318,9 @@ final class StepExecutor {
 
     case .enableFault(let name), .disableFault(let name):
       let enabling = step.action.verb == "enable"
-      guard let fault = scenario.faults.first(where: { $0.name == name }) else { throw .unknownAddressName(name, step.location) }
+      guard let fault = scenario.faults.first(where: { $0.name == name }) else {
+        throw .unknownAddressName(name, step.location)
+      }
       var outcome = begin(
         step: index, verb: step.action.verb, socket: nil,
         call: "\(enabling ? "enable" : "disable") fault \(name): \(Self.describe(fault))")
@@ -340,7 +351,9 @@ final class StepExecutor {
 
     case .stopProgram(let name):
       var outcome = begin(step: index, verb: "stop", socket: nil, call: "stop \(name)")
-      guard let result = network.stop(name) else { throw .environment("\(step.location): program \(name) is not running") }
+      guard let result = network.stop(name) else {
+        throw .environment("\(step.location): program \(name) is not running")
+      }
       record(result, into: &outcome)
       return outcome
 
@@ -406,7 +419,9 @@ final class StepExecutor {
     let messages: Result<[ReceivedMessage], Errno>
     switch receive.call {
     case .read:
-      messages = open.socket.read(size: receive.size).map { [ReceivedMessage(returned: $0.count, bytes: $0, from: nil, flags: 0)] }
+      messages = open.socket.read(size: receive.size).map {
+        [ReceivedMessage(returned: $0.count, bytes: $0, from: nil, flags: 0)]
+      }
     case .recv:
       messages = open.socket.recv(size: receive.size, flags: flags).map {
         [ReceivedMessage(returned: $0.returned, bytes: $0.bytes, from: nil, flags: 0)]
@@ -447,7 +462,8 @@ final class StepExecutor {
 
   private func setOption(_ setting: OptionSetting, on name: String, step: Int) -> StepOutcome {
     var outcome = begin(
-      step: step, verb: "setsockopt", socket: name, call: "setsockopt(\(name), \(setting.option.name), \(setting.value))")
+      step: step, verb: "setsockopt", socket: name,
+      call: "setsockopt(\(name), \(setting.option.name), \(setting.value))")
     guard let open = sockets[name] else {
       outcome.error = Errno(rawValue: EBADF).name
       finish(&outcome)
@@ -483,7 +499,9 @@ final class StepExecutor {
       case .closed: number = closedPort
       case .number(let value): number = value
       }
-      guard let address = SocketAddress(ip: host, port: number) else { throw .badAddress(spec.description, step.location) }
+      guard let address = SocketAddress(ip: host, port: number) else {
+        throw .badAddress(spec.description, step.location)
+      }
       return address
     case .named(let name):
       if let address = remembered[name] { return address }

@@ -19,8 +19,10 @@ public struct TraceManifest: Codable, Sendable {
   public var capture: [CaptureStatistics]
   public var packetCount: Int
 
-  public init(scenarioSource: String, scenarioPath: String?, run: RunResult, interfaces: [String],
-              capture: [CaptureStatistics], packetCount: Int) {
+  public init(
+    scenarioSource: String, scenarioPath: String?, run: RunResult, interfaces: [String],
+    capture: [CaptureStatistics], packetCount: Int
+  ) {
     self.netdrillTrace = Self.formatVersion
     self.scenarioSource = scenarioSource
     self.scenarioPath = scenarioPath

@@ -171,7 +171,8 @@ struct TopologyPlan: Sendable, Equatable {
           )
         }
         if let clash = explicitIPv4.first(where: { $0.subnet.overlaps(subnet) }) {
-          throw .invalidSpec("link \"\(link.name)\": ipv4Subnet \(subnet) overlaps \(clash.subnet) of link \"\(clash.link)\"")
+          throw .invalidSpec(
+            "link \"\(link.name)\": ipv4Subnet \(subnet) overlaps \(clash.subnet) of link \"\(clash.link)\"")
         }
         explicitIPv4.append((link.name, subnet))
       }
@@ -202,7 +203,8 @@ struct TopologyPlan: Sendable, Equatable {
         throw .invalidSpec("link \"\(link.name)\": ipv6Subnet \(ipv6) is too small; use a /64")
       }
       if let clash = usedIPv6.first(where: { $0.subnet.overlaps(ipv6) }) {
-        throw .invalidSpec("link \"\(link.name)\": ipv6Subnet \(ipv6) overlaps \(clash.subnet) of link \"\(clash.link)\"")
+        throw .invalidSpec(
+          "link \"\(link.name)\": ipv6Subnet \(ipv6) overlaps \(clash.subnet) of link \"\(clash.link)\"")
       }
       usedIPv6.append((link.name, ipv6))
       let hasIPv6 = mtu >= ipv6MinimumMTU

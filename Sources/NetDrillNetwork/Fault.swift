@@ -155,7 +155,8 @@ enum FaultRules {
     var lines: [String] = []
     for interfaceMatch in interfaceMatches {
       for (family, verdict) in verdicts {
-        let parts = [interfaceMatch, family.map { "meta nfproto \($0)" }] + matches.map { Optional($0) }
+        let parts =
+          [interfaceMatch, family.map { "meta nfproto \($0)" }] + matches.map { Optional($0) }
           + [verdict, "comment \"\(comment)\""]
         lines.append("add rule \(table) \(fault.direction.rawValue) " + parts.compactMap { $0 }.joined(separator: " "))
       }

@@ -16,8 +16,10 @@ enum NamespaceCommand {
   /// Where helper programs are looked for, after `PATH`.
   static let fallbackDirectories = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
   /// Which Debian package provides each helper, for "not found" messages.
-  static let packages = ["ip": "iproute2", "tc": "iproute2", "bridge": "iproute2", "nft": "nftables",
-    "sysctl": "procps", "tcpdump": "tcpdump"]
+  static let packages = [
+    "ip": "iproute2", "tc": "iproute2", "bridge": "iproute2", "nft": "nftables",
+    "sysctl": "procps", "tcpdump": "tcpdump",
+  ]
 
   /// The absolute path of `tool` (a bare name, or a path used as is).
   static func locate(_ tool: String) throws(TopologyError) -> String {
@@ -79,7 +81,9 @@ enum NamespaceCommand {
   static func verifyInside(_ namespace: NetworkNamespace) throws {
     var expected = stat()
     var actual = stat()
-    guard fstat(namespace.descriptor, &expected) == 0 else { throw SystemCallError("fstat(\(namespace.name))", .current) }
+    guard fstat(namespace.descriptor, &expected) == 0 else {
+      throw SystemCallError("fstat(\(namespace.name))", .current)
+    }
     guard stat("/proc/thread-self/ns/net", &actual) == 0 else {
       throw SystemCallError("stat /proc/thread-self/ns/net", .current)
     }
@@ -151,8 +155,10 @@ enum NamespaceCommand {
     let deadline = ContinuousClock.now + timeout
     var status: Int32 = 0
     while true {
-      var fds = [pollfd(fd: parentEnds[0], events: Int16(POLLIN), revents: 0),
-        pollfd(fd: parentEnds[1], events: Int16(POLLIN), revents: 0)]
+      var fds = [
+        pollfd(fd: parentEnds[0], events: Int16(POLLIN), revents: 0),
+        pollfd(fd: parentEnds[1], events: Int16(POLLIN), revents: 0),
+      ]
       _ = poll(&fds, 2, 20)
       drain(parentEnds[0], into: &stdout)
       drain(parentEnds[1], into: &stderr)

@@ -80,7 +80,8 @@ public enum NetworkError: Error, CustomStringConvertible, Sendable {
         or pass --host-network.
         """
     case .processHasThreads(let count):
-      return "cannot enter a user namespace: the process already has \(count) threads (unshare(CLONE_NEWUSER) needs a single-threaded process)"
+      return
+        "cannot enter a user namespace: the process already has \(count) threads (unshare(CLONE_NEWUSER) needs a single-threaded process)"
     case .timedOut(let what, let seconds):
       return "\(what) did not finish within \(seconds)s"
     case .system(let error):

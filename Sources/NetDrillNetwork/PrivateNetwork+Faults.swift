@@ -18,7 +18,8 @@ extension PrivateNetwork {
         }
         for interface in interfaces {
           do throws(TopologyError) {
-            _ = try run(["tc", "qdisc", "replace", "dev", interface, "root"] + qdiscArguments(fault.action), in: host.name)
+            _ = try run(
+              ["tc", "qdisc", "replace", "dev", interface, "root"] + qdiscArguments(fault.action), in: host.name)
           } catch {
             throw PrivateNetwork.explainQdiscFailure(error, fault: fault)
           }

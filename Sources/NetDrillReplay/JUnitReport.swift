@@ -28,7 +28,8 @@ public struct JUnitReport {
       let relative = relativeName(check.scenario)
       let classname = (relative as NSString).deletingLastPathComponent
       let name = ((relative as NSString).lastPathComponent as NSString).deletingPathExtension
-      let attributes = #"classname="\#(escape(classname.isEmpty ? "scenarios" : classname.replacingOccurrences(of: "/", with: ".")))" name="\#(escape(name))" file="\#(escape(check.scenario))" time="\#(seconds(check.seconds))""#
+      let attributes =
+        #"classname="\#(escape(classname.isEmpty ? "scenarios" : classname.replacingOccurrences(of: "/", with: ".")))" name="\#(escape(name))" file="\#(escape(check.scenario))" time="\#(seconds(check.seconds))""#
       switch check.status {
       case .passed, .recorded:
         if let message = check.message {
@@ -40,11 +41,15 @@ public struct JUnitReport {
         }
       case .failed:
         lines.append("    <testcase \(attributes)>")
-        lines.append(#"      <failure message="\#(escape(check.message ?? "failed"))" type="\#(check.diff == nil ? "expectation" : "diff")">\#(escape(check.details ?? check.message ?? ""))</failure>"#)
+        lines.append(
+          #"      <failure message="\#(escape(check.message ?? "failed"))" type="\#(check.diff == nil ? "expectation" : "diff")">\#(escape(check.details ?? check.message ?? ""))</failure>"#
+        )
         lines.append("    </testcase>")
       case .error:
         lines.append("    <testcase \(attributes)>")
-        lines.append(#"      <error message="\#(escape(check.message ?? "error"))" type="error">\#(escape(check.message ?? ""))</error>"#)
+        lines.append(
+          #"      <error message="\#(escape(check.message ?? "error"))" type="error">\#(escape(check.message ?? ""))</error>"#
+        )
         lines.append("    </testcase>")
       }
     }
@@ -75,7 +80,11 @@ public struct JUnitReport {
       case "\t", "\n", "\r": output.unicodeScalars.append(scalar)
       default:
         let value = scalar.value
-        if value < 0x20 || (0xFFFE...0xFFFF).contains(value) { output += "?" } else { output.unicodeScalars.append(scalar) }
+        if value < 0x20 || (0xFFFE...0xFFFF).contains(value) {
+          output += "?"
+        } else {
+          output.unicodeScalars.append(scalar)
+        }
       }
     }
     return output

@@ -9,7 +9,9 @@ public struct DiffOptions: Sendable {
   /// start), allowing this much difference. Nil: timing is not compared.
   public var timingTolerance: Duration?
 
-  public init(normalization: NormalizationOptions = .init(), strictOrder: Bool = false, timingTolerance: Duration? = nil) {
+  public init(
+    normalization: NormalizationOptions = .init(), strictOrder: Bool = false, timingTolerance: Duration? = nil
+  ) {
     self.normalization = normalization
     self.strictOrder = strictOrder
     self.timingTolerance = timingTolerance
@@ -76,12 +78,15 @@ public enum TraceDiff {
     if let revents = outcome.revents { fields.append(("revents", revents.joined(separator: "|"))) }
     if let error = outcome.extendedError {
       fields.append(
-        ("extended_error",
-         "\(error.errno) origin \(error.origin) type \(error.type) code \(error.code) offender \(error.offender ?? "none")"))
+        (
+          "extended_error",
+          "\(error.errno) origin \(error.origin) type \(error.type) code \(error.code) offender \(error.offender ?? "none")"
+        ))
     }
     if let messages = outcome.messages {
       for (index, message) in messages.enumerated() {
-        fields.append(("messages[\(index)]", "\(message.data.hex) from \(message.fromName ?? names.symbolize(message.from ?? ""))"))
+        fields.append(
+          ("messages[\(index)]", "\(message.data.hex) from \(message.fromName ?? names.symbolize(message.from ?? ""))"))
       }
     }
     return fields
@@ -98,14 +103,16 @@ public enum TraceDiff {
     for index in 0..<max(left.count, right.count) {
       guard index < left.count else {
         differences.append(
-          .init(kind: .outcome, location: label(right[index]), field: "extra step", expected: "nothing",
-                actual: actualNames.symbolize(right[index].call)))
+          .init(
+            kind: .outcome, location: label(right[index]), field: "extra step", expected: "nothing",
+            actual: actualNames.symbolize(right[index].call)))
         continue
       }
       guard index < right.count else {
         differences.append(
-          .init(kind: .outcome, location: label(left[index]), field: "missing step",
-                expected: expectedNames.symbolize(left[index].call), actual: "nothing"))
+          .init(
+            kind: .outcome, location: label(left[index]), field: "missing step",
+            expected: expectedNames.symbolize(left[index].call), actual: "nothing"))
         continue
       }
       let want = Dictionary(fields(of: left[index], names: expectedNames), uniquingKeysWith: { first, _ in first })
@@ -113,16 +120,18 @@ public enum TraceDiff {
       let context = expectedNames.symbolize(left[index].call)
       for key in orderedKeys(want, got) where want[key] != got[key] {
         differences.append(
-          .init(kind: .outcome, location: label(left[index]), field: key, expected: want[key] ?? "nothing",
-                actual: got[key] ?? "nothing", context: context))
+          .init(
+            kind: .outcome, location: label(left[index]), field: key, expected: want[key] ?? "nothing",
+            actual: got[key] ?? "nothing", context: context))
       }
       if let tolerance = options.timingTolerance {
         let wantOffset = Int64(bitPattern: left[index].startNanoseconds &- expected.manifest.run.startNanoseconds)
         let gotOffset = Int64(bitPattern: right[index].startNanoseconds &- actual.manifest.run.startNanoseconds)
         if abs(wantOffset - gotOffset) > tolerance.nanoseconds {
           differences.append(
-            .init(kind: .outcome, location: label(left[index]), field: "timing", expected: milliseconds(wantOffset),
-                  actual: milliseconds(gotOffset), context: context))
+            .init(
+              kind: .outcome, location: label(left[index]), field: "timing", expected: milliseconds(wantOffset),
+              actual: milliseconds(gotOffset), context: context))
         }
       }
     }
@@ -136,7 +145,9 @@ public enum TraceDiff {
 
   private static func orderedKeys(_ a: [String: String], _ b: [String: String]) -> [String] {
     let order = ["call", "result", "data", "from", "flags", "value", "address", "revents", "extended_error"]
-    return Set(a.keys).union(b.keys).sorted { (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1) }
+    return Set(a.keys).union(b.keys).sorted {
+      (order.firstIndex(of: $0) ?? 99, $0) < (order.firstIndex(of: $1) ?? 99, $1)
+    }
   }
 
   private static func milliseconds(_ nanoseconds: Int64) -> String {
@@ -153,7 +164,8 @@ public enum TraceDiff {
     let left = renormalize(expected, options.normalization)
     let right = renormalize(actual, options.normalization)
     if options.strictOrder {
-      return compareSequences(left, right, location: "all packets", expected: expected, actual: actual, options: options)
+      return compareSequences(
+        left, right, location: "all packets", expected: expected, actual: actual, options: options)
     }
     // A flow is ordered as one capture point saw it: the same datagram seen on
     // several interfaces of a path interleaves differently from run to run.
@@ -191,8 +203,9 @@ public enum TraceDiff {
     func flushMissing() {
       for (index, packet) in pendingMissing {
         differences.append(
-          .init(kind: .packet, location: "\(location), packet \(index + 1)", field: "missing packet",
-                expected: display(packet), actual: "nothing", context: previous))
+          .init(
+            kind: .packet, location: "\(location), packet \(index + 1)", field: "missing packet",
+            expected: display(packet), actual: "nothing", context: previous))
       }
       pendingMissing.removeAll()
     }
@@ -205,8 +218,9 @@ public enum TraceDiff {
           let gotOffset = Int64(bitPattern: right[j].timestampNanoseconds &- actual.manifest.run.startNanoseconds)
           if abs(wantOffset - gotOffset) > tolerance.nanoseconds {
             differences.append(
-              .init(kind: .packet, location: "\(location), packet \(i + 1)", field: "timing",
-                    expected: milliseconds(wantOffset), actual: milliseconds(gotOffset), context: display(left[i])))
+              .init(
+                kind: .packet, location: "\(location), packet \(i + 1)", field: "timing",
+                expected: milliseconds(wantOffset), actual: milliseconds(gotOffset), context: display(left[i])))
           }
         }
         previous = display(left[i])
@@ -217,12 +231,14 @@ public enum TraceDiff {
           // A packet missing where another appeared: one changed packet.
           let (index, packet) = pendingMissing.removeFirst()
           differences.append(
-            .init(kind: .packet, location: "\(location), packet \(index + 1)", field: "changed packet",
-                  expected: display(packet), actual: display(right[j]), context: previous))
+            .init(
+              kind: .packet, location: "\(location), packet \(index + 1)", field: "changed packet",
+              expected: display(packet), actual: display(right[j]), context: previous))
         } else {
           differences.append(
-            .init(kind: .packet, location: "\(location), packet \(j + 1) of the actual trace", field: "extra packet",
-                  expected: "nothing", actual: display(right[j]), context: previous))
+            .init(
+              kind: .packet, location: "\(location), packet \(j + 1) of the actual trace", field: "extra packet",
+              expected: "nothing", actual: display(right[j]), context: previous))
         }
       }
     }
@@ -262,7 +278,8 @@ public enum TraceDiff {
       var lengths = [[Int32]](repeating: [Int32](repeating: 0, count: m + 1), count: n + 1)
       for i in stride(from: n - 1, through: 0, by: -1) {
         for j in stride(from: m - 1, through: 0, by: -1) {
-          lengths[i][j] = middleA[i] == middleB[j] ? lengths[i + 1][j + 1] + 1 : max(lengths[i + 1][j], lengths[i][j + 1])
+          lengths[i][j] =
+            middleA[i] == middleB[j] ? lengths[i + 1][j + 1] + 1 : max(lengths[i + 1][j], lengths[i][j + 1])
         }
       }
       var i = 0

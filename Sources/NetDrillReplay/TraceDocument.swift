@@ -62,11 +62,13 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
   public var description: String {
     switch self {
     case .notANetDrillTrace(let path):
-      return "\(path): not a netdrill trace: it has no netdrill manifest block (a foreign capture? use `netdrill import`)"
+      return
+        "\(path): not a netdrill trace: it has no netdrill manifest block (a foreign capture? use `netdrill import`)"
     case .badManifest(let path, let detail):
       return "\(path): the netdrill manifest cannot be read: \(detail)"
     case .unsupportedTraceVersion(let path, let version):
-      return "\(path): trace format version \(version) is not supported (this netdrill reads \(TraceManifest.formatVersion))"
+      return
+        "\(path): trace format version \(version) is not supported (this netdrill reads \(TraceManifest.formatVersion))"
     case .scenarioInTrace(let path, let detail):
       return "\(path): the scenario embedded in the trace is invalid: \(detail)"
     }

@@ -55,9 +55,11 @@ public struct TraceTimeline: Sendable {
     let run = manifest.run
     var lines: [String] = []
     lines.append(style.bold("trace \(document.path)") + style.dim("  scenario \(run.scenarioName)"))
-    lines.append(style.dim(
-      "  netdrill \(run.environment.toolVersion), Linux \(run.environment.kernelRelease), \(run.environment.network) network, "
-        + "\(manifest.packetCount) packets on \(manifest.interfaces.joined(separator: ", ")), $closed = \(run.closedPort)"))
+    lines.append(
+      style.dim(
+        "  netdrill \(run.environment.toolVersion), Linux \(run.environment.kernelRelease), \(run.environment.network) network, "
+          + "\(manifest.packetCount) packets on \(manifest.interfaces.joined(separator: ", ")), $closed = \(run.closedPort)"
+      ))
     if manifest.droppedPackets > 0 {
       lines.append(style.red("  ⚠ the capture dropped \(manifest.droppedPackets) packets: this trace is incomplete"))
     }
@@ -72,13 +74,16 @@ public struct TraceTimeline: Sendable {
         var result = outcome.resultText
         if let data = outcome.data { result += "  \(data)" }
         if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
-        lines.append("\(time) \(mark) \(label.padded(6)) \(symbolize(outcome.call))  → \(outcome.error != nil ? style.yellow(result) : result)")
+        lines.append(
+          "\(time) \(mark) \(label.padded(6)) \(symbolize(outcome.call))  → \(outcome.error != nil ? style.yellow(result) : result)"
+        )
       case .packet(let packet):
         lines.append("\(time)     \(style.dim(packet.interface.padded(10))) \(packet.summary)")
       }
     }
     let verdict = run.passed && manifest.droppedPackets == 0
-    lines.append(verdict ? style.green("✓ every expectation held") : style.red("✗ \(run.failedChecks) expectation(s) failed"))
+    lines.append(
+      verdict ? style.green("✓ every expectation held") : style.red("✗ \(run.failedChecks) expectation(s) failed"))
     return lines.joined(separator: "\n")
   }
 

@@ -3,7 +3,10 @@ extension ScenarioDecoder {
   /// Hosts in declaration order; their names are then known to links, routes, faults, programs and sockets.
   func decodeHosts(_ node: Node) -> [HostDeclaration] {
     guard case .object(let members) = node.value.content else {
-      report(node, "expected an object of named hosts like {\"a\": {}, \"router\": {\"forwarding\": true}}, found \(node.value.kindDescription)")
+      report(
+        node,
+        "expected an object of named hosts like {\"a\": {}, \"router\": {\"forwarding\": true}}, found \(node.value.kindDescription)"
+      )
       return []
     }
     var hosts: [HostDeclaration] = []
@@ -11,7 +14,10 @@ extension ScenarioDecoder {
       let path = JSONPath.appending(node.path, key: member.key)
       let hostNode = Node(member.value, path: path)
       guard ValueSyntax.isName(member.key), member.key.utf8.count <= 12 else {
-        report(member.keyPosition, path, "a host name is a letter or _ then letters, digits, _ . - (at most 12 characters), found \(JSONPath.quoted(member.key))")
+        report(
+          member.keyPosition, path,
+          "a host name is a letter or _ then letters, digits, _ . - (at most 12 characters), found \(JSONPath.quoted(member.key))"
+        )
         continue
       }
       guard let fields = object(hostNode, allowed: ScenarioVocabulary.hostKeys, context: "a host") else { continue }
@@ -62,7 +68,9 @@ extension ScenarioDecoder {
     return elements.compactMap { element -> RouteDeclaration? in
       guard let fields = object(element, allowed: ScenarioVocabulary.routeKeys, context: "a route") else { return nil }
       let errorsBefore = errors.count
-      for key in ScenarioVocabulary.routeKeys where !fields.has(key) { report(element, "a route needs \(JSONPath.quoted(key))") }
+      for key in ScenarioVocabulary.routeKeys where !fields.has(key) {
+        report(element, "a route needs \(JSONPath.quoted(key))")
+      }
       let host = fields["host"].flatMap { hostName($0, known: hosts) }
       var destination: String?
       if let toNode = fields["to"], let text = string(toNode, what: "a destination") {
@@ -89,7 +97,10 @@ extension ScenarioDecoder {
 
   func decodeFaults(_ node: Node, hosts: [String], links: [LinkDeclaration]) -> [FaultDeclaration] {
     guard case .object(let members) = node.value.content else {
-      report(node, "expected an object of named faults like {\"lossy\": {\"host\": \"b\", \"loss\": {\"every\": 3}}}, found \(node.value.kindDescription)")
+      report(
+        node,
+        "expected an object of named faults like {\"lossy\": {\"host\": \"b\", \"loss\": {\"every\": 3}}}, found \(node.value.kindDescription)"
+      )
       return []
     }
     return members.compactMap { member -> FaultDeclaration? in
@@ -99,11 +110,16 @@ extension ScenarioDecoder {
         report(member.keyPosition, path, "a fault name is a letter or _ then letters, digits, _ . -")
         return nil
       }
-      guard let fields = object(faultNode, allowed: ScenarioVocabulary.faultKeys, context: "a fault") else { return nil }
+      guard let fields = object(faultNode, allowed: ScenarioVocabulary.faultKeys, context: "a fault") else {
+        return nil
+      }
       let errorsBefore = errors.count
       let actionKeys = ScenarioVocabulary.faultActionKeys.filter { fields.has($0) }
       if actionKeys.count != 1 {
-        report(faultNode, "a fault has exactly one of \(ScenarioVocabulary.faultActionKeys.map { JSONPath.quoted($0) }.joined(separator: ", "))")
+        report(
+          faultNode,
+          "a fault has exactly one of \(ScenarioVocabulary.faultActionKeys.map { JSONPath.quoted($0) }.joined(separator: ", "))"
+        )
       }
       if !fields.has("host") { report(faultNode, "a fault needs \"host\": where it is installed") }
       let host = fields["host"].flatMap { hostName($0, known: hosts) }
@@ -115,7 +131,9 @@ extension ScenarioDecoder {
           }
           link = name
         } else {
-          report(linkNode, "unknown link \(JSONPath.quoted(name))", suggestion: ScenarioError.nearest(name, in: links.map(\.name)))
+          report(
+            linkNode, "unknown link \(JSONPath.quoted(name))",
+            suggestion: ScenarioError.nearest(name, in: links.map(\.name)))
         }
       }
       let direction =
@@ -155,7 +173,9 @@ extension ScenarioDecoder {
       return nil
     case "rate":
       guard let fields = object(node, allowed: ScenarioVocabulary.rateKeys, context: "rate") else { return nil }
-      guard let rateNode = fields["rate"], let rate = tcQuantity(rateNode, units: ["bit", "kbit", "mbit", "gbit", "bps", "kbps", "mbps"]) else {
+      guard let rateNode = fields["rate"],
+        let rate = tcQuantity(rateNode, units: ["bit", "kbit", "mbit", "gbit", "bps", "kbps", "mbps"])
+      else {
         if !fields.has("rate") { report(node, "a rate limit needs \"rate\", e.g. \"1mbit\"") }
         return nil
       }
@@ -183,7 +203,10 @@ extension ScenarioDecoder {
 
   func decodePrograms(_ node: Node, hosts: [String]) -> [ProgramDeclaration] {
     guard case .object(let members) = node.value.content else {
-      report(node, "expected an object of named programs like {\"echo\": {\"command\": [\"python3\", \"echo.py\"]}}, found \(node.value.kindDescription)")
+      report(
+        node,
+        "expected an object of named programs like {\"echo\": {\"command\": [\"python3\", \"echo.py\"]}}, found \(node.value.kindDescription)"
+      )
       return []
     }
     return members.compactMap { member -> ProgramDeclaration? in
@@ -193,7 +216,9 @@ extension ScenarioDecoder {
         report(member.keyPosition, path, "a program name is a letter or _ then letters, digits, _ . -")
         return nil
       }
-      guard let fields = object(programNode, allowed: ScenarioVocabulary.programKeys, context: "a program") else { return nil }
+      guard let fields = object(programNode, allowed: ScenarioVocabulary.programKeys, context: "a program") else {
+        return nil
+      }
       let errorsBefore = errors.count
       let host = fields["host"].flatMap { hostName($0, known: hosts) }
       var command: [String] = []
@@ -215,7 +240,9 @@ extension ScenarioDecoder {
       }
       let directory = fields["cwd"].flatMap { string($0, what: "a directory") }
       var ready: ProgramDeclaration.Readiness?
-      if let readyNode = fields["ready"], let readyFields = object(readyNode, allowed: ScenarioVocabulary.readyKeys, context: "ready") {
+      if let readyNode = fields["ready"],
+        let readyFields = object(readyNode, allowed: ScenarioVocabulary.readyKeys, context: "ready")
+      {
         if readyFields.members.count != 1 {
           report(readyNode, "ready is one of {\"udp_port\": N}, {\"tcp_port\": N}, {\"output\": \"text\"}")
         } else if let port = readyFields["udp_port"] {
@@ -255,7 +282,10 @@ extension ScenarioDecoder {
     guard parts.count == 2, let length = Int(parts[1]), (0...maximum).contains(length),
       ipv6 ? ValueSyntax.isIPv6Literal(String(parts[0])) : ValueSyntax.isIPv4Literal(String(parts[0]))
     else {
-      report(node, "expected an \(ipv6 ? "IPv6" : "IPv4") prefix like \(ipv6 ? "\"2001:db8:1::/64\"" : "\"192.0.2.0/24\""), found \(JSONPath.quoted(text))")
+      report(
+        node,
+        "expected an \(ipv6 ? "IPv6" : "IPv4") prefix like \(ipv6 ? "\"2001:db8:1::/64\"" : "\"192.0.2.0/24\""), found \(JSONPath.quoted(text))"
+      )
       return nil
     }
     return text

@@ -192,7 +192,9 @@ struct VerbSpec: Sendable {
   /// The step keys besides the verb: its own fields, then the common ones.
   var allowedKeys: [String] {
     fields.map(\.key)
-      + (subject == .socket ? ScenarioVocabulary.commonStepKeys : subject == .program ? ["expect", "note"] : ScenarioVocabulary.waitStepKeys)
+      + (subject == .socket
+        ? ScenarioVocabulary.commonStepKeys
+        : subject == .program ? ["expect", "note"] : ScenarioVocabulary.waitStepKeys)
   }
 }
 

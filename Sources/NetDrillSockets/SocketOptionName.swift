@@ -32,8 +32,10 @@ public struct SocketOptionName: Hashable, Sendable, CustomStringConvertible {
 
   public var description: String { name }
 
-  init(_ name: String, _ level: Int32, _ option: Int32, _ kind: SocketOptionValueKind,
-       symbols: [String: Int] = [:], settable: Bool = true) {
+  init(
+    _ name: String, _ level: Int32, _ option: Int32, _ kind: SocketOptionValueKind,
+    symbols: [String: Int] = [:], settable: Bool = true
+  ) {
     self.name = name
     self.level = level
     self.option = option

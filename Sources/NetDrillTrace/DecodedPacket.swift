@@ -4,330 +4,331 @@
 /// before it or it is not one the decoder knows; ``truncated`` and
 /// ``notes`` say why decoding stopped early.
 public struct DecodedPacket: Sendable, Hashable {
-    /// The link-layer header, `nil` for packets that start at the IP header.
-    public var link: LinkHeader?
-    /// The network layer (IP, or ARP as a named kind).
-    public var network: NetworkHeader?
-    /// The transport layer or ICMP message.
-    public var transport: TransportHeader?
-    /// `true` when the bytes end before a header or a length field says
-    /// they should (snap length, ICMP quotes, damage).
-    public var truncated: Bool = false
-    /// What could not be decoded and why, e.g. `IPv4 header cut at 12 of 20 bytes`.
-    public var notes: [String] = []
+  /// The link-layer header, `nil` for packets that start at the IP header.
+  public var link: LinkHeader?
+  /// The network layer (IP, or ARP as a named kind).
+  public var network: NetworkHeader?
+  /// The transport layer or ICMP message.
+  public var transport: TransportHeader?
+  /// `true` when the bytes end before a header or a length field says
+  /// they should (snap length, ICMP quotes, damage).
+  public var truncated: Bool = false
+  /// What could not be decoded and why, e.g. `IPv4 header cut at 12 of 20 bytes`.
+  public var notes: [String] = []
 
-    public init(
-        link: LinkHeader? = nil, network: NetworkHeader? = nil, transport: TransportHeader? = nil,
-        truncated: Bool = false, notes: [String] = []
-    ) {
-        self.link = link
-        self.network = network
-        self.transport = transport
-        self.truncated = truncated
-        self.notes = notes
-    }
+  public init(
+    link: LinkHeader? = nil, network: NetworkHeader? = nil, transport: TransportHeader? = nil,
+    truncated: Bool = false, notes: [String] = []
+  ) {
+    self.link = link
+    self.network = network
+    self.transport = transport
+    self.truncated = truncated
+    self.notes = notes
+  }
 
-    /// The IP source address, if there is an IP layer.
-    public var source: IPAddress? {
-        switch network {
-        case .ipv4(let header): header.source
-        case .ipv6(let header): header.source
-        default: nil
-        }
+  /// The IP source address, if there is an IP layer.
+  public var source: IPAddress? {
+    switch network {
+    case .ipv4(let header): header.source
+    case .ipv6(let header): header.source
+    default: nil
     }
+  }
 
-    /// The IP destination address, if there is an IP layer.
-    public var destination: IPAddress? {
-        switch network {
-        case .ipv4(let header): header.destination
-        case .ipv6(let header): header.destination
-        default: nil
-        }
+  /// The IP destination address, if there is an IP layer.
+  public var destination: IPAddress? {
+    switch network {
+    case .ipv4(let header): header.destination
+    case .ipv6(let header): header.destination
+    default: nil
     }
+  }
 
-    /// The UDP header, if the packet is UDP.
-    public var udp: UDPHeader? {
-        if case .udp(let header) = transport { return header }
-        return nil
-    }
+  /// The UDP header, if the packet is UDP.
+  public var udp: UDPHeader? {
+    if case .udp(let header) = transport { return header }
+    return nil
+  }
 
-    /// The TCP header, if the packet is TCP.
-    public var tcp: TCPHeader? {
-        if case .tcp(let header) = transport { return header }
-        return nil
-    }
+  /// The TCP header, if the packet is TCP.
+  public var tcp: TCPHeader? {
+    if case .tcp(let header) = transport { return header }
+    return nil
+  }
 
-    /// The ICMP or ICMPv6 message, if the packet is one.
-    public var icmp: ICMPMessage? {
-        switch transport {
-        case .icmpv4(let message), .icmpv6(let message): message
-        default: nil
-        }
+  /// The ICMP or ICMPv6 message, if the packet is one.
+  public var icmp: ICMPMessage? {
+    switch transport {
+    case .icmpv4(let message), .icmpv6(let message): message
+    default: nil
     }
+  }
 
-    /// One line for logs and diffs, e.g.
-    /// `UDP 127.0.0.1:41234 → 127.0.0.1:9 len=5` or
-    /// `ICMP port-unreachable (3/3) quoting UDP 127.0.0.1:41234 → 127.0.0.1:9`.
-    public var summary: String {
-        var text = describe(detailed: true)
-        if truncated { text += " (truncated)" }
-        return text
-    }
+  /// One line for logs and diffs, e.g.
+  /// `UDP 127.0.0.1:41234 → 127.0.0.1:9 len=5` or
+  /// `ICMP port-unreachable (3/3) quoting UDP 127.0.0.1:41234 → 127.0.0.1:9`.
+  public var summary: String {
+    var text = describe(detailed: true)
+    if truncated { text += " (truncated)" }
+    return text
+  }
 
-    /// Protocol and endpoints only; used for quoted packets inside ICMP errors.
-    public var flowDescription: String {
-        describe(detailed: false)
-    }
+  /// Protocol and endpoints only; used for quoted packets inside ICMP errors.
+  public var flowDescription: String {
+    describe(detailed: false)
+  }
 
-    private func describe(detailed: Bool) -> String {
-        let from = source.map(\.withPortBrackets) ?? "?"
-        let to = destination.map(\.withPortBrackets) ?? "?"
-        switch transport {
-        case .udp(let udp):
-            var text = "UDP \(from):\(udp.sourcePort) → \(to):\(udp.destinationPort)"
-            if detailed { text += " len=\(udp.payloadLength)" }
-            return text
-        case .tcp(let tcp):
-            var text = "TCP \(from):\(tcp.sourcePort) → \(to):\(tcp.destinationPort)"
-            if detailed {
-                text += " [\(tcp.flags.names.joined(separator: ","))] seq=\(tcp.sequenceNumber)"
-                if tcp.flags.contains(.ack) { text += " ack=\(tcp.acknowledgmentNumber)" }
-                text += " win=\(tcp.window)"
-                if !tcp.payload.isEmpty { text += " len=\(tcp.payload.count)" }
-            }
-            return text
-        case .icmpv4(let message), .icmpv6(let message):
-            var text = "\(message.isIPv6 ? "ICMPv6" : "ICMP") \(message.name) (\(message.type)/\(message.code))"
-            if detailed, let identifier = message.identifier, let sequence = message.sequence {
-                text += " id=\(identifier) seq=\(sequence)"
-            }
-            if detailed, let mtu = message.mtu { text += " mtu=\(mtu)" }
-            if let quoted = message.quoted { text += " quoting \(quoted.flowDescription)" }
-            return text
-        case .other(let number):
-            return "\(ipName) \(source?.description ?? "?") → \(destination?.description ?? "?") proto=\(number)"
-        case nil:
-            break
-        }
-        switch network {
-        case .ipv4(let header) where header.fragmentOffset > 0:
-            return "IPv4 \(header.source) → \(header.destination) fragment offset=\(header.fragmentOffset) proto=\(header.protocolNumber)"
-        case .ipv4(let header):
-            return "IPv4 \(header.source) → \(header.destination) proto=\(header.protocolNumber)"
-        case .ipv6(let header):
-            return "IPv6 \(header.source) → \(header.destination) next=\(header.upperLayerProtocol)"
-        case .arp:
-            return "ARP"
-        case .other(let etherType):
-            return "ethertype 0x\(String(etherType, radix: 16))"
-        case nil:
-            return notes.first ?? "undecoded"
-        }
+  private func describe(detailed: Bool) -> String {
+    let from = source.map(\.withPortBrackets) ?? "?"
+    let to = destination.map(\.withPortBrackets) ?? "?"
+    switch transport {
+    case .udp(let udp):
+      var text = "UDP \(from):\(udp.sourcePort) → \(to):\(udp.destinationPort)"
+      if detailed { text += " len=\(udp.payloadLength)" }
+      return text
+    case .tcp(let tcp):
+      var text = "TCP \(from):\(tcp.sourcePort) → \(to):\(tcp.destinationPort)"
+      if detailed {
+        text += " [\(tcp.flags.names.joined(separator: ","))] seq=\(tcp.sequenceNumber)"
+        if tcp.flags.contains(.ack) { text += " ack=\(tcp.acknowledgmentNumber)" }
+        text += " win=\(tcp.window)"
+        if !tcp.payload.isEmpty { text += " len=\(tcp.payload.count)" }
+      }
+      return text
+    case .icmpv4(let message), .icmpv6(let message):
+      var text = "\(message.isIPv6 ? "ICMPv6" : "ICMP") \(message.name) (\(message.type)/\(message.code))"
+      if detailed, let identifier = message.identifier, let sequence = message.sequence {
+        text += " id=\(identifier) seq=\(sequence)"
+      }
+      if detailed, let mtu = message.mtu { text += " mtu=\(mtu)" }
+      if let quoted = message.quoted { text += " quoting \(quoted.flowDescription)" }
+      return text
+    case .other(let number):
+      return "\(ipName) \(source?.description ?? "?") → \(destination?.description ?? "?") proto=\(number)"
+    case nil:
+      break
     }
+    switch network {
+    case .ipv4(let header) where header.fragmentOffset > 0:
+      return
+        "IPv4 \(header.source) → \(header.destination) fragment offset=\(header.fragmentOffset) proto=\(header.protocolNumber)"
+    case .ipv4(let header):
+      return "IPv4 \(header.source) → \(header.destination) proto=\(header.protocolNumber)"
+    case .ipv6(let header):
+      return "IPv6 \(header.source) → \(header.destination) next=\(header.upperLayerProtocol)"
+    case .arp:
+      return "ARP"
+    case .other(let etherType):
+      return "ethertype 0x\(String(etherType, radix: 16))"
+    case nil:
+      return notes.first ?? "undecoded"
+    }
+  }
 
-    private var ipName: String {
-        if case .ipv6 = network { return "IPv6" }
-        return "IPv4"
-    }
+  private var ipName: String {
+    if case .ipv6 = network { return "IPv6" }
+    return "IPv4"
+  }
 }
 
 /// The link-layer header of a captured frame.
 public enum LinkHeader: Sendable, Hashable {
-    case ethernet(EthernetHeader)
-    /// Linux cooked capture, v1 (`LINUX_SLL`) or v2 (`LINUX_SLL2`).
-    case linuxCooked(LinuxCookedHeader)
-    /// BSD loopback (`NULL`/`LOOP`) with its protocol family value.
-    case loopback(family: UInt32)
-    /// No link header: the frame starts with the IP header.
-    case raw
+  case ethernet(EthernetHeader)
+  /// Linux cooked capture, v1 (`LINUX_SLL`) or v2 (`LINUX_SLL2`).
+  case linuxCooked(LinuxCookedHeader)
+  /// BSD loopback (`NULL`/`LOOP`) with its protocol family value.
+  case loopback(family: UInt32)
+  /// No link header: the frame starts with the IP header.
+  case raw
 }
 
 /// An Ethernet II header with at most one 802.1Q tag.
 public struct EthernetHeader: Sendable, Hashable {
-    public var destination: [UInt8]
-    public var source: [UInt8]
-    /// The VLAN id from an 802.1Q tag, if there was one.
-    public var vlanID: UInt16?
-    /// The EtherType after the optional tag (0x0800 IPv4, 0x86DD IPv6, 0x0806 ARP).
-    public var etherType: UInt16
+  public var destination: [UInt8]
+  public var source: [UInt8]
+  /// The VLAN id from an 802.1Q tag, if there was one.
+  public var vlanID: UInt16?
+  /// The EtherType after the optional tag (0x0800 IPv4, 0x86DD IPv6, 0x0806 ARP).
+  public var etherType: UInt16
 }
 
 /// A Linux "cooked" capture header (`tcpdump -i any`).
 public struct LinuxCookedHeader: Sendable, Hashable {
-    /// 1 for `LINUX_SLL`, 2 for `LINUX_SLL2`.
-    public var version: Int
-    /// `PACKET_HOST` (0), `PACKET_BROADCAST` (1), `PACKET_MULTICAST` (2),
-    /// `PACKET_OTHERHOST` (3) or `PACKET_OUTGOING` (4), from `<linux/if_packet.h>`.
-    public var packetType: UInt16
-    /// The protocol, usually an EtherType.
-    public var protocolType: UInt16
-    /// The `ARPHRD_` device type (772 is loopback).
-    public var hardwareType: UInt16
-    /// The interface index (`LINUX_SLL2` only).
-    public var interfaceIndex: UInt32?
-    /// The link-layer source address.
-    public var address: [UInt8]
+  /// 1 for `LINUX_SLL`, 2 for `LINUX_SLL2`.
+  public var version: Int
+  /// `PACKET_HOST` (0), `PACKET_BROADCAST` (1), `PACKET_MULTICAST` (2),
+  /// `PACKET_OTHERHOST` (3) or `PACKET_OUTGOING` (4), from `<linux/if_packet.h>`.
+  public var packetType: UInt16
+  /// The protocol, usually an EtherType.
+  public var protocolType: UInt16
+  /// The `ARPHRD_` device type (772 is loopback).
+  public var hardwareType: UInt16
+  /// The interface index (`LINUX_SLL2` only).
+  public var interfaceIndex: UInt32?
+  /// The link-layer source address.
+  public var address: [UInt8]
 
-    /// `host`, `broadcast`, `multicast`, `other-host`, `outgoing`.
-    public var packetTypeName: String {
-        switch packetType {
-        case 0: "host"
-        case 1: "broadcast"
-        case 2: "multicast"
-        case 3: "other-host"
-        case 4: "outgoing"
-        default: "type-\(packetType)"
-        }
+  /// `host`, `broadcast`, `multicast`, `other-host`, `outgoing`.
+  public var packetTypeName: String {
+    switch packetType {
+    case 0: "host"
+    case 1: "broadcast"
+    case 2: "multicast"
+    case 3: "other-host"
+    case 4: "outgoing"
+    default: "type-\(packetType)"
     }
+  }
 }
 
 /// The network layer of a packet.
 public enum NetworkHeader: Sendable, Hashable {
-    case ipv4(IPv4Header)
-    case ipv6(IPv6Header)
-    /// ARP, recognised but not decoded.
-    case arp
-    /// Another EtherType.
-    case other(etherType: UInt16)
+  case ipv4(IPv4Header)
+  case ipv6(IPv6Header)
+  /// ARP, recognised but not decoded.
+  case arp
+  /// Another EtherType.
+  case other(etherType: UInt16)
 }
 
 /// An IPv4 header.
 public struct IPv4Header: Sendable, Hashable {
-    public var source: IPAddress
-    public var destination: IPAddress
-    public var headerLength: Int
-    public var totalLength: UInt16
-    public var identification: UInt16
-    public var dontFragment: Bool
-    public var moreFragments: Bool
-    /// Fragment offset in bytes (the header field times 8).
-    public var fragmentOffset: Int
-    public var ttl: UInt8
-    /// 1 ICMP, 6 TCP, 17 UDP…
-    public var protocolNumber: UInt8
-    public var headerChecksum: UInt16
-    /// Whether the header checksum verifies; `nil` when the header is cut.
-    public var headerChecksumValid: Bool?
+  public var source: IPAddress
+  public var destination: IPAddress
+  public var headerLength: Int
+  public var totalLength: UInt16
+  public var identification: UInt16
+  public var dontFragment: Bool
+  public var moreFragments: Bool
+  /// Fragment offset in bytes (the header field times 8).
+  public var fragmentOffset: Int
+  public var ttl: UInt8
+  /// 1 ICMP, 6 TCP, 17 UDP…
+  public var protocolNumber: UInt8
+  public var headerChecksum: UInt16
+  /// Whether the header checksum verifies; `nil` when the header is cut.
+  public var headerChecksumValid: Bool?
 }
 
 /// An IPv6 header and the extension headers the decoder walked past.
 public struct IPv6Header: Sendable, Hashable {
-    public var source: IPAddress
-    public var destination: IPAddress
-    public var trafficClass: UInt8
-    public var flowLabel: UInt32
-    public var payloadLength: UInt16
-    /// The Next Header field of the fixed header.
-    public var nextHeader: UInt8
-    public var hopLimit: UInt8
-    /// Extension header types skipped, in order (0, 43, 44, 60, 51).
-    public var extensionHeaders: [UInt8]
-    /// The protocol after the extension headers (17 UDP, 58 ICMPv6…).
-    public var upperLayerProtocol: UInt8
-    /// Fragment header fields, when there was one.
-    public var fragmentOffset: Int?
-    public var moreFragments: Bool?
-    public var fragmentIdentification: UInt32?
+  public var source: IPAddress
+  public var destination: IPAddress
+  public var trafficClass: UInt8
+  public var flowLabel: UInt32
+  public var payloadLength: UInt16
+  /// The Next Header field of the fixed header.
+  public var nextHeader: UInt8
+  public var hopLimit: UInt8
+  /// Extension header types skipped, in order (0, 43, 44, 60, 51).
+  public var extensionHeaders: [UInt8]
+  /// The protocol after the extension headers (17 UDP, 58 ICMPv6…).
+  public var upperLayerProtocol: UInt8
+  /// Fragment header fields, when there was one.
+  public var fragmentOffset: Int?
+  public var moreFragments: Bool?
+  public var fragmentIdentification: UInt32?
 }
 
 /// The transport layer of an IP packet.
 public indirect enum TransportHeader: Sendable, Hashable {
-    case udp(UDPHeader)
-    case tcp(TCPHeader)
-    case icmpv4(ICMPMessage)
-    case icmpv6(ICMPMessage)
-    /// Another IP protocol, not decoded.
-    case other(protocolNumber: UInt8)
+  case udp(UDPHeader)
+  case tcp(TCPHeader)
+  case icmpv4(ICMPMessage)
+  case icmpv6(ICMPMessage)
+  /// Another IP protocol, not decoded.
+  case other(protocolNumber: UInt8)
 }
 
 /// A UDP header and payload.
 public struct UDPHeader: Sendable, Hashable {
-    public var sourcePort: UInt16
-    public var destinationPort: UInt16
-    /// The Length field (header plus payload).
-    public var length: UInt16
-    public var checksum: UInt16
-    /// The captured payload, possibly shorter than the Length field says.
-    public var payload: [UInt8]
+  public var sourcePort: UInt16
+  public var destinationPort: UInt16
+  /// The Length field (header plus payload).
+  public var length: UInt16
+  public var checksum: UInt16
+  /// The captured payload, possibly shorter than the Length field says.
+  public var payload: [UInt8]
 
-    /// The payload length the header claims, or the captured length when
-    /// the field is impossible.
-    public var payloadLength: Int {
-        length >= 8 ? Int(length) - 8 : payload.count
-    }
+  /// The payload length the header claims, or the captured length when
+  /// the field is impossible.
+  public var payloadLength: Int {
+    length >= 8 ? Int(length) - 8 : payload.count
+  }
 }
 
 /// TCP header flags.
 public struct TCPFlags: OptionSet, Sendable, Hashable {
-    public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+  public var rawValue: UInt16
+  public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    public static let fin = TCPFlags(rawValue: 0x01)
-    public static let syn = TCPFlags(rawValue: 0x02)
-    public static let rst = TCPFlags(rawValue: 0x04)
-    public static let psh = TCPFlags(rawValue: 0x08)
-    public static let ack = TCPFlags(rawValue: 0x10)
-    public static let urg = TCPFlags(rawValue: 0x20)
-    public static let ece = TCPFlags(rawValue: 0x40)
-    public static let cwr = TCPFlags(rawValue: 0x80)
+  public static let fin = TCPFlags(rawValue: 0x01)
+  public static let syn = TCPFlags(rawValue: 0x02)
+  public static let rst = TCPFlags(rawValue: 0x04)
+  public static let psh = TCPFlags(rawValue: 0x08)
+  public static let ack = TCPFlags(rawValue: 0x10)
+  public static let urg = TCPFlags(rawValue: 0x20)
+  public static let ece = TCPFlags(rawValue: 0x40)
+  public static let cwr = TCPFlags(rawValue: 0x80)
 
-    /// Flag names in the order people read them: `["SYN", "ACK"]`.
-    public var names: [String] {
-        let order: [(TCPFlags, String)] = [
-            (.syn, "SYN"), (.fin, "FIN"), (.rst, "RST"), (.psh, "PSH"),
-            (.ack, "ACK"), (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"),
-        ]
-        return order.filter { contains($0.0) }.map(\.1)
-    }
+  /// Flag names in the order people read them: `["SYN", "ACK"]`.
+  public var names: [String] {
+    let order: [(TCPFlags, String)] = [
+      (.syn, "SYN"), (.fin, "FIN"), (.rst, "RST"), (.psh, "PSH"),
+      (.ack, "ACK"), (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"),
+    ]
+    return order.filter { contains($0.0) }.map(\.1)
+  }
 }
 
 /// A TCP header and payload.
 public struct TCPHeader: Sendable, Hashable {
-    public var sourcePort: UInt16
-    public var destinationPort: UInt16
-    public var sequenceNumber: UInt32
-    public var acknowledgmentNumber: UInt32
-    /// Header length in bytes including options.
-    public var headerLength: Int
-    public var flags: TCPFlags
-    public var window: UInt16
-    public var checksum: UInt16
-    public var urgentPointer: UInt16
-    public var payload: [UInt8]
+  public var sourcePort: UInt16
+  public var destinationPort: UInt16
+  public var sequenceNumber: UInt32
+  public var acknowledgmentNumber: UInt32
+  /// Header length in bytes including options.
+  public var headerLength: Int
+  public var flags: TCPFlags
+  public var window: UInt16
+  public var checksum: UInt16
+  public var urgentPointer: UInt16
+  public var payload: [UInt8]
 }
 
 /// An ICMP (IPv4) or ICMPv6 message.
 public struct ICMPMessage: Sendable, Hashable {
-    /// `true` for ICMPv6.
-    public var isIPv6: Bool
-    public var type: UInt8
-    public var code: UInt8
-    public var checksum: UInt16
-    /// Echo request/reply identifier.
-    public var identifier: UInt16?
-    /// Echo request/reply sequence number.
-    public var sequence: UInt16?
-    /// Next-hop MTU of ICMP frag-needed or ICMPv6 packet-too-big.
-    public var mtu: UInt32?
-    /// The offending packet an error message quotes, decoded from its IP
-    /// header; usually cut short (and marked truncated).
-    public var quoted: DecodedPacket?
+  /// `true` for ICMPv6.
+  public var isIPv6: Bool
+  public var type: UInt8
+  public var code: UInt8
+  public var checksum: UInt16
+  /// Echo request/reply identifier.
+  public var identifier: UInt16?
+  /// Echo request/reply sequence number.
+  public var sequence: UInt16?
+  /// Next-hop MTU of ICMP frag-needed or ICMPv6 packet-too-big.
+  public var mtu: UInt32?
+  /// The offending packet an error message quotes, decoded from its IP
+  /// header; usually cut short (and marked truncated).
+  public var quoted: DecodedPacket?
 
-    /// A name for the type and code, e.g. `port-unreachable`, `echo-request`,
-    /// `time-exceeded`; `type-N` / `unreachable-code-N` for unknown values.
-    public var name: String {
-        isIPv6 ? ICMPNames.icmpv6(type: type, code: code) : ICMPNames.icmpv4(type: type, code: code)
-    }
+  /// A name for the type and code, e.g. `port-unreachable`, `echo-request`,
+  /// `time-exceeded`; `type-N` / `unreachable-code-N` for unknown values.
+  public var name: String {
+    isIPv6 ? ICMPNames.icmpv6(type: type, code: code) : ICMPNames.icmpv4(type: type, code: code)
+  }
 
-    /// Whether this is an error message that quotes a packet
-    /// (ICMP 3, 4, 5, 11, 12; ICMPv6 1–4).
-    public var isError: Bool {
-        isIPv6 ? (1...4).contains(type) : [3, 4, 5, 11, 12].contains(type)
-    }
+  /// Whether this is an error message that quotes a packet
+  /// (ICMP 3, 4, 5, 11, 12; ICMPv6 1–4).
+  public var isError: Bool {
+    isIPv6 ? (1...4).contains(type) : [3, 4, 5, 11, 12].contains(type)
+  }
 
-    /// ICMPv6 Neighbor Discovery (router/neighbor solicitation and
-    /// advertisement, redirect: types 133–137); not decoded further.
-    public var isNeighborDiscovery: Bool {
-        isIPv6 && (133...137).contains(type)
-    }
+  /// ICMPv6 Neighbor Discovery (router/neighbor solicitation and
+  /// advertisement, redirect: types 133–137); not decoded further.
+  public var isNeighborDiscovery: Bool {
+    isIPv6 && (133...137).contains(type)
+  }
 }

@@ -92,7 +92,8 @@ enum CheckReport {
 
   static func summary(_ result: SuiteResult, style: TextStyle) -> String {
     let total = result.checks.count
-    let text = "\(total) scenarios: \(result.count(.passed)) passed, \(result.count(.recorded)) recorded, "
+    let text =
+      "\(total) scenarios: \(result.count(.passed)) passed, \(result.count(.recorded)) recorded, "
       + "\(result.count(.failed)) failed, \(result.count(.error)) errors in \(String(format: "%.1f", result.seconds))s"
     return result.exitCode == 0 ? style.green("✓ ") + text : style.red("✗ ") + text
   }

@@ -7,12 +7,14 @@ struct ComparisonOptions: ParsableArguments {
   @Flag(name: .long, help: "Compare the order of all packets, not only within each flow.")
   var strictOrder = false
 
-  @Option(name: .long, parsing: .upToNextOption,
-          help: "Also ignore these packet fields: \(NormalizationOptions.ignorableFields.joined(separator: ", ")).")
+  @Option(
+    name: .long, parsing: .upToNextOption,
+    help: "Also ignore these packet fields: \(NormalizationOptions.ignorableFields.joined(separator: ", ")).")
   var ignore: [String] = []
 
-  @Option(name: .long, parsing: .upToNextOption,
-          help: "Compare these normally ignored fields too: \(NormalizationOptions.volatileFields.joined(separator: ", ")).")
+  @Option(
+    name: .long, parsing: .upToNextOption,
+    help: "Compare these normally ignored fields too: \(NormalizationOptions.volatileFields.joined(separator: ", ")).")
   var compare: [String] = []
 
   @Option(name: .long, help: "Compare when steps and packets happened, within this tolerance (e.g. 5ms).")
@@ -20,10 +22,12 @@ struct ComparisonOptions: ParsableArguments {
 
   func validate() throws {
     for field in ignore where !NormalizationOptions.ignorableFields.contains(field) {
-      throw ValidationError("--ignore \(field): not a field (choose from \(NormalizationOptions.ignorableFields.joined(separator: ", ")))")
+      throw ValidationError(
+        "--ignore \(field): not a field (choose from \(NormalizationOptions.ignorableFields.joined(separator: ", ")))")
     }
     for field in compare where !NormalizationOptions.volatileFields.contains(field) {
-      throw ValidationError("--compare \(field): not a field (choose from \(NormalizationOptions.volatileFields.joined(separator: ", ")))")
+      throw ValidationError(
+        "--compare \(field): not a field (choose from \(NormalizationOptions.volatileFields.joined(separator: ", ")))")
     }
     if let timing, DurationText.parse(timing) == nil {
       throw ValidationError("--timing \(timing): expected a duration such as 5ms")

@@ -31,8 +31,9 @@ struct Record: ParsableCommand {
       let style = output_.style
       print(RunReport(result: result.run, scenario: scenario, style: style).text)
       let dropped = result.manifest.droppedPackets
-      print("trace \(output): \(result.manifest.packetCount) packets on \(result.manifest.interfaces.joined(separator: ", ")), "
-        + (dropped == 0 ? "0 dropped" : style.red("\(dropped) DROPPED: the trace is incomplete")))
+      print(
+        "trace \(output): \(result.manifest.packetCount) packets on \(result.manifest.interfaces.joined(separator: ", ")), "
+          + (dropped == 0 ? "0 dropped" : style.red("\(dropped) DROPPED: the trace is incomplete")))
     }
     if !result.passed { throw ExitCode(1) }
   }

@@ -39,9 +39,10 @@ struct Run: ParsableCommand {
       print(try JSONOutput.encode(RunsDocument(runs: results, passed: failed == 0)))
     } else if scenarios.count > 1 {
       let style = output.style
-      print(failed == 0
-        ? style.green("✓ \(results.count) scenarios passed")
-        : style.red("✗ \(failed) of \(results.count) scenarios failed"))
+      print(
+        failed == 0
+          ? style.green("✓ \(results.count) scenarios passed")
+          : style.red("✗ \(failed) of \(results.count) scenarios failed"))
     }
     if failed > 0 { throw ExitCode(1) }
   }

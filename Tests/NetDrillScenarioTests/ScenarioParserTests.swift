@@ -3,7 +3,6 @@ import NetDrillScenario
 import NetDrillSockets
 import Testing
 
-
 /// Wraps `steps` (a JSON array body) in a minimal valid scenario.
 private func scenario(
   steps: String = "", sockets: String = #"{"client": {"type": "udp"}, "server": {"type": "tcp"}}"#,

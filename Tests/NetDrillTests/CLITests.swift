@@ -1,5 +1,5 @@
-import Glibc
 import Foundation
+import Glibc
 import Testing
 
 @Suite("CLI: the built binary")
@@ -20,7 +20,8 @@ struct CLITests {
 
   @Test("a malformed scenario exits 2 with file, line:column and JSON path, and runs nothing")
   func malformed() throws {
-    let path = try temporaryScenario("""
+    let path = try temporaryScenario(
+      """
       {"netdrill": 1, "name": "bad", "sockets": {"c": {"type": "udp"}},
        "steps": [{"send": "c", "data": "x", "expect": {"error": "ECONREFUSED"}}]}
       """)
@@ -56,7 +57,8 @@ struct CLIRunTests {
   @Test("a wrong expectation exits 1 and shows expected and actual")
   func wrongExpectation() throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let path = try temporaryScenario("""
+    let path = try temporaryScenario(
+      """
       {"netdrill": 1, "name": "wrong", "sockets": {"c": {"type": "udp"}},
        "steps": [{"connect": "c", "to": "$closed"}, {"send": "c", "data": "x", "expect": {"returns": 1}},
                  {"wait": "20ms"}, {"send": "c", "data": "y", "expect": {"returns": 1}}]}
@@ -90,7 +92,8 @@ struct CLIRunTests {
       // Unprivileged user namespaces are disabled on this kernel: netdrill must say so clearly.
       return
     }
-    let result = try Command.run("/usr/sbin/runuser", ["-u", "nobody", "--", TestPaths.binary.path, "run", "--color", "never", file])
+    let result = try Command.run(
+      "/usr/sbin/runuser", ["-u", "nobody", "--", TestPaths.binary.path, "run", "--color", "never", file])
     #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
   }
 }
@@ -100,7 +103,8 @@ struct InterruptedRecordTests {
   @Test("a recording killed midway (SIGINT or SIGKILL) leaves no file at the final path", arguments: [SIGINT, SIGKILL])
   func killed(signal: Int32) throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let scenario = try temporaryScenario("""
+    let scenario = try temporaryScenario(
+      """
       {"netdrill": 1, "name": "slow", "sockets": {"c": {"type": "udp"}},
        "steps": [{"sendto": "c", "to": "$closed", "data": "x"}, {"wait": "5s"}]}
       """)

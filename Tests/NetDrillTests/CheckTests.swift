@@ -3,7 +3,8 @@ import NetDrillEngine
 import NetDrillReplay
 import Testing
 
-@Suite("Check: the bundled suite as CI runs it", .enabled(if: Privileges.mayRun, "needs root to run scenarios"), .serialized)
+@Suite(
+  "Check: the bundled suite as CI runs it", .enabled(if: Privileges.mayRun, "needs root to run scenarios"), .serialized)
 struct CheckTests {
   private var bundledOptions: CheckOptions {
     CheckOptions(
@@ -50,24 +51,30 @@ struct CheckTests {
     }
     // Record goldens with --update, then damage one: its ICMP errors become host unreachable.
     let update = try Command.netdrill(
-      ["check", root.appendingPathComponent("scenarios").path, "--traces", root.appendingPathComponent("traces").path,
-       "--update", "--color", "never"], timeout: 120)
+      [
+        "check", root.appendingPathComponent("scenarios").path, "--traces", root.appendingPathComponent("traces").path,
+        "--update", "--color", "never",
+      ], timeout: 120)
     #expect(update.status == 0, "\(update.standardOutput)\(update.standardError)")
     let golden = traces.appendingPathComponent("connected-closed-port.pcapng").path
     let damaged = golden + ".tmp.pcapng"
-    try TraceMutation.rewrite(golden, to: damaged, packet: { _, bytes in
-      guard TraceMutation.isICMP(bytes) else { return bytes }
-      var frame = bytes
-      frame[TraceMutation.transportOffset(frame) + 1] = 1
-      return frame
-    })
+    try TraceMutation.rewrite(
+      golden, to: damaged,
+      packet: { _, bytes in
+        guard TraceMutation.isICMP(bytes) else { return bytes }
+        var frame = bytes
+        frame[TraceMutation.transportOffset(frame) + 1] = 1
+        return frame
+      })
     try FileManager.default.removeItem(atPath: golden)
     try FileManager.default.moveItem(atPath: damaged, toPath: golden)
 
     let junit = root.appendingPathComponent("report.xml").path
     let check = try Command.netdrill(
-      ["check", root.appendingPathComponent("scenarios").path, "--traces", root.appendingPathComponent("traces").path,
-       "--junit", junit, "--color", "never"], timeout: 120)
+      [
+        "check", root.appendingPathComponent("scenarios").path, "--traces", root.appendingPathComponent("traces").path,
+        "--junit", junit, "--color", "never",
+      ], timeout: 120)
     #expect(check.status == 1)
     #expect(check.standardOutput.contains("changed packet"))
 
@@ -103,9 +110,9 @@ struct CheckTests {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-check-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
     try """
-      {"netdrill": 1, "name": "wrong", "sockets": {"c": {"type": "udp"}},
-       "steps": [{"send": "c", "data": "x", "expect": {"error": "ENOTCONN"}}]}
-      """.write(to: root.appendingPathComponent("wrong.json"), atomically: true, encoding: .utf8)
+    {"netdrill": 1, "name": "wrong", "sockets": {"c": {"type": "udp"}},
+     "steps": [{"send": "c", "data": "x", "expect": {"error": "ENOTCONN"}}]}
+    """.write(to: root.appendingPathComponent("wrong.json"), atomically: true, encoding: .utf8)
     let result = SuiteChecker.check(
       options: CheckOptions(scenariosDirectory: root.path, tracesDirectory: root.appendingPathComponent("traces").path))
     #expect(result.exitCode == 1)

@@ -35,10 +35,12 @@ struct DiffMutationTests {
   func changedErrno() throws {
     guard Privileges.canCreateNamespaces() else { return }
     let (result, cli) = try diff { input, output in
-      try TraceMutation.rewrite(input, to: output, manifest: { manifest in
-        let index = manifest.run.outcomes.firstIndex { $0.error == "ECONNREFUSED" }!
-        manifest.run.outcomes[index].error = "EHOSTUNREACH"
-      })
+      try TraceMutation.rewrite(
+        input, to: output,
+        manifest: { manifest in
+          let index = manifest.run.outcomes.firstIndex { $0.error == "ECONNREFUSED" }!
+          manifest.run.outcomes[index].error = "EHOSTUNREACH"
+        })
     }
     #expect(result.differences.count == 1)
     #expect(result.differences.first?.field == "result")
@@ -67,12 +69,14 @@ struct DiffMutationTests {
   func changedPayload() throws {
     guard Privileges.canCreateNamespaces() else { return }
     let (result, cli) = try diff { input, output in
-      try TraceMutation.rewrite(input, to: output, packet: { index, bytes in
-        guard index == 0, TraceMutation.isUDP(bytes) else { return bytes }
-        var frame = bytes
-        frame[TraceMutation.transportOffset(frame) + 8] ^= 0x20  // first payload byte: "one" → "One"
-        return frame
-      })
+      try TraceMutation.rewrite(
+        input, to: output,
+        packet: { index, bytes in
+          guard index == 0, TraceMutation.isUDP(bytes) else { return bytes }
+          var frame = bytes
+          frame[TraceMutation.transportOffset(frame) + 8] ^= 0x20  // first payload byte: "one" → "One"
+          return frame
+        })
     }
     #expect(result.differences.map(\.field) == ["changed packet"])
     #expect(result.differences.first?.expected.contains("data=6f6e65") == true)
@@ -84,12 +88,14 @@ struct DiffMutationTests {
   func changedICMPCode() throws {
     guard Privileges.canCreateNamespaces() else { return }
     let (result, cli) = try diff { input, output in
-      try TraceMutation.rewrite(input, to: output, packet: { _, bytes in
-        guard TraceMutation.isICMP(bytes) else { return bytes }
-        var frame = bytes
-        frame[TraceMutation.transportOffset(frame) + 1] = 1  // port unreachable (3) → host unreachable (1)
-        return frame
-      })
+      try TraceMutation.rewrite(
+        input, to: output,
+        packet: { _, bytes in
+          guard TraceMutation.isICMP(bytes) else { return bytes }
+          var frame = bytes
+          frame[TraceMutation.transportOffset(frame) + 1] = 1  // port unreachable (3) → host unreachable (1)
+          return frame
+        })
     }
     #expect(result.differences.count == 3)
     #expect(result.differences.allSatisfy { $0.field == "changed packet" && $0.actual.contains("host-unreachable") })
@@ -105,36 +111,39 @@ struct DiffMutationTests {
       let document = try TraceDocument.load(path: input)
       let oldPort = try #require(document.packets.first?.decoded.udp?.sourcePort)
       let newPort: UInt16 = oldPort == 50_000 ? 50_001 : 50_000
-      try TraceMutation.rewrite(input, to: output, packet: { _, bytes in
-        var frame = bytes
-        frame[TraceMutation.ipOffset + 4] ^= 0x5a  // IP ID
-        TraceMutation.fixIPv4Checksum(&frame)
-        let transport = TraceMutation.transportOffset(frame)
-        if TraceMutation.isUDP(frame) {
-          frame[transport] = UInt8(newPort >> 8)
-          frame[transport + 1] = UInt8(newPort & 0xff)
-          frame[transport + 6] ^= 0xff  // UDP checksum
-        } else if TraceMutation.isICMP(frame) {
-          // The quoted datagram's source port and the ICMP checksum.
-          let quotedTransport = transport + 8 + Int(frame[transport + 8] & 0x0f) * 4
-          frame[quotedTransport] = UInt8(newPort >> 8)
-          frame[quotedTransport + 1] = UInt8(newPort & 0xff)
-          frame[transport + 2] ^= 0xff
-        }
-        return frame
-      }, manifest: { manifest in
-        // The run that saw another port names it so, and its clock was elsewhere.
-        let shift: UInt64 = 3_600_000_000_000
-        let oldKey = "127.0.0.1:\(oldPort)"
-        manifest.run.names[oldKey] = nil
-        manifest.run.names["127.0.0.1:\(newPort)"] = "client"
-        manifest.run.startNanoseconds += shift
-        manifest.run.endNanoseconds += shift
-        for index in manifest.run.outcomes.indices {
-          manifest.run.outcomes[index].startNanoseconds += shift
-          manifest.run.outcomes[index].endNanoseconds += shift
-        }
-      })
+      try TraceMutation.rewrite(
+        input, to: output,
+        packet: { _, bytes in
+          var frame = bytes
+          frame[TraceMutation.ipOffset + 4] ^= 0x5a  // IP ID
+          TraceMutation.fixIPv4Checksum(&frame)
+          let transport = TraceMutation.transportOffset(frame)
+          if TraceMutation.isUDP(frame) {
+            frame[transport] = UInt8(newPort >> 8)
+            frame[transport + 1] = UInt8(newPort & 0xff)
+            frame[transport + 6] ^= 0xff  // UDP checksum
+          } else if TraceMutation.isICMP(frame) {
+            // The quoted datagram's source port and the ICMP checksum.
+            let quotedTransport = transport + 8 + Int(frame[transport + 8] & 0x0f) * 4
+            frame[quotedTransport] = UInt8(newPort >> 8)
+            frame[quotedTransport + 1] = UInt8(newPort & 0xff)
+            frame[transport + 2] ^= 0xff
+          }
+          return frame
+        },
+        manifest: { manifest in
+          // The run that saw another port names it so, and its clock was elsewhere.
+          let shift: UInt64 = 3_600_000_000_000
+          let oldKey = "127.0.0.1:\(oldPort)"
+          manifest.run.names[oldKey] = nil
+          manifest.run.names["127.0.0.1:\(newPort)"] = "client"
+          manifest.run.startNanoseconds += shift
+          manifest.run.endNanoseconds += shift
+          for index in manifest.run.outcomes.indices {
+            manifest.run.outcomes[index].startNanoseconds += shift
+            manifest.run.outcomes[index].endNanoseconds += shift
+          }
+        })
     }
     #expect(result.same, "\(result.differences)")
     #expect(cli.status == 0, "\(cli.standardOutput)")
@@ -143,9 +152,11 @@ struct DiffMutationTests {
 
 @Suite("Diff: determinism, replay and check", .enabled(if: Privileges.mayRun, "needs root to record traces"))
 struct ReplayCheckTests {
-  @Test("the same scenario recorded twice diffs clean", arguments: [
-    "udp/connected-closed-port.json", "tcp/linger-zero-reset.json", "ipv6/connected-closed-port.json",
-  ])
+  @Test(
+    "the same scenario recorded twice diffs clean",
+    arguments: [
+      "udp/connected-closed-port.json", "tcp/linger-zero-reset.json", "ipv6/connected-closed-port.json",
+    ])
   func deterministic(_ relative: String) throws {
     guard Privileges.canCreateNamespaces() else { return }
     let first = try recordBundled(relative)
@@ -172,7 +183,8 @@ struct ReplayCheckTests {
     #expect(cli.status == 0)
     #expect(cli.standardOutput.contains("#2     send(client, 3 bytes \"one\")"))
     #expect(cli.standardOutput.contains("UDP client → $closed len=3"))
-    #expect(cli.standardOutput.contains("ICMP port-unreachable (3/3) 127.0.0.1 → 127.0.0.1 quoting UDP client → $closed"))
+    #expect(
+      cli.standardOutput.contains("ICMP port-unreachable (3/3) 127.0.0.1 → 127.0.0.1 quoting UDP client → $closed"))
     let json = try Command.netdrill(["show", "--json", recorded.tracePath])
     let document = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
     #expect((document?["timeline"] as? [Any])?.count == recorded.run.outcomes.count + 6)
@@ -185,5 +197,24 @@ struct ReplayCheckTests {
     let cli = try Command.netdrill(["show", path])
     #expect(cli.status == 2)
     #expect(cli.standardError.contains("byte"))
+  }
+}
+
+@Suite("Replay: the network scenarios' golden traces", .enabled(if: Privileges.mayRun, "needs root to replay"))
+struct NetworkReplayTests {
+  static let goldens: [String] = {
+    let directory = TestPaths.packageRoot.appendingPathComponent("traces/network")
+    return ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+      .filter { $0.hasSuffix(".pcapng") }.sorted().map { directory.appendingPathComponent($0).path }
+  }()
+
+  @Test("there are network goldens")
+  func exist() { #expect(Self.goldens.count >= 6) }
+
+  @Test("replaying a network scenario's golden trace finds no difference", arguments: goldens)
+  func replayClean(_ golden: String) throws {
+    guard Privileges.canCreateNamespaces() else { return }
+    let result = try Replayer.replay(trace: golden)
+    #expect(result.passed, "\(DiffReport(result: result.diff, style: TextStyle(enabled: false)).text)")
   }
 }

@@ -3,7 +3,9 @@ import NetDrillEngine
 import NetDrillScenario
 import Testing
 
-@Suite("Engine: bundled scenarios through the library", .enabled(if: Privileges.mayRun, "needs root for private network namespaces"))
+@Suite(
+  "Engine: bundled scenarios through the library",
+  .enabled(if: Privileges.mayRun, "needs root for private network namespaces"))
 struct BundledScenarioTests {
   static let files = TestPaths.bundledScenarios()
 
@@ -34,7 +36,8 @@ struct EngineOutcomeTests {
   func closedPortSequence() throws {
     guard Privileges.canCreateNamespaces() else { return }
     // No expectations at all: the outcomes alone must show the kernel's pattern.
-    let result = try run("""
+    let result = try run(
+      """
       {"netdrill": 1, "name": "closed", "sockets": {"c": {"type": "udp"}},
        "steps": [{"connect": "c", "to": "$closed"}, {"send": "c", "data": "a"}, {"wait": "20ms"},
                  {"send": "c", "data": "b"}, {"send": "c", "data": "c"}]}
@@ -49,7 +52,8 @@ struct EngineOutcomeTests {
   func wrongExpectation() throws {
     guard Privileges.canCreateNamespaces() else { return }
     let scenario = try ScenarioParser.parse(
-      data: Array("""
+      data: Array(
+        """
         {"netdrill": 1, "name": "wrong", "sockets": {"c": {"type": "udp"}},
          "steps": [{"send": "c", "data": "x", "expect": {"error": "ENOTCONN"}}]}
         """.utf8), file: "wrong.json")
@@ -66,7 +70,8 @@ struct EngineOutcomeTests {
   @Test("a blocking recv with nothing to read is bounded by the step's timeout")
   func blockingReceiveIsBounded() throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let result = try run("""
+    let result = try run(
+      """
       {"netdrill": 1, "name": "bounded", "sockets": {"s": {"type": "udp"}},
        "steps": [{"bind": "s", "address": "127.0.0.1:0"}, {"recv": "s", "timeout": "150ms"}]}
       """)
@@ -80,7 +85,8 @@ struct EngineOutcomeTests {
   @Test("sendmmsg and recvmmsg move several datagrams per call")
   func batches() throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let result = try run("""
+    let result = try run(
+      """
       {"netdrill": 1, "name": "batch", "sockets": {"a": {"type": "udp"}, "b": {"type": "udp"}},
        "steps": [{"bind": "b", "address": "127.0.0.1:0"}, {"connect": "a", "to": "b"},
                  {"sendmmsg": "a", "messages": ["one", "two", {"hex": "00ff"}]},
@@ -96,7 +102,8 @@ struct EngineOutcomeTests {
   @Test("reading into a smaller buffer truncates and sets MSG_TRUNC")
   func truncation() throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let result = try run("""
+    let result = try run(
+      """
       {"netdrill": 1, "name": "trunc", "sockets": {"a": {"type": "udp"}, "b": {"type": "udp"}},
        "steps": [{"bind": "b", "address": "127.0.0.1:0"},
                  {"sendto": "a", "to": "b", "data": {"pattern": 100}},
@@ -111,7 +118,8 @@ struct EngineOutcomeTests {
   @Test("setup failures are failures, not silence")
   func setupFailure() throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let result = try run("""
+    let result = try run(
+      """
       {"netdrill": 1, "name": "setup", "sockets": {"a": {"type": "udp", "options": {"SO_BINDTODEVICE": "nosuchdev0"}}},
        "steps": []}
       """)

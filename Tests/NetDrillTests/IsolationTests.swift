@@ -45,7 +45,8 @@ struct IsolationTests {
 
     let marker = "netdrill-isolation-\(UUID().uuidString)"
     let scenario = try ScenarioParser.parse(
-      data: Array("""
+      data: Array(
+        """
         {"netdrill": 1, "name": "isolation",
          "sockets": {"a": {"type": "udp"}, "b": {"type": "udp"}, "t": {"type": "tcp"}},
          "steps": [{"bind": "b", "address": "127.0.0.1:0"},

@@ -19,25 +19,68 @@ let malformedCases: [MalformedCase] = [
   .init(name: "invalid JSON", json: "\(header)\n\"steps\": [}", position: "2:11", path: "$.steps[0]"),
   .init(name: "trailing comma", json: "\(header)\n\"steps\": [],}", position: "2:13", path: "$"),
   .init(name: "unknown top-level key", json: "\(header)\n\"stepz\": []}", position: "2:1", path: "$.stepz"),
-  .init(name: "unknown step key", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": \"x\", \"expct\": {}}]}", position: "2:38", path: "$.steps[0].expct"),
-  .init(name: "unknown verb", json: "\(header)\n\"steps\": [{\"sned\": \"c\"}]}", position: "2:12", path: "$.steps[0].sned"),
-  .init(name: "wrong type", json: "\(header)\n\"steps\": [{\"send\": 5, \"data\": \"x\"}]}", position: "2:20", path: "$.steps[0].send"),
-  .init(name: "unknown errno", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": \"x\", \"expect\": {\"error\": \"ECONREFUSED\"}}]}", position: "2:58", path: "$.steps[0].expect.error"),
-  .init(name: "unknown option", json: "\(header)\n\"steps\": [{\"setsockopt\": \"c\", \"option\": \"SO_REUSEADR\", \"value\": 1}]}", position: "2:41", path: "$.steps[0].option"),
-  .init(name: "get-only option set", json: "\(header)\n\"steps\": [{\"setsockopt\": \"c\", \"option\": \"SO_ERROR\", \"value\": 1}]}", position: "2:41", path: "$.steps[0].option"),
-  .init(name: "undeclared socket", json: "\(header)\n\"steps\": [{\"send\": \"d\", \"data\": \"x\"}]}", position: "2:20", path: "$.steps[0].send"),
-  .init(name: "undeclared address name", json: "\(header)\n\"steps\": [{\"connect\": \"c\", \"to\": \"nobody\"}]}", position: "2:34", path: "$.steps[0].to"),
-  .init(name: "bad duration", json: "\(header)\n\"steps\": [{\"wait\": \"20 parsecs\"}]}", position: "2:20", path: "$.steps[0].wait"),
-  .init(name: "bad address", json: "\(header)\n\"steps\": [{\"connect\": \"c\", \"to\": \"300.1.1.1:9\"}]}", position: "2:34", path: "$.steps[0].to"),
-  .init(name: "bad port", json: "\(header)\n\"steps\": [{\"connect\": \"c\", \"to\": \"127.0.0.1:70000\"}]}", position: "2:34", path: "$.steps[0].to"),
-  .init(name: "bad hex", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": {\"hex\": \"zz\"}}]}", position: "2:41", path: "$.steps[0].data.hex"),
-  .init(name: "bad base64", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": {\"base64\": \"!!\"}}]}", position: "2:44", path: "$.steps[0].data.base64"),
-  .init(name: "unknown message flag", json: "\(header)\n\"steps\": [{\"recv\": \"c\", \"flags\": [\"MSG_DONTWAT\"]}]}", position: "2:35", path: "$.steps[0].flags[0]"),
-  .init(name: "negative count", json: "\(header)\n\"steps\": [{\"sendmmsg\": \"c\", \"data\": \"x\", \"count\": -1}]}", position: "2:51", path: "$.steps[0].count"),
-  .init(name: "unsupported version", json: "{\"name\": \"bad\",\n\"netdrill\": 2, \"steps\": []}", position: "2:13", path: "$.netdrill"),
-  .init(name: "unknown socket type", json: "{\"netdrill\": 1, \"name\": \"bad\",\n\"sockets\": {\"c\": {\"type\": \"sctp\"}}, \"steps\": []}", position: "2:27", path: "$.sockets.c.type"),
-  .init(name: "two verbs in one step", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"recv\": \"c\", \"data\": \"x\"}]}", position: "2:25", path: "$.steps[0].recv"),
-  .init(name: "returns with error", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": \"x\", \"expect\": {\"returns\": 1, \"error\": \"EPIPE\"}}]}", position: "2:72", path: "$.steps[0].expect.error"),
+  .init(
+    name: "unknown step key", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": \"x\", \"expct\": {}}]}",
+    position: "2:38", path: "$.steps[0].expct"),
+  .init(
+    name: "unknown verb", json: "\(header)\n\"steps\": [{\"sned\": \"c\"}]}", position: "2:12", path: "$.steps[0].sned"),
+  .init(
+    name: "wrong type", json: "\(header)\n\"steps\": [{\"send\": 5, \"data\": \"x\"}]}", position: "2:20",
+    path: "$.steps[0].send"),
+  .init(
+    name: "unknown errno",
+    json: "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": \"x\", \"expect\": {\"error\": \"ECONREFUSED\"}}]}",
+    position: "2:58", path: "$.steps[0].expect.error"),
+  .init(
+    name: "unknown option",
+    json: "\(header)\n\"steps\": [{\"setsockopt\": \"c\", \"option\": \"SO_REUSEADR\", \"value\": 1}]}",
+    position: "2:41", path: "$.steps[0].option"),
+  .init(
+    name: "get-only option set",
+    json: "\(header)\n\"steps\": [{\"setsockopt\": \"c\", \"option\": \"SO_ERROR\", \"value\": 1}]}", position: "2:41",
+    path: "$.steps[0].option"),
+  .init(
+    name: "undeclared socket", json: "\(header)\n\"steps\": [{\"send\": \"d\", \"data\": \"x\"}]}", position: "2:20",
+    path: "$.steps[0].send"),
+  .init(
+    name: "undeclared address name", json: "\(header)\n\"steps\": [{\"connect\": \"c\", \"to\": \"nobody\"}]}",
+    position: "2:34", path: "$.steps[0].to"),
+  .init(
+    name: "bad duration", json: "\(header)\n\"steps\": [{\"wait\": \"20 parsecs\"}]}", position: "2:20",
+    path: "$.steps[0].wait"),
+  .init(
+    name: "bad address", json: "\(header)\n\"steps\": [{\"connect\": \"c\", \"to\": \"300.1.1.1:9\"}]}",
+    position: "2:34", path: "$.steps[0].to"),
+  .init(
+    name: "bad port", json: "\(header)\n\"steps\": [{\"connect\": \"c\", \"to\": \"127.0.0.1:70000\"}]}",
+    position: "2:34", path: "$.steps[0].to"),
+  .init(
+    name: "bad hex", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": {\"hex\": \"zz\"}}]}", position: "2:41",
+    path: "$.steps[0].data.hex"),
+  .init(
+    name: "bad base64", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": {\"base64\": \"!!\"}}]}",
+    position: "2:44", path: "$.steps[0].data.base64"),
+  .init(
+    name: "unknown message flag", json: "\(header)\n\"steps\": [{\"recv\": \"c\", \"flags\": [\"MSG_DONTWAT\"]}]}",
+    position: "2:35", path: "$.steps[0].flags[0]"),
+  .init(
+    name: "negative count", json: "\(header)\n\"steps\": [{\"sendmmsg\": \"c\", \"data\": \"x\", \"count\": -1}]}",
+    position: "2:51", path: "$.steps[0].count"),
+  .init(
+    name: "unsupported version", json: "{\"name\": \"bad\",\n\"netdrill\": 2, \"steps\": []}", position: "2:13",
+    path: "$.netdrill"),
+  .init(
+    name: "unknown socket type",
+    json: "{\"netdrill\": 1, \"name\": \"bad\",\n\"sockets\": {\"c\": {\"type\": \"sctp\"}}, \"steps\": []}",
+    position: "2:27", path: "$.sockets.c.type"),
+  .init(
+    name: "two verbs in one step", json: "\(header)\n\"steps\": [{\"send\": \"c\", \"recv\": \"c\", \"data\": \"x\"}]}",
+    position: "2:25", path: "$.steps[0].recv"),
+  .init(
+    name: "returns with error",
+    json:
+      "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": \"x\", \"expect\": {\"returns\": 1, \"error\": \"EPIPE\"}}]}",
+    position: "2:72", path: "$.steps[0].expect.error"),
 ]
 
 @Suite("CLI: malformed scenarios exit 2 with file, line:column and JSON path")

@@ -10,7 +10,9 @@ private struct HostState: Equatable {
 
   static func now() throws -> HostState {
     let links = try Command.run("/usr/sbin/ip", ["-o", "link", "show"]).standardOutput
-      .split(separator: "\n").map { String($0.split(separator: ":").dropFirst().first ?? "").trimmingCharacters(in: .whitespaces) }
+      .split(separator: "\n").map {
+        String($0.split(separator: ":").dropFirst().first ?? "").trimmingCharacters(in: .whitespaces)
+      }
     let tables = try Command.run("/usr/sbin/nft", ["list", "tables"]).standardOutput
     // Every network namespace any process is in (anonymous ones vanish with their last holder).
     var namespaces: Set<String> = []
@@ -38,7 +40,8 @@ private let teardownScenario = """
 
 @Suite("Network: teardown and missing capabilities", .enabled(if: Privileges.mayRun, "needs root"), .serialized)
 struct NetworkTeardownTests {
-  @Test("100 runs, some interrupted with SIGINT or SIGKILL midway, leave no namespace, link, nft table or process behind")
+  @Test(
+    "100 runs, some interrupted with SIGINT or SIGKILL midway, leave no namespace, link, nft table or process behind")
   func hundredRuns() throws {
     guard Privileges.canCreateNamespaces() else { return }
     // The program is a `sleep` with a marker argument: it would linger if not stopped.
@@ -67,13 +70,17 @@ struct NetworkTeardownTests {
       #expect(!process.isRunning, "run \(run) did not end")
       if process.isRunning { kill(process.processIdentifier, SIGKILL) }
       process.waitUntilExit()
-      outcomes["\(process.terminationReason == .uncaughtSignal ? "signal" : "exit") \(process.terminationStatus)", default: 0] += 1
+      outcomes[
+        "\(process.terminationReason == .uncaughtSignal ? "signal" : "exit") \(process.terminationStatus)", default: 0] +=
+        1
     }
     usleep(200_000)
     let after = try HostState.now()
     #expect(after.links == before.links, "links left in the host namespace")
     #expect(after.nftTables == before.nftTables, "nftables tables left in the host namespace")
-    #expect(after.namespaces.subtracting(before.namespaces).isEmpty, "network namespaces left: \(after.namespaces.subtracting(before.namespaces))")
+    #expect(
+      after.namespaces.subtracting(before.namespaces).isEmpty,
+      "network namespaces left: \(after.namespaces.subtracting(before.namespaces))")
     let leftovers = try Command.run("/usr/bin/pgrep", ["-f", "netdrill-teardown-marker"])
     #expect(leftovers.standardOutput.isEmpty, "processes left: \(leftovers.standardOutput)")
     #expect(outcomes["exit 0", default: 0] >= 30, "\(outcomes)")
@@ -82,9 +89,12 @@ struct NetworkTeardownTests {
   @Test("a fault that needs netem on a kernel without it: exit 2, a message naming netem, nothing left")
   func netemMissing() throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let probe = try Command.run("/usr/bin/unshare", ["-n", "sh", "-c", "ip link add d0 type dummy && ip link set d0 up && tc qdisc add dev d0 root netem delay 10ms"])
+    let probe = try Command.run(
+      "/usr/bin/unshare",
+      ["-n", "sh", "-c", "ip link add d0 type dummy && ip link set d0 up && tc qdisc add dev d0 root netem delay 10ms"])
     let kernelHasNetem = probe.status == 0
-    let scenario = try temporaryScenario("""
+    let scenario = try temporaryScenario(
+      """
       {"netdrill": 1, "name": "delay", "hosts": {"a": {}, "b": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],
        "faults": {"slow": {"host": "a", "direction": "output", "delay": "20ms"}},
        "sockets": {"c": {"type": "udp", "host": "a"}}, "steps": [{"sendto": "c", "to": "192.0.2.2:9", "data": "x"}]}

@@ -6,7 +6,8 @@ import NetDrillTrace
 import Testing
 
 /// Records a bundled scenario into a temporary trace.
-func recordBundled(_ relative: String, to path: String? = nil, options: RecordOptions = .init()) throws -> RecordResult {
+func recordBundled(_ relative: String, to path: String? = nil, options: RecordOptions = .init()) throws -> RecordResult
+{
   let file = TestPaths.scenarios.appendingPathComponent(relative).path
   let source = try String(contentsOfFile: file, encoding: .utf8)
   let scenario = try ScenarioParser.parse(data: Array(source.utf8), file: file)
@@ -41,10 +42,11 @@ struct RecordTests {
       #expect(quoted.destinationPort == datagram.decoded.udp?.destinationPort)
       #expect(error.normalized.flow == datagram.normalized.flow)
     }
-    #expect(udp.map(\.normalized.step) == [
-      "step 2: send(client, 3 bytes \"one\")", "step 5: send(client, 5 bytes \"three\")",
-      "step 8: send(client, 4 bytes \"five\")",
-    ])
+    #expect(
+      udp.map(\.normalized.step) == [
+        "step 2: send(client, 3 bytes \"one\")", "step 5: send(client, 5 bytes \"three\")",
+        "step 8: send(client, 4 bytes \"five\")",
+      ])
     #expect(udp.map(\.normalized.flow) == Array(repeating: "UDP client → $closed", count: 3))
     #expect(document.manifest.droppedPackets == 0)
     #expect(document.manifest.interfaces == ["local/lo"])
@@ -62,35 +64,43 @@ struct RecordTests {
     // The manifest's custom block shows as a record of its own in Wireshark: filter it out.
     let fields = try Command.run(
       "/usr/bin/tshark",
-      ["-r", result.tracePath, "-Y", "!frame.cb_pen", "-T", "fields", "-E", "separator=|", "-e", "frame.number",
-       "-e", "frame.interface_name", "-e", "frame.comment"])
+      [
+        "-r", result.tracePath, "-Y", "!frame.cb_pen", "-T", "fields", "-E", "separator=|", "-e", "frame.number",
+        "-e", "frame.interface_name", "-e", "frame.comment",
+      ])
     #expect(fields.status == 0, "\(fields.standardError)")
     let rows = fields.standardOutput.split(separator: "\n")
     #expect(rows.count == result.manifest.packetCount)
     #expect(rows.count == 6, "three-way handshake, data, its ACK and the RST")
     #expect(rows.allSatisfy { $0.contains("|local/lo|") })
     #expect(rows.contains { $0.contains("step 9: close(client)") }, "the RST is tied to the close step")
-    let rst = try Command.run("/usr/bin/tshark", ["-r", result.tracePath, "-Y", "tcp.flags.reset == 1", "-T", "fields", "-e", "frame.comment"])
+    let rst = try Command.run(
+      "/usr/bin/tshark", ["-r", result.tracePath, "-Y", "tcp.flags.reset == 1", "-T", "fields", "-e", "frame.comment"])
     #expect(rst.standardOutput.contains("step 9: close(client)"))
   }
 
   @Test("the trace appears only when complete: nothing is left at the final path on failure")
   func atomicTrace() throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-atomic-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "netdrill-atomic-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let path = directory.appendingPathComponent("t.pcapng").path
     let scenario = try ScenarioParser.parse(
-      data: Array(#"{"netdrill": 1, "name": "late", "sockets": {"a": {"type": "udp", "deferred": true}}, "steps": [{"wait": "10ms"}]}"#.utf8),
+      data: Array(
+        #"{"netdrill": 1, "name": "late", "sockets": {"a": {"type": "udp", "deferred": true}}, "steps": [{"wait": "10ms"}]}"#
+          .utf8),
       file: "x.json")
     // A run that cannot go on (here: an address naming no socket resolved at run time) must not leave a trace.
     var broken = scenario
-    broken.steps.append(Step(index: 1, action: .connect("a", to: .named("a")), location: .init(line: 1, column: 1, path: "$.steps[1]")))
+    broken.steps.append(
+      Step(index: 1, action: .connect("a", to: .named("a")), location: .init(line: 1, column: 1, path: "$.steps[1]")))
     #expect(throws: RunError.self) {
       _ = try ScenarioRecorder.record(broken, source: "{}", to: path)
     }
     #expect(!FileManager.default.fileExists(atPath: path))
-    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty, "no temporary file left either")
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty, "no temporary file left either")
   }
 
   @Test("a capture that dropped packets says so and is never a clean pass")
@@ -98,7 +108,9 @@ struct RecordTests {
     guard Privileges.canCreateNamespaces() else { return }
     // A tiny kernel buffer against a fast burst of large datagrams: the ring overflows.
     let burst = (0..<12).map { _ in #"{"sendmmsg": "a", "to": "$closed", "data": {"pattern": 8000}, "count": 1024}"# }
-    let json = #"{"netdrill": 1, "name": "burst", "sockets": {"a": {"type": "udp"}}, "steps": ["# + burst.joined(separator: ",") + "]}"
+    let json =
+      #"{"netdrill": 1, "name": "burst", "sockets": {"a": {"type": "udp"}}, "steps": ["# + burst.joined(separator: ",")
+      + "]}"
     let scenario = try ScenarioParser.parse(data: Array(json.utf8), file: "burst.json")
     var options = RecordOptions()
     options.capture.bufferBytes = 64 << 10
@@ -106,7 +118,8 @@ struct RecordTests {
     #expect(result.run.passed, "the sends themselves succeed")
     try #require(result.manifest.droppedPackets > 0, "the burst should overflow a 64 KiB capture buffer")
     #expect(!result.passed)
-    let shown = TraceTimeline(document: try TraceDocument.load(path: result.tracePath)).text(style: TextStyle(enabled: false))
+    let shown = TraceTimeline(document: try TraceDocument.load(path: result.tracePath)).text(
+      style: TextStyle(enabled: false))
     #expect(shown.contains("dropped"))
   }
 }

@@ -4,12 +4,14 @@ import Testing
 
 @Suite("Errno names")
 struct ErrnoTests {
-  @Test("names match the kernel's numbers", arguments: [
-    ("ECONNREFUSED", ECONNREFUSED), ("EDESTADDRREQ", EDESTADDRREQ), ("ENOTCONN", ENOTCONN),
-    ("EACCES", EACCES), ("EMSGSIZE", EMSGSIZE), ("EAGAIN", EAGAIN), ("EADDRINUSE", EADDRINUSE),
-    ("ENETUNREACH", ENETUNREACH), ("ECONNRESET", ECONNRESET), ("EPIPE", EPIPE), ("EINVAL", EINVAL),
-    ("EHOSTUNREACH", EHOSTUNREACH), ("EISCONN", EISCONN), ("EINPROGRESS", EINPROGRESS),
-  ])
+  @Test(
+    "names match the kernel's numbers",
+    arguments: [
+      ("ECONNREFUSED", ECONNREFUSED), ("EDESTADDRREQ", EDESTADDRREQ), ("ENOTCONN", ENOTCONN),
+      ("EACCES", EACCES), ("EMSGSIZE", EMSGSIZE), ("EAGAIN", EAGAIN), ("EADDRINUSE", EADDRINUSE),
+      ("ENETUNREACH", ENETUNREACH), ("ECONNRESET", ECONNRESET), ("EPIPE", EPIPE), ("EINVAL", EINVAL),
+      ("EHOSTUNREACH", EHOSTUNREACH), ("EISCONN", EISCONN), ("EINPROGRESS", EINPROGRESS),
+    ])
   func roundTrip(name: String, value: Int32) throws {
     let errno = try #require(Errno(name: name))
     #expect(errno.rawValue == value)
@@ -45,12 +47,14 @@ struct ErrnoTests {
 
 @Suite("Socket addresses")
 struct SocketAddressTests {
-  @Test("IPv4 and IPv6 literals parse and print in standard form", arguments: [
-    ("127.0.0.1", UInt16(9), "127.0.0.1:9"),
-    ("::1", 9, "[::1]:9"),
-    ("2001:db8:0:0:0:0:0:1", 53, "[2001:db8::1]:53"),
-    ("0.0.0.0", 0, "0.0.0.0:0"),
-  ])
+  @Test(
+    "IPv4 and IPv6 literals parse and print in standard form",
+    arguments: [
+      ("127.0.0.1", UInt16(9), "127.0.0.1:9"),
+      ("::1", 9, "[::1]:9"),
+      ("2001:db8:0:0:0:0:0:1", 53, "[2001:db8::1]:53"),
+      ("0.0.0.0", 0, "0.0.0.0:0"),
+    ])
   func parse(ip: String, port: UInt16, text: String) throws {
     let address = try #require(SocketAddress(ip: ip, port: port))
     #expect(address.description == text)

@@ -40,7 +40,8 @@ enum Privileges {
   static func canCreateNamespaces(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
     if isRoot { return true }
     if isCI {
-      Issue.record("CI=true but not root: private network namespaces need CAP_SYS_ADMIN", sourceLocation: sourceLocation)
+      Issue.record(
+        "CI=true but not root: private network namespaces need CAP_SYS_ADMIN", sourceLocation: sourceLocation)
     }
     return false
   }
@@ -62,7 +63,9 @@ enum Command {
     try run(TestPaths.binary.path, arguments, timeout: timeout)
   }
 
-  static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval = 60, environment: [String: String]? = nil) throws -> CommandResult {
+  static func run(
+    _ executable: String, _ arguments: [String], timeout: TimeInterval = 60, environment: [String: String]? = nil
+  ) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

@@ -13,7 +13,8 @@ enum TraceMutation {
     manifest: (inout TraceManifest) -> Void = { _ in }
   ) throws {
     let reader = try TraceReader(path: input)
-    let writer = try PcapngWriter(path: output, application: "mutation test", hardware: nil, os: nil, sectionComment: nil)
+    let writer = try PcapngWriter(
+      path: output, application: "mutation test", hardware: nil, os: nil, sectionComment: nil)
     var index = 0
     while let record = try reader.next() {
       switch record {

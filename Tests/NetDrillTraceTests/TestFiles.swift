@@ -5,27 +5,27 @@ import Foundation
 /// Fixtures are found relative to this source file (`#filePath`) so the
 /// test target needs no bundle resources.
 enum TestFiles {
-    static let fixtures: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()
-        .appendingPathComponent("Fixtures")
+  static let fixtures: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent()
+    .appendingPathComponent("Fixtures")
 
-    static func fixture(_ name: String) -> String {
-        fixtures.appendingPathComponent(name).path
-    }
+  static func fixture(_ name: String) -> String {
+    fixtures.appendingPathComponent(name).path
+  }
 
-    static func bytes(ofFixture name: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: fixtures.appendingPathComponent(name)))
-    }
+  static func bytes(ofFixture name: String) throws -> [UInt8] {
+    [UInt8](try Data(contentsOf: fixtures.appendingPathComponent(name)))
+  }
 
-    /// A fresh empty directory, removed by the caller with `remove(_:)`.
-    static func makeScratchDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("netdrill-trace-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+  /// A fresh empty directory, removed by the caller with `remove(_:)`.
+  static func makeScratchDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("netdrill-trace-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
 
-    static func remove(_ url: URL) {
-        try? FileManager.default.removeItem(at: url)
-    }
+  static func remove(_ url: URL) {
+    try? FileManager.default.removeItem(at: url)
+  }
 }
