@@ -40,6 +40,7 @@ let package = Package(
       name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
     .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture"]),
     .testTarget(name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets"]),
+    .testTarget(name: "NetDrillNetworkTests", dependencies: ["NetDrillNetwork", "NetDrillSockets", "CNetDrillLinux"]),
     .testTarget(name: "NetDrillTraceTests", dependencies: ["NetDrillTrace"], exclude: ["Fixtures"]),
     .testTarget(
       name: "NetDrillTests",

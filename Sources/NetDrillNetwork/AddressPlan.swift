@@ -225,6 +225,9 @@ struct TopologyPlan: Sendable, Equatable {
           interfaceNames: names))
     }
 
+    for (host, own) in interfaces where own.count > 99 {
+      throw .invalidSpec("host \"\(host)\" is on \(own.count) links; at most 99 are supported")
+    }
     for route in spec.routes {
       try checkRoute(route, hostNames: hostNames, links: links)
     }

@@ -133,13 +133,16 @@ enum FaultRules {
       ]
     case .dropEveryNth(let n):
       guard n >= 1 else { throw .invalidRequest("fault \(fault): dropEveryNth needs N >= 1") }
-      // nft_ng_inc_gen counts 1, 2, ..., N-1, 0, 1, ...: matching 0 drops the N-th, 2N-th, ...
-      verdicts = [(nil, "numgen inc mod \(n) \(n - 1) drop")]  // the Nth, 2Nth, ...: the first N-1 pass
+      // `numgen inc mod N` gives the first matching packet 0, then 1, ..., N-1, 0, ...
+      // (checked with an nft counter on Linux 6.18; the "dropEveryNth" test pins it):
+      // matching N-1 lets the first N-1 pass and drops the N-th, 2N-th, ...
+      verdicts = [(nil, "numgen inc mod \(n) \(n - 1) drop")]
     case .dropRandomPercent(let percent):
       guard (0...100).contains(percent) else {
         throw .invalidRequest("fault \(fault): dropRandomPercent needs a percentage in 0...100")
       }
-      verdicts = [(nil, "numgen random mod 100 < \(percent) drop")]
+      // nft rejects `< 100` (the value must fit 0...99): 100% is a plain drop.
+      verdicts = [(nil, percent == 100 ? "drop" : "numgen random mod 100 < \(percent) drop")]
     case .rateLimit, .delay:
       throw .invalidRequest("fault \(fault): rate limiting and delay are tc qdiscs, not nftables rules")
     }

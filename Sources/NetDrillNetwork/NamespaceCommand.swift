@@ -109,7 +109,9 @@ enum NamespaceCommand {
     let stdin = try makePipe()
     var parentEnds = [output.read, errors.read, stdin.write]
     var childEnds = [output.write, errors.write, stdin.read]
-    defer { (parentEnds + childEnds).filter { $0 >= 0 }.forEach { close($0) } }
+    defer {
+      for fd in parentEnds + childEnds where fd >= 0 { close(fd) }
+    }
 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
@@ -136,12 +138,14 @@ enum NamespaceCommand {
     environment["LC_ALL"] = "C"  // stable, English messages in errors
     let argv = ([path] + arguments.dropFirst()).map { strdup($0) } + [nil]
     let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer { (argv + envp).forEach { free($0) } }
+    defer {
+      for pointer in argv + envp { free(pointer) }
+    }
 
     var pid: pid_t = 0
     let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
     guard spawned == 0 else { throw SystemCallError("posix_spawn \(path)", Errno(rawValue: spawned)) }
-    childEnds.forEach { close($0) }
+    for fd in childEnds { close(fd) }
     childEnds = []
 
     if !inputBytes.isEmpty { _ = write(parentEnds[2], inputBytes, inputBytes.count) }

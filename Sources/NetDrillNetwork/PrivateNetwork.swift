@@ -124,7 +124,7 @@ public final class PrivateNetwork: Sendable {
       try batch(hostConfiguration(host), in: host.namespace)
     }
     for host in hosts {
-      try waitForCarrier(host, interfaces: host.interfaces.map(\.name))
+      try waitUntilReady(host, interfaces: host.interfaces.map(\.name))
     }
   }
 
@@ -152,16 +152,32 @@ public final class PrivateNetwork: Sendable {
   }
 
   /// `ip -batch` lines per namespace that create every link.
+  ///
+  /// Interface indexes and MAC addresses are fixed by position (see
+  /// `interfaceIdentity`), so traces of two runs show the same link-layer
+  /// addresses, and the two ends of a veth never share an index: the kernel
+  /// treats a device whose index equals its link's index as not stacked and
+  /// delays its carrier events by up to a second (linkwatch_urgent_event).
   private func linkCreation() -> [(NetworkNamespace, [String])] {
     var lines: [ObjectIdentifier: [String]] = [:]
     for link in plan.links {
       let mtu = link.mtu
+      func end(_ position: Int) -> String {
+        let hostName = link.hosts[position]
+        let name = link.interfaceNames[position]
+        let identity = PrivateNetwork.interfaceIdentity(
+          hostNumber: plan.hosts.firstIndex { $0.name == hostName }! + 1, interface: Int(name.dropFirst(3))!)
+        return "\(name) index \(identity.index) address \(identity.mac) mtu \(mtu)"
+      }
       if link.usesBridge, let bridge = bridges[link.name] {
         var commands = ["link add br0 type bridge forward_delay 0 mcast_snooping 0"]
         for (position, hostName) in link.hosts.enumerated() {
           let port = "port\(position)"
+          let mac = PrivateNetwork.mac([
+            0x02, 0x00, 0x01, UInt8(link.index >> 8 & 0xFF), UInt8(link.index & 0xFF), UInt8(position & 0xFF),
+          ])
           commands += [
-            "link add \(port) mtu \(mtu) type veth peer name \(link.interfaceNames[position]) mtu \(mtu) netns \(path(of: host(hostName).namespace))",
+            "link add \(port) index \(10 + position) address \(mac) mtu \(mtu) type veth peer name \(end(position)) netns \(path(of: host(hostName).namespace))",
             "link set \(port) master br0",
             "link set \(port) up",
           ]
@@ -172,12 +188,27 @@ public final class PrivateNetwork: Sendable {
         let first = host(link.hosts[0])
         let second = host(link.hosts[1])
         lines[ObjectIdentifier(first.namespace), default: []].append(
-          "link add \(link.interfaceNames[0]) mtu \(mtu) type veth peer name \(link.interfaceNames[1]) mtu \(mtu) netns \(path(of: second.namespace))"
-        )
+          "link add \(end(0)) type veth peer name \(end(1)) netns \(path(of: second.namespace))")
       }
     }
     let namespaces = hosts.map(\.namespace) + plan.links.compactMap { bridges[$0.name] }
     return namespaces.map { ($0, lines[ObjectIdentifier($0)] ?? []) }
+  }
+
+  /// Interface index and MAC of `eth<interface>` in the `hostNumber`-th host
+  /// (1-based): index 100·host + k, MAC 02:00:00:HH:HH:KK (locally administered).
+  static func interfaceIdentity(hostNumber: Int, interface: Int) -> (index: Int, mac: String) {
+    (
+      hostNumber * 100 + interface,
+      mac([0x02, 0x00, 0x00, UInt8(hostNumber >> 8 & 0xFF), UInt8(hostNumber & 0xFF), UInt8(interface & 0xFF)])
+    )
+  }
+
+  static func mac(_ bytes: [UInt8]) -> String {
+    bytes.map { byte in
+      let hex = String(byte, radix: 16)
+      return hex.count == 1 ? "0" + hex : hex
+    }.joined(separator: ":")
   }
 
   /// Addresses, interfaces up, and routes for one host.
@@ -205,36 +236,50 @@ public final class PrivateNetwork: Sendable {
     _ = try NamespaceCommand.run(["ip", "-batch", "-"], input: lines.joined(separator: "\n") + "\n", in: namespace)
   }
 
-  /// Waits until every one of `interfaces` in `host` has carrier (LOWER_UP):
-  /// until then a veth drops what is sent through it.
-  func waitForCarrier(_ host: NetworkHost, interfaces: [String], timeout: Duration = .seconds(5))
+  /// Waits until every one of `interfaces` in `host` is operationally up
+  /// and, where it has IPv6, has its link-local address.
+  ///
+  /// Carrier (LOWER_UP) is not enough: IPv6 configures an interface (link-local
+  /// address, the ff00::/8 multicast route neighbour solicitations need) only
+  /// once the operational state is UP (addrconf_link_ready), which linkwatch
+  /// sets a little later. Until then a router drops solicitations (no route).
+  func waitUntilReady(_ host: NetworkHost, interfaces: [String], timeout: Duration = .seconds(5))
     throws(TopologyError)
   {
     guard !interfaces.isEmpty else { return }
+    let withIPv6 = Set(host.interfaces.filter { !$0.ipv6.isEmpty }.map(\.name))
     let deadline = ContinuousClock.now + timeout
     while true {
-      let listing = try NamespaceCommand.run(["ip", "-o", "link", "show"], in: host.namespace)
-      let flags = PrivateNetwork.linkFlags(listing)
-      let waiting = interfaces.filter { !(flags[$0]?.contains("LOWER_UP") ?? false) }
-      if waiting.isEmpty { return }
+      let links = PrivateNetwork.linkStates(try NamespaceCommand.run(["ip", "-o", "link", "show"], in: host.namespace))
+      var waiting = interfaces.filter { links[$0]?.operstate != "UP" }
+      if waiting.isEmpty {
+        let linkLocal = try NamespaceCommand.run(
+          ["ip", "-6", "-o", "addr", "show", "scope", "link"], in: host.namespace)
+        let configured = Set(
+          linkLocal.split(separator: "\n").compactMap { $0.split(separator: " ").dropFirst().first }.map(String.init))
+        waiting = interfaces.filter { withIPv6.contains($0) && !configured.contains($0) }
+        if waiting.isEmpty { return }
+      }
       if ContinuousClock.now > deadline {
         throw .notReady(
-          "\(host.name): \(waiting.joined(separator: ", ")) did not get carrier within \(timeout) (ip -o link: \(listing.trimmingWhitespace))"
+          "\(host.name): \(waiting.joined(separator: ", ")) did not come up within \(timeout) (ip -o link: \(links.filter { waiting.contains($0.key) }))"
         )
       }
-      usleep(20_000)
+      usleep(10_000)
     }
   }
 
-  /// Interface name → flags, from `ip -o link show` (`2: eth0@if2: <BROADCAST,UP,LOWER_UP> ...`).
-  static func linkFlags(_ listing: String) -> [String: Set<String>] {
-    var result: [String: Set<String>] = [:]
+  /// Interface name → flags and operational state, from `ip -o link show`
+  /// (`2: eth0@if2: <BROADCAST,UP,LOWER_UP> mtu 1500 ... state UP ...`).
+  static func linkStates(_ listing: String) -> [String: (flags: Set<String>, operstate: String)] {
+    var result: [String: (flags: Set<String>, operstate: String)] = [:]
     for line in listing.split(separator: "\n") {
       let fields = line.split(separator: " ")
       guard fields.count >= 3 else { continue }
       let name = fields[1].prefix { $0 != "@" && $0 != ":" }
       let flags = fields[2].trimmingCharacters(in: "<>")
-      result[String(name)] = Set(flags.split(separator: ",").map(String.init))
+      let state = fields.firstIndex(of: "state").flatMap { $0 + 1 < fields.count ? String(fields[$0 + 1]) : nil }
+      result[String(name)] = (Set(flags.split(separator: ",").map(String.init)), state ?? "UNKNOWN")
     }
     return result
   }
@@ -320,7 +365,7 @@ public final class PrivateNetwork: Sendable {
       for end in ends {
         let position = planned.hosts.firstIndex(of: end)!
         let peerIsUp = planned.usesBridge || !state.downEnds.contains("\(link)/\(planned.hosts[1 - position])")
-        if peerIsUp { try waitForCarrier(self.host(end), interfaces: [planned.interfaceNames[position]]) }
+        if peerIsUp { try waitUntilReady(self.host(end), interfaces: [planned.interfaceNames[position]]) }
         try restoreRoutes(of: self.host(end), on: planned)
       }
     }
