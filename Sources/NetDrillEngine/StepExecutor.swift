@@ -319,35 +319,21 @@ final class StepExecutor {
     case .enableFault(let name), .disableFault(let name):
       let enabling = step.action.verb == "enable"
       guard let fault = scenario.faults.first(where: { $0.name == name }) else {
-        throw .unknownAddressName(name, step.location)
+        throw .environment("\(step.location): no fault named \(name)")
       }
-      var outcome = begin(
-        step: index, verb: step.action.verb, socket: nil,
-        call: "\(enabling ? "enable" : "disable") fault \(name): \(Self.describe(fault))")
-      do {
+      return try networkChange(
+        step, call: "\(enabling ? "enable" : "disable") fault \(name): \(Self.describe(fault))"
+      ) {
         if enabling { try network.apply(fault) } else { try network.remove(fault) }
-      } catch {
-        throw .environment("\(step.location): \(error)")
       }
-      outcome.returned = 0
-      finish(&outcome)
-      return outcome
 
     case .linkState(let link, let host, let up):
-      var outcome = begin(
-        step: index, verb: step.action.verb, socket: nil,
-        call: "link \(link)\(host.map { " at " + $0 } ?? "") \(up ? "up" : "down")")
-      do { try network.setLink(link, host: host, up: up) } catch { throw .environment("\(step.location): \(error)") }
-      outcome.returned = 0
-      finish(&outcome)
-      return outcome
+      return try networkChange(step, call: "link \(link)\(host.map { " at " + $0 } ?? "") \(up ? "up" : "down")") {
+        try network.setLink(link, host: host, up: up)
+      }
 
     case .setMTU(let link, let mtu):
-      var outcome = begin(step: index, verb: "set_mtu", socket: nil, call: "link \(link) mtu \(mtu)")
-      do { try network.setMTU(link, mtu: mtu) } catch { throw .environment("\(step.location): \(error)") }
-      outcome.returned = 0
-      finish(&outcome)
-      return outcome
+      return try networkChange(step, call: "link \(link) mtu \(mtu)") { try network.setMTU(link, mtu: mtu) }
 
     case .stopProgram(let name):
       var outcome = begin(step: index, verb: "stop", socket: nil, call: "stop \(name)")
@@ -360,6 +346,21 @@ final class StepExecutor {
     case .socket, .setsockopt:
       preconditionFailure("handled in execute(_:)")
     }
+  }
+
+  /// A step that changes the network (a fault, a link): it either takes
+  /// effect or the run cannot go on — a missing tool or kernel feature is an
+  /// environment problem (exit 2), not an outcome.
+  private func networkChange(_ step: Step, call: String, _ change: () throws -> Void) throws(RunError) -> StepOutcome {
+    var outcome = begin(step: step.index, verb: step.action.verb, socket: nil, call: call)
+    do {
+      try change()
+    } catch {
+      throw .environment("\(step.location): \(error)")
+    }
+    outcome.returned = 0
+    finish(&outcome)
+    return outcome
   }
 
   private func enter(_ host: String) throws(RunError) {
