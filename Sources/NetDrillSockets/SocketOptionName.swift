@@ -1,3 +1,4 @@
+import CNetDrillLinux
 import Glibc
 
 /// How a socket option's value is written in a scenario and passed to the kernel.
