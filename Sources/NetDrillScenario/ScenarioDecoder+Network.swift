@@ -96,23 +96,11 @@ extension ScenarioDecoder {
   }
 
   func decodeFaults(_ node: Node, hosts: [String], links: [LinkDeclaration]) -> [FaultDeclaration] {
-    guard case .object(let members) = node.value.content else {
-      report(
-        node,
-        "expected an object of named faults like {\"lossy\": {\"host\": \"b\", \"loss\": {\"every\": 3}}}, found \(node.value.kindDescription)"
-      )
-      return []
-    }
-    return members.compactMap { member -> FaultDeclaration? in
-      let path = JSONPath.appending(node.path, key: member.key)
-      let faultNode = Node(member.value, path: path)
-      guard ValueSyntax.isName(member.key) else {
-        report(member.keyPosition, path, "a fault name is a letter or _ then letters, digits, _ . -")
-        return nil
-      }
-      guard let fields = object(faultNode, allowed: ScenarioVocabulary.faultKeys, context: "a fault") else {
-        return nil
-      }
+    namedObjects(
+      node, what: "fault", example: #"{"lossy": {"host": "b", "loss": {"every": 3}}}"#,
+      allowed: ScenarioVocabulary.faultKeys
+    ) {
+      member, path, faultNode, fields -> FaultDeclaration? in
       let errorsBefore = errors.count
       let actionKeys = ScenarioVocabulary.faultActionKeys.filter { fields.has($0) }
       if actionKeys.count != 1 {
@@ -202,23 +190,11 @@ extension ScenarioDecoder {
   }
 
   func decodePrograms(_ node: Node, hosts: [String]) -> [ProgramDeclaration] {
-    guard case .object(let members) = node.value.content else {
-      report(
-        node,
-        "expected an object of named programs like {\"echo\": {\"command\": [\"python3\", \"echo.py\"]}}, found \(node.value.kindDescription)"
-      )
-      return []
-    }
-    return members.compactMap { member -> ProgramDeclaration? in
-      let path = JSONPath.appending(node.path, key: member.key)
-      let programNode = Node(member.value, path: path)
-      guard ValueSyntax.isName(member.key) else {
-        report(member.keyPosition, path, "a program name is a letter or _ then letters, digits, _ . -")
-        return nil
-      }
-      guard let fields = object(programNode, allowed: ScenarioVocabulary.programKeys, context: "a program") else {
-        return nil
-      }
+    namedObjects(
+      node, what: "program", example: #"{"echo": {"command": ["python3", "echo.py"]}}"#,
+      allowed: ScenarioVocabulary.programKeys
+    ) {
+      member, path, programNode, fields -> ProgramDeclaration? in
       let errorsBefore = errors.count
       let host = fields["host"].flatMap { hostName($0, known: hosts) }
       var command: [String] = []
@@ -260,6 +236,28 @@ extension ScenarioDecoder {
         name: member.key, host: host, command: command, environment: environment, workingDirectory: directory,
         ready: ready, readyTimeout: readyTimeout, stopGrace: stopGrace,
         location: ScenarioLocation(line: member.keyPosition.line, column: member.keyPosition.column, path: path))
+    }
+  }
+
+  /// An object of named declarations (`faults`, `programs`): checks each name
+  /// and the keys of its object, then hands both to `decode`.
+  private func namedObjects<Declaration>(
+    _ node: Node, what: String, example: String, allowed: [String],
+    _ decode: (JSONMember, String, Node, Fields) -> Declaration?
+  ) -> [Declaration] {
+    guard case .object(let members) = node.value.content else {
+      report(node, "expected an object of named \(what)s like \(example), found \(node.value.kindDescription)")
+      return []
+    }
+    return members.compactMap { member in
+      let path = JSONPath.appending(node.path, key: member.key)
+      let declarationNode = Node(member.value, path: path)
+      guard ValueSyntax.isName(member.key) else {
+        report(member.keyPosition, path, "a \(what) name is a letter or _ then letters, digits, _ . -")
+        return nil
+      }
+      guard let fields = object(declarationNode, allowed: allowed, context: "a \(what)") else { return nil }
+      return decode(member, path, declarationNode, fields)
     }
   }
 

@@ -14,8 +14,32 @@ struct MalformedCase: CustomTestStringConvertible, Sendable {
 
 private let header = #"{"netdrill": 1, "name": "bad", "sockets": {"c": {"type": "udp"}},"#
 
+private let networkHeader =
+  #"{"netdrill": 1, "name": "bad", "hosts": {"a": {}, "b": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],"#
+
 /// Each case's error is on line 2; the column is where the offending value or key starts.
 let malformedCases: [MalformedCase] = [
+  .init(
+    name: "socket on an unknown host",
+    json: "\(networkHeader)\n\"sockets\": {\"c\": {\"type\": \"udp\", \"host\": \"z\"}}, \"steps\": []}",
+    position: "2:42", path: "$.sockets.c.host"),
+  .init(
+    name: "fault with two actions",
+    json:
+      "\(networkHeader)\n\"faults\": {\"f\": {\"host\": \"a\", \"drop\": true, \"reject\": \"host-unreachable\"}}, \"steps\": []}",
+    position: "2:17", path: "$.faults.f"),
+  .init(
+    name: "unknown link in a step", json: "\(networkHeader)\n\"steps\": [{\"link_down\": \"wire\"}]}",
+    position: "2:25", path: "$.steps[0].link_down"),
+  .init(
+    name: "bad route prefix",
+    json:
+      "\(networkHeader)\n\"routes\": [{\"host\": \"a\", \"to\": \"10.0.0.0/33\", \"via\": \"192.0.2.2\"}], \"steps\": []}",
+    position: "2:32", path: "$.routes[0].to"),
+  .init(
+    name: "program without a command",
+    json: "\(networkHeader)\n\"programs\": {\"p\": {\"host\": \"a\", \"command\": []}}, \"steps\": []}",
+    position: "2:44", path: "$.programs.p.command"),
   .init(name: "invalid JSON", json: "\(header)\n\"steps\": [}", position: "2:11", path: "$.steps[0]"),
   .init(name: "trailing comma", json: "\(header)\n\"steps\": [],}", position: "2:13", path: "$"),
   .init(name: "unknown top-level key", json: "\(header)\n\"stepz\": []}", position: "2:1", path: "$.stepz"),
