@@ -14,15 +14,34 @@ private struct HostState: Equatable {
         String($0.split(separator: ":").dropFirst().first ?? "").trimmingCharacters(in: .whitespaces)
       }
     let tables = try Command.run("/usr/sbin/nft", ["list", "tables"]).standardOutput
-    // Every network namespace any process is in (anonymous ones vanish with their last holder).
+    // Every network namespace a process outside this test runner is in (anonymous ones vanish
+    // with their last holder). The runner and its children are left out: other suites run at
+    // the same time in their own namespaces; a leaked program is re-parented away from us.
     var namespaces: Set<String> = []
-    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int(entry) != nil {
-      if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/ns/net") {
+    let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
+    for pid in pids where !isOwnDescendant(pid) {
+      if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net") {
         namespaces.insert(target)
       }
     }
     return HostState(links: links.sorted(), nftTables: tables, namespaces: namespaces)
   }
+}
+
+/// Whether `pid` is this process or started by it (following parent ids in /proc/PID/stat).
+private func isOwnDescendant(_ pid: Int32) -> Bool {
+  var current = pid
+  for _ in 0..<64 {
+    if current == getpid() { return true }
+    guard current > 1, let stat = try? String(contentsOfFile: "/proc/\(current)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return false }
+    // After "pid (comm) state ppid": the comm may hold spaces, so split after its ')'.
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 1, let parent = Int32(fields[1]) else { return false }
+    current = parent
+  }
+  return false
 }
 
 private let teardownScenario = """
