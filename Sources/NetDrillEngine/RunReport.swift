@@ -40,6 +40,9 @@ public struct RunReport {
     for outcome in result.outcomes {
       lines += self.lines(for: outcome, width: width)
     }
+    if let packetChecks = result.packetChecks {
+      lines += packetLines(packetChecks)
+    }
     lines.append(summary)
     return lines.joined(separator: "\n")
   }
@@ -51,6 +54,27 @@ public struct RunReport {
       return style.green("✓ passed") + ": \(steps) steps, \(result.totalChecks) checks, $closed = \(result.closedPort)"
     }
     return style.red("✗ FAILED") + ": \(result.failedChecks) of \(result.totalChecks) checks failed in \(steps) steps"
+  }
+
+  /// `expect_packets`: each expected packet with the captured one that matched it,
+  /// or, when none did, the captured packets closest to it.
+  private func packetLines(_ checks: [PacketCheck]) -> [String] {
+    let mode = scenario.packetMatch == .exactly ? "exactly these, nothing else" : "in this order, others allowed"
+    var lines = ["    packets (\(mode)):"]
+    for check in checks {
+      let mark = check.passed ? style.green("✓") : style.red("✗")
+      var line = "  \(mark) \(check.expected)"
+      if check.passed, let actual = check.actual { line += style.dim("  = \(actual)") }
+      lines.append(line)
+      guard !check.passed else { continue }
+      if let location = check.location { lines.append("            " + style.dim("at \(location)")) }
+      if let note = check.note { lines.append("            " + style.red(note)) }
+      if let actual = check.actual { lines.append("            " + style.red("  actual: \(actual)")) }
+      for packet in check.nearest {
+        lines.append("            " + style.red((check.actual == nil ? " nearest: " : "    then: ") + packet))
+      }
+    }
+    return lines
   }
 
   private func lines(for outcome: StepOutcome, width: Int) -> [String] {

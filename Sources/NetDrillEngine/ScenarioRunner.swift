@@ -103,7 +103,8 @@ public enum ScenarioRunner {
       environment: RunEnvironment(
         kernelRelease: kernelRelease(), toolVersion: options.toolVersion,
         network: options.hostNetwork ? "host" : "private"),
-      startNanoseconds: start, endNanoseconds: realtimeNanoseconds())
+      startNanoseconds: start, endNanoseconds: realtimeNanoseconds(),
+      aliases: scenario.expectedPackets.isEmpty ? nil : executor.addressAliases())
   }
 
   private static func literalPorts(in scenario: Scenario) -> Set<UInt16> {

@@ -592,3 +592,26 @@ public struct AddressNames: Sendable {
     table[address.description]
   }
 }
+
+extension StepExecutor {
+  /// Every concrete address each name stands for now: open sockets (a wildcard
+  /// bind stands for each of its host's addresses and loopback) and remembered
+  /// addresses. The name table keeps only the first name of an address; this
+  /// keeps them all, so an accepted socket is found by its own name too.
+  func addressAliases() -> [String: [String]] {
+    var aliases: [String: [String]] = [:]
+    for (name, address) in remembered { aliases[name, default: []].append(address.description) }
+    for (name, open) in sockets where !open.socket.isClosed {
+      guard case .success(let address?) = open.socket.localAddress(), address.port != 0 else { continue }
+      var concrete = [address]
+      if address.isWildcard {
+        concrete.append(.loopback(address.family, port: address.port))
+        concrete += network.interfaceAddresses(of: open.host, family: address.family).compactMap {
+          SocketAddress(ip: $0, port: address.port)
+        }
+      }
+      aliases[name, default: []] += concrete.map(\.description)
+    }
+    return aliases
+  }
+}

@@ -135,9 +135,17 @@ public struct RunResult: Sendable, Codable {
   public var environment: RunEnvironment
   public var startNanoseconds: UInt64
   public var endNanoseconds: UInt64
+  /// Each name's concrete addresses at the end of the run (sockets, accepted
+  /// sockets sharing a listener's address, remembered addresses), for matching packets.
+  public var aliases: [String: [String]]?
+  /// The verdicts on `expect_packets`, from the run's capture; nil when the
+  /// scenario expects no packets (or the run was not captured).
+  public var packetChecks: [PacketCheck]?
 
-  /// True when every expectation held.
-  public var passed: Bool { outcomes.allSatisfy(\.passed) }
-  public var failedChecks: Int { outcomes.reduce(0) { $0 + $1.checks.filter { !$0.passed }.count } }
-  public var totalChecks: Int { outcomes.reduce(0) { $0 + $1.checks.count } }
+  /// True when every expectation held, packets included.
+  public var passed: Bool { outcomes.allSatisfy(\.passed) && (packetChecks ?? []).allSatisfy(\.passed) }
+  public var failedChecks: Int {
+    outcomes.reduce(0) { $0 + $1.checks.filter { !$0.passed }.count } + (packetChecks ?? []).filter { !$0.passed }.count
+  }
+  public var totalChecks: Int { outcomes.reduce(0) { $0 + $1.checks.count } + (packetChecks?.count ?? 0) }
 }

@@ -47,7 +47,12 @@ public enum ScenarioRecorder {
       recording.abandon()
       throw error
     }
-    return try recording.finish(run: run, source: source, scenarioPath: scenario.sourcePath, path: path)
+    var result = try recording.finish(run: run, source: source, scenarioPath: scenario.sourcePath, path: path)
+    if !scenario.expectedPackets.isEmpty {
+      result.run.packetChecks = try checkPackets(
+        of: scenario, run: result.run, trace: path, droppedPackets: result.manifest.droppedPackets)
+    }
+    return result
   }
 }
 

@@ -17,12 +17,13 @@ public struct JUnitReport {
   public var xml: String {
     let failures = result.count(.failed)
     let errors = result.count(.error)
+    let skipped = result.count(.skipped)
     let time = seconds(result.seconds)
     let stamp = ISO8601DateFormatter().string(from: Date())
     var lines = [
       #"<?xml version="1.0" encoding="UTF-8"?>"#,
       #"<testsuites name="\#(escape(suiteName))" tests="\#(result.checks.count)" failures="\#(failures)" errors="\#(errors)" time="\#(time)">"#,
-      #"  <testsuite name="\#(escape(suiteName))" tests="\#(result.checks.count)" failures="\#(failures)" errors="\#(errors)" skipped="0" time="\#(time)" timestamp="\#(stamp)">"#,
+      #"  <testsuite name="\#(escape(suiteName))" tests="\#(result.checks.count)" failures="\#(failures)" errors="\#(errors)" skipped="\#(skipped)" time="\#(time)" timestamp="\#(stamp)">"#,
     ]
     for check in result.checks {
       let relative = relativeName(check.scenario)
@@ -42,8 +43,12 @@ public struct JUnitReport {
       case .failed:
         lines.append("    <testcase \(attributes)>")
         lines.append(
-          #"      <failure message="\#(escape(check.message ?? "failed"))" type="\#(check.diff == nil ? "expectation" : "diff")">\#(escape(check.details ?? check.message ?? ""))</failure>"#
+          #"      <failure message="\#(escape(check.message ?? "failed"))" type="\#((check.failure ?? .expectation).rawValue)">\#(escape(check.details ?? check.message ?? ""))</failure>"#
         )
+        lines.append("    </testcase>")
+      case .skipped:
+        lines.append("    <testcase \(attributes)>")
+        lines.append(#"      <skipped message="\#(escape(check.message ?? "skipped"))"/>"#)
         lines.append("    </testcase>")
       case .error:
         lines.append("    <testcase \(attributes)>")

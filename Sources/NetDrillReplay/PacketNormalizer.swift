@@ -35,18 +35,6 @@ public struct NormalizedPacket: Sendable, Equatable, Codable {
   public var timestampNanoseconds: UInt64
 }
 
-extension DecodedPacket {
-  /// The kernel's own link chatter (ARP, neighbour discovery, MLD, IGMP), not caused by any step.
-  public var isHousekeeping: Bool {
-    if case .arp? = network { return true }
-    if let message = icmp, message.isIPv6, [130, 131, 132, 133, 134, 135, 136, 137, 143].contains(message.type) {
-      return true
-    }
-    if case .other(let number)? = transport, number == 2 { return true }  // IGMP
-    return false
-  }
-}
-
 /// Turns decoded packets into `NormalizedPacket`s for one trace. Stateful:
 /// unnamed ports get stable names in order of first appearance, and TCP
 /// sequence numbers are made relative to each direction's first.

@@ -16,6 +16,11 @@ public struct Scenario: Sendable, Equatable {
   public var sockets: [SocketDeclaration]
   public var steps: [Step]
   public var expectedPackets: [PacketExpectation]
+  /// How `expectedPackets` is matched against the capture.
+  public var packetMatch: PacketMatch
+  /// What the scenario needs from the machine (`"requires"`); `netdrill check`
+  /// skips it, with the reason, where something is missing.
+  public var requirements: [Requirement]
   /// Hosts, links and routes; nil: one host, `local`, with loopback only.
   public var topology: Topology?
   public var faults: [FaultDeclaration]
@@ -26,7 +31,7 @@ public struct Scenario: Sendable, Equatable {
   public init(
     name: String, description: String = "", defaults: ScenarioDefaults = .init(),
     sockets: [SocketDeclaration] = [], steps: [Step] = [], expectedPackets: [PacketExpectation] = [],
-    topology: Topology? = nil, faults: [FaultDeclaration] = [], programs: [ProgramDeclaration] = [],
+    packetMatch: PacketMatch = .inOrder, requirements: [Requirement] = [], topology: Topology? = nil, faults: [FaultDeclaration] = [], programs: [ProgramDeclaration] = [],
     sourcePath: String? = nil
   ) {
     self.topology = topology
@@ -38,6 +43,8 @@ public struct Scenario: Sendable, Equatable {
     self.sockets = sockets
     self.steps = steps
     self.expectedPackets = expectedPackets
+    self.packetMatch = packetMatch
+    self.requirements = requirements
     self.sourcePath = sourcePath
   }
 
@@ -435,7 +442,42 @@ public struct ExtendedErrorExpectation: Sendable, Equatable {
   }
 }
 
-/// A packet the capture must contain, in order within its flow (checked once capture exists).
+/// Something a scenario needs from the machine it runs on.
+public struct Requirement: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable {
+    /// Running as root (uid 0), not in an unprivileged user namespace.
+    case root
+    /// The netem qdisc (`sch_netem`), for delay faults.
+    case netem
+    /// IPv6 in the kernel.
+    case ipv6
+    /// A program found on PATH (`{"program": "python3"}`).
+    case program(String)
+
+    static let words = ["root", "netem", "ipv6"]
+  }
+  public var kind: Kind
+  public var location: ScenarioLocation
+  public init(kind: Kind, location: ScenarioLocation) {
+    self.kind = kind
+    self.location = location
+  }
+}
+
+/// How a scenario's expected packets are matched against what its run captured.
+public enum PacketMatch: String, Sendable, Equatable {
+  /// `"expect_packets": [...]` or `{"in_order": [...]}`: these packets, in this
+  /// order; other packets may come before, between and after them.
+  case inOrder = "in_order"
+  /// `{"exactly": [...]}`: these packets in this order and nothing else — how a
+  /// scenario says that no unexpected packet crossed any interface. The kernel's
+  /// own link chatter (ARP, neighbour discovery, MLD, IGMP) is not counted.
+  case exactly
+}
+
+/// A packet the capture must contain. Packets are taken in time order across
+/// every captured interface; a packet seen on several interfaces (sent on one,
+/// forwarded, received on another) counts once, where it was first seen.
 public struct PacketExpectation: Sendable, Equatable {
   public enum Kind: Sendable, Equatable {
     case udp(from: AddressSpec?, to: AddressSpec?)

@@ -203,11 +203,12 @@ final class ScenarioDecoder {
         if let step = decodeStep(element, index: index) { steps.append(step) }
       }
     }
-    let packets = top["expect_packets"].map { decodePackets($0) } ?? []
+    let (packets, packetMatch) = top["expect_packets"].map { decodeExpectedPackets($0) } ?? ([], .inOrder)
+    let requirements = top["requires"].map { decodeRequirements($0) } ?? []
     guard errors.isEmpty else { return nil }
     return Scenario(
       name: name, description: description, defaults: defaults, sockets: declarations, steps: steps,
-      expectedPackets: packets,
+      expectedPackets: packets, packetMatch: packetMatch, requirements: requirements,
       topology: hosts.isEmpty ? nil : Topology(hosts: hosts, links: links, routes: routes), faults: faults,
       programs: programs, sourcePath: file)
   }
@@ -716,6 +717,13 @@ final class ScenarioDecoder {
     guard let fields = object(node, allowed: ScenarioVocabulary.expectKeys, context: "expect") else { return nil }
     for member in fields.members where ScenarioVocabulary.expectKeys.contains(member.key) {
       guard !spec.expectKeys.contains(member.key) else { continue }
+      if member.key == "returns", ["socket", "accept"].contains(spec.name) {
+        report(
+          member.keyPosition, JSONPath.appending(node.path, key: member.key),
+          "\(spec.name)() returns a new descriptor, whose number netdrill does not report (it depends on what else is open): check \"error\": \"none\" instead"
+        )
+        continue
+      }
       let users = ScenarioVocabulary.verbs.filter { $0.expectKeys.contains(member.key) }.map(\.name)
       report(
         member.keyPosition, JSONPath.appending(node.path, key: member.key),
@@ -805,7 +813,57 @@ final class ScenarioDecoder {
     return result
   }
 
+  // MARK: Requirements
+
+  /// `["root", "netem", "ipv6", {"program": "python3"}]`.
+  private func decodeRequirements(_ node: Node) -> [Requirement] {
+    guard let items = array(node) else { return [] }
+    return items.compactMap { item -> Requirement? in
+      let location = ScenarioLocation(line: item.position.line, column: item.position.column, path: item.path)
+      if case .object = item.value.content {
+        let key = ScenarioVocabulary.requirementProgramKey
+        guard let fields = object(item, allowed: [key], context: "a requirement"),
+          let programNode = fields[key], let program = string(programNode, what: "a program name")
+        else {
+          if case .object(let members) = item.value.content, members.isEmpty {
+            report(item, "a program requirement is written {\"program\": \"NAME\"}")
+          }
+          return nil
+        }
+        guard !program.isEmpty, !program.utf8.contains(0) else {
+          report(programNode, "expected a program name or path, found \(JSONPath.quoted(program))")
+          return nil
+        }
+        return Requirement(kind: .program(program), location: location)
+      }
+      guard let word = oneOf(item, ScenarioVocabulary.requirementWords, what: "requirement") else { return nil }
+      switch word {
+      case "root": return Requirement(kind: .root, location: location)
+      case "netem": return Requirement(kind: .netem, location: location)
+      default: return Requirement(kind: .ipv6, location: location)
+      }
+    }
+  }
+
   // MARK: Expected packets
+
+  /// `[...]` (in order, others allowed), `{"in_order": [...]}` or `{"exactly": [...]}`.
+  private func decodeExpectedPackets(_ node: Node) -> ([PacketExpectation], PacketMatch) {
+    guard case .object = node.value.content else { return (decodePackets(node), .inOrder) }
+    let modes = ScenarioVocabulary.packetMatchModes
+    guard let fields = object(node, allowed: modes, context: "expected packets") else { return ([], .inOrder) }
+    guard fields.members.count == 1, let member = fields.members.first, let mode = PacketMatch(rawValue: member.key)
+    else {
+      if !fields.hadUnknownKeys {
+        report(
+          node,
+          "expected packets are a list, or an object with exactly one of \"in_order\" (others allowed) or \"exactly\" (nothing else)"
+        )
+      }
+      return ([], .inOrder)
+    }
+    return (fields[member.key].map { decodePackets($0) } ?? [], mode)
+  }
 
   private func decodePackets(_ node: Node) -> [PacketExpectation] {
     guard let items = array(node) else { return [] }

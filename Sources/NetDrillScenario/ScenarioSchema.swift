@@ -37,7 +37,19 @@ public enum ScenarioSchema {
       "routes": .object(["type": "array", "items": ref("route")]),
       "faults": .object(["type": "object", "propertyNames": ref("name"), "additionalProperties": ref("fault")]),
       "programs": .object(["type": "object", "propertyNames": ref("name"), "additionalProperties": ref("program")]),
-      "expect_packets": .object(["type": "array", "items": ref("packet")]),
+      "expect_packets": expectedPacketsSchema,
+      "requires": .object([
+        "description": "What the scenario needs; `netdrill check` skips it with the reason where something is missing.",
+        "type": "array",
+        "items": .object([
+          "oneOf": .array([
+            .object(["enum": strings(ScenarioVocabulary.requirementWords)]),
+            strictObject(
+              [ScenarioVocabulary.requirementProgramKey: .object(["type": "string", "minLength": 1])],
+              required: [ScenarioVocabulary.requirementProgramKey]),
+          ])
+        ]),
+      ]),
     ]
     var root = strictObject(properties, required: vocabulary.requiredTopLevelKeys)
     root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
@@ -332,6 +344,16 @@ public enum ScenarioSchema {
       // Read-only: only getsockopt's expectation can name one.
       return isExpectation ? .object(["anyOf": .array([ref("errno"), .object(["const": 0])])]) : .bool(false)
     }
+  }
+
+  private static var expectedPacketsSchema: SchemaValue {
+    let list: SchemaValue = .object(["type": "array", "items": ref("packet")])
+    return .object([
+      "description":
+        "Packets the run must capture, in order: a list (others allowed between them), {\"in_order\": [...]} (the same), or {\"exactly\": [...]} (nothing else, ARP/ND/MLD/IGMP aside).",
+      "oneOf": .array(
+        [list] + ScenarioVocabulary.packetMatchModes.map { strictObject([$0: list], required: [$0]) }),
+    ])
   }
 
   private static var packetSchema: SchemaValue {

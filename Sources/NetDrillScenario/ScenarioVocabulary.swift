@@ -10,8 +10,11 @@ enum ScenarioVocabulary {
   static let versionKey = "netdrill"
   static let topLevelKeys = [
     versionKey, "name", "description", "defaults", "hosts", "links", "routes", "faults", "programs", "sockets", "steps",
-    "expect_packets",
+    "expect_packets", "requires",
   ]
+  /// What a scenario may declare it needs (`"requires"`); `{"program": NAME}` names a program on PATH.
+  static let requirementWords = Requirement.Kind.words
+  static let requirementProgramKey = "program"
   static let requiredTopLevelKeys = [versionKey, "name", "steps"]
   static let defaultsKeys = ["timeout", "seed"]
   static let socketKeys = ["type", "family", "host", "options", "nonblocking", "cloexec", "deferred"]
@@ -53,6 +56,8 @@ enum ScenarioVocabulary {
   static let errorOrigins = ["none", "local", "icmp", "icmp6"]
 
   static let packetKinds = ["udp", "tcp", "icmp"]
+  /// The object form of `expect_packets` (see `PacketMatch`).
+  static let packetMatchModes = ["in_order", "exactly"]
   static let udpPacketKeys = ["from", "to"]
   static let tcpPacketKeys = ["from", "to", "flags"]
   static let tcpFlags = ["SYN", "ACK", "FIN", "RST", "PSH", "URG", "ECE", "CWR"]
@@ -87,12 +92,15 @@ enum ScenarioVocabulary {
 
   private static func makeVerbs() -> [VerbSpec] {
     let call = ["returns", "error"]
+    // socket() and accept() return a new descriptor, whose number depends on what
+    // else the process has open: netdrill does not report it, so only the errno is checked.
+    let newDescriptor = ["error"]
     var verbs: [VerbSpec] = [
-      VerbSpec("socket", expect: call),
+      VerbSpec("socket", expect: newDescriptor),
       VerbSpec("bind", fields: [.init("address", .address)], expect: call),
       VerbSpec("listen", fields: [.init("backlog", .backlog)], expect: call),
       VerbSpec("connect", fields: [.init("to", .address, required: true)], expect: call),
-      VerbSpec("accept", fields: [.init("as", .newName, required: true)], expect: call + ["from"]),
+      VerbSpec("accept", fields: [.init("as", .newName, required: true)], expect: newDescriptor + ["from"]),
       VerbSpec("disconnect", expect: call),
       VerbSpec("shutdown", fields: [.init("how", .shutdownHow)], expect: call),
       VerbSpec("close", expect: call),

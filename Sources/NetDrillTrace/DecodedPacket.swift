@@ -68,6 +68,17 @@ public struct DecodedPacket: Sendable, Hashable {
   /// One line for logs and diffs, e.g.
   /// `UDP 127.0.0.1:41234 → 127.0.0.1:9 len=5` or
   /// `ICMP port-unreachable (3/3) quoting UDP 127.0.0.1:41234 → 127.0.0.1:9`.
+  /// The kernel's own link chatter (ARP, neighbour discovery, MLD, IGMP), sent on
+  /// timers and not caused by any step: its count and timing vary from run to run.
+  public var isHousekeeping: Bool {
+    if case .arp? = network { return true }
+    if let message = icmp, message.isIPv6, [130, 131, 132, 133, 134, 135, 136, 137, 143].contains(message.type) {
+      return true
+    }
+    if case .other(let number)? = transport, number == 2 { return true }  // IGMP
+    return false
+  }
+
   public var summary: String {
     var text = describe(detailed: true)
     if truncated { text += " (truncated)" }

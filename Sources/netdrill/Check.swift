@@ -29,30 +29,49 @@ struct Check: ParsableCommand {
   @Option(name: .long, help: "Only scenarios whose relative path matches: a glob (udp/*) or a substring.")
   var filter: String?
 
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "Only part I of N of the suite (1/4 … 4/4): N CI jobs run every scenario exactly once.", valueName: "I/N"),
+    transform: { text in
+      guard let shard = Shard(text) else { throw ValidationError("--shard takes I/N with 1 ≤ I ≤ N, found \(text)") }
+      return shard
+    })
+  var shard: Shard?
+
+  @Option(name: .customLong("repeat"), help: "Run each scenario N times; any run that fails or differs fails it.")
+  var repeatCount: Int = 1
+
+  @Flag(name: .long, help: "Start no further scenario after the first that fails.")
+  var failFast = false
+
+  @Flag(name: .long, help: "A scenario whose `requires` this machine does not meet fails instead of being skipped.")
+  var noSkip = false
+
   @OptionGroup var comparison: ComparisonOptions
   @OptionGroup var capture: CaptureOptions
   @OptionGroup var output: OutputOptions
 
   func validate() throws {
     guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-      throw ValidationError("\(directory): no such scenario folder")
-    }
+    guard repeatCount >= 1 else { throw ValidationError("--repeat must be at least 1") }
   }
 
   func run() throws {
-    try ScenarioLoading.enterPrivilegesIfNeeded(hostNetwork: false)
     let options = CheckOptions(
       scenariosDirectory: directory, tracesDirectory: traces, update: update, jobs: jobs, filter: filter,
-      diff: comparison.diffOptions, record: capture.recordOptions)
-    guard !SuiteChecker.scenarioFiles(in: directory, filter: filter).isEmpty else {
-      FileHandleOutput.standardError("netdrill: no scenarios in \(directory)\(filter.map { " matching \($0)" } ?? "")")
+      shard: shard, repeatCount: repeatCount, failFast: failFast, noSkip: noSkip, diff: comparison.diffOptions,
+      record: capture.recordOptions)
+    do {
+      _ = try SuiteChecker.selection(options)
+    } catch {
+      FileHandleOutput.standardError("netdrill: \(error)")
       throw ExitCode(2)
     }
+    try ScenarioLoading.enterPrivilegesIfNeeded(hostNetwork: false)
     let style = output.style
     let json = output.json
-    let result = SuiteChecker.check(options: options) { check in
+    let result = try SuiteChecker.check(options: options) { check in
       guard !json else { return }
       print(CheckReport.line(for: check, style: style))
       if check.status == .failed || check.status == .error, let details = check.details {
@@ -85,6 +104,7 @@ enum CheckReport {
     case .recorded: mark = style.green("●")
     case .failed: mark = style.red("✗")
     case .error: mark = style.red("!")
+    case .skipped: mark = style.yellow("-")
     }
     let time = String(format: "%.2fs", check.seconds)
     return "\(mark) \(check.scenario) \(style.dim(time))\(check.message.map { "  " + $0 } ?? "")"
@@ -92,9 +112,11 @@ enum CheckReport {
 
   static func summary(_ result: SuiteResult, style: TextStyle) -> String {
     let total = result.checks.count
-    let text =
-      "\(total) scenarios: \(result.count(.passed)) passed, \(result.count(.recorded)) recorded, "
+    var text =
+      "\(total) scenarios\(result.shard.map { " (shard \($0))" } ?? ""): \(result.count(.passed)) passed, "
+      + "\(result.count(.recorded)) recorded, \(result.count(.skipped)) skipped, "
       + "\(result.count(.failed)) failed, \(result.count(.error)) errors in \(String(format: "%.1f", result.seconds))s"
+    if result.notRun > 0 { text += "; \(result.notRun) not run (--fail-fast)" }
     return result.exitCode == 0 ? style.green("✓ ") + text : style.red("✗ ") + text
   }
 }

@@ -17,13 +17,16 @@ struct Run: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func run() throws {
-    let scenarios = try ScenarioLoading.load(files)
+    let loaded = try ScenarioLoading.load(files)
+    let scenarios = loaded.map(\.scenario)
     try ScenarioLoading.enterPrivilegesIfNeeded(hostNetwork: network.hostNetwork)
     var results: [RunResult] = []
-    for scenario in scenarios {
+    for (scenario, source) in loaded {
       let result: RunResult
       do {
-        result = try ScenarioRunner.run(scenario, options: RunOptions(hostNetwork: network.hostNetwork))
+        // Captures when the scenario expects packets, so `expect_packets` is checked.
+        result = try ScenarioRecorder.runChecked(
+          scenario, source: source, runOptions: RunOptions(hostNetwork: network.hostNetwork))
       } catch {
         FileHandleOutput.standardError("netdrill: \(scenario.sourcePath ?? scenario.name): \(error)")
         throw ExitCode(2)
@@ -64,15 +67,19 @@ enum JSONOutput {
 
 /// Reading scenarios and getting the privileges a private network needs.
 enum ScenarioLoading {
-  /// Parses every file first, so a bad one stops the run before anything executes.
-  static func load(_ files: [String]) throws -> [Scenario] {
-    var scenarios: [Scenario] = []
+  /// Parses every file first, so a bad one stops the run before anything
+  /// executes; a folder without scenarios is bad input too.
+  static func load(_ files: [String]) throws -> [(scenario: Scenario, source: String)] {
+    var scenarios: [(scenario: Scenario, source: String)] = []
     var bad = false
+    for path in files where expand([path]).isEmpty {
+      FileHandleOutput.standardError("netdrill: \(path): no scenario files (*.json) in this folder")
+      bad = true
+    }
     for file in expand(files) {
       do {
-        scenarios.append(try ScenarioParser.parse(file: file))
+        scenarios.append(try loadOne(file))
       } catch {
-        FileHandleOutput.standardError("\(error)")
         bad = true
       }
     }

@@ -27,7 +27,7 @@ struct CheckTests {
     guard Privileges.canCreateNamespaces() else { return }
     var failures: [String] = []
     for run in 1...20 {
-      let result = SuiteChecker.check(options: bundledOptions)
+      let result = try SuiteChecker.check(options: bundledOptions)
       #expect(result.checks.count == SuiteChecker.scenarioFiles(in: TestPaths.scenarios.path, filter: nil).count)
       for check in result.checks where check.status != .passed || check.message != nil {
         failures.append("run \(run): \(check.scenario): \(check.message ?? "") \(check.details ?? "")")
@@ -108,12 +108,13 @@ struct CheckTests {
   func expectationFailure() throws {
     guard Privileges.canCreateNamespaces() else { return }
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-check-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: root.appendingPathComponent("traces"), withIntermediateDirectories: true)
     try """
     {"netdrill": 1, "name": "wrong", "sockets": {"c": {"type": "udp"}},
      "steps": [{"send": "c", "data": "x", "expect": {"error": "ENOTCONN"}}]}
     """.write(to: root.appendingPathComponent("wrong.json"), atomically: true, encoding: .utf8)
-    let result = SuiteChecker.check(
+    let result = try SuiteChecker.check(
       options: CheckOptions(scenariosDirectory: root.path, tracesDirectory: root.appendingPathComponent("traces").path))
     #expect(result.exitCode == 1)
     #expect(result.checks.first?.details?.contains("actual error: EDESTADDRREQ") == true)

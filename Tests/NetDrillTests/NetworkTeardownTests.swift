@@ -2,46 +2,52 @@ import Foundation
 import Glibc
 import Testing
 
-/// What of a run could outlive it, seen from the host.
-private struct HostState: Equatable {
-  var links: [String]
-  var nftTables: String
-  var namespaces: Set<String>
+/// What of the test's own runs could outlive them. Every netdrill this test
+/// starts carries `NETDRILL_TEST_RUN=<uuid>` in its environment, which every
+/// process it starts inherits (programs under test, ip, nft, tc), so a leftover
+/// is found by that mark: other netdrill runs on a busy host are not counted.
+private struct TestRuns {
+  let mark = "NETDRILL_TEST_RUN=\(UUID().uuidString)"
 
-  static func now() throws -> HostState {
+  var environment: [String: String] {
+    var environment = ProcessInfo.processInfo.environment
+    let parts = mark.split(separator: "=", maxSplits: 1)
+    environment[String(parts[0])] = String(parts[1])
+    return environment
+  }
+
+  /// Processes alive now that this test's runs started (directly or not).
+  func survivors() -> [Int32] {
+    let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
+    return pids.filter { pid in
+      guard let environ = FileManager.default.contents(atPath: "/proc/\(pid)/environ") else { return false }
+      return environ.split(separator: 0).contains { $0.elementsEqual(mark.utf8) }
+    }
+  }
+
+  /// The network namespaces those processes are in (anonymous namespaces live as long as a holder).
+  func namespaces() -> Set<String> {
+    Set(survivors().compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\($0)/ns/net") })
+  }
+}
+
+/// What netdrill could leave in the host's own namespace: links with the names
+/// it gives interfaces, and its nftables table. Nothing else on the host counts.
+private struct HostNetwork: Equatable {
+  var links: [String]
+  var nftTables: [String]
+
+  static func now() throws -> HostNetwork {
     let links = try Command.run("/usr/sbin/ip", ["-o", "link", "show"]).standardOutput
       .split(separator: "\n").map {
         String($0.split(separator: ":").dropFirst().first ?? "").trimmingCharacters(in: .whitespaces)
       }
+      .map { String($0.split(separator: "@").first ?? "") }
+      .filter { $0.wholeMatch(of: /eth[0-9]+|port[0-9]+|br0/) != nil }
     let tables = try Command.run("/usr/sbin/nft", ["list", "tables"]).standardOutput
-    // Every network namespace a process outside this test runner is in (anonymous ones vanish
-    // with their last holder). The runner and its children are left out: other suites run at
-    // the same time in their own namespaces; a leaked program is re-parented away from us.
-    var namespaces: Set<String> = []
-    let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { Int32($0) }
-    for pid in pids where !isOwnDescendant(pid) {
-      if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/ns/net") {
-        namespaces.insert(target)
-      }
-    }
-    return HostState(links: links.sorted(), nftTables: tables, namespaces: namespaces)
+      .split(separator: "\n").map(String.init).filter { $0.contains("netdrill") }
+    return HostNetwork(links: links.sorted(), nftTables: tables.sorted())
   }
-}
-
-/// Whether `pid` is this process or started by it (following parent ids in /proc/PID/stat).
-private func isOwnDescendant(_ pid: Int32) -> Bool {
-  var current = pid
-  for _ in 0..<64 {
-    if current == getpid() { return true }
-    guard current > 1, let stat = try? String(contentsOfFile: "/proc/\(current)/stat", encoding: .utf8),
-      let close = stat.lastIndex(of: ")")
-    else { return false }
-    // After "pid (comm) state ppid": the comm may hold spaces, so split after its ')'.
-    let fields = stat[stat.index(after: close)...].split(separator: " ")
-    guard fields.count > 1, let parent = Int32(fields[1]) else { return false }
-    current = parent
-  }
-  return false
 }
 
 private let teardownScenario = """
@@ -65,10 +71,12 @@ struct NetworkTeardownTests {
     guard Privileges.canCreateNamespaces() else { return }
     // The program is a `sleep` with a marker argument: it would linger if not stopped.
     let scenario = try temporaryScenario(teardownScenario)
-    let before = try HostState.now()
+    let before = try HostNetwork.now()
+    let runs = TestRuns()
     var outcomes: [String: Int] = [:]
     for run in 0..<100 {
       let process = Process()
+      process.environment = runs.environment
       process.executableURL = TestPaths.binary
       process.arguments = ["run", "--color", "never", scenario]
       process.standardOutput = FileHandle.nullDevice
@@ -94,14 +102,11 @@ struct NetworkTeardownTests {
         1
     }
     usleep(200_000)
-    let after = try HostState.now()
+    let after = try HostNetwork.now()
     #expect(after.links == before.links, "links left in the host namespace")
     #expect(after.nftTables == before.nftTables, "nftables tables left in the host namespace")
-    #expect(
-      after.namespaces.subtracting(before.namespaces).isEmpty,
-      "network namespaces left: \(after.namespaces.subtracting(before.namespaces))")
-    let leftovers = try Command.run("/usr/bin/pgrep", ["-f", "netdrill-teardown-marker"])
-    #expect(leftovers.standardOutput.isEmpty, "processes left: \(leftovers.standardOutput)")
+    #expect(runs.namespaces().isEmpty, "network namespaces left: \(runs.namespaces())")
+    #expect(runs.survivors().isEmpty, "processes left: \(runs.survivors())")
     #expect(outcomes["exit 0", default: 0] >= 30, "\(outcomes)")
   }
 
@@ -118,8 +123,10 @@ struct NetworkTeardownTests {
        "faults": {"slow": {"host": "a", "direction": "output", "delay": "20ms"}},
        "sockets": {"c": {"type": "udp", "host": "a"}}, "steps": [{"sendto": "c", "to": "192.0.2.2:9", "data": "x"}]}
       """)
-    let before = try HostState.now()
-    let result = try Command.netdrill(["run", "--color", "never", scenario])
+    let before = try HostNetwork.now()
+    let runs = TestRuns()
+    let result = try Command.run(
+      TestPaths.binary.path, ["run", "--color", "never", scenario], environment: runs.environment)
     if kernelHasNetem {
       #expect(result.status == 0)
     } else {
@@ -127,7 +134,8 @@ struct NetworkTeardownTests {
       #expect(result.standardError.contains("netem"), "\(result.standardError)")
       #expect(result.standardOutput.isEmpty, "no step ran")
     }
-    #expect(try HostState.now() == before)
+    #expect(try HostNetwork.now() == before)
+    #expect(runs.survivors().isEmpty && runs.namespaces().isEmpty, "processes left: \(runs.survivors())")
   }
 
   @Test("without CAP_SYS_ADMIN: exit 2 and a message saying what is needed")
