@@ -3,7 +3,7 @@ import Glibc
 /// What this kernel can do, found by trying it where nothing is disturbed.
 public enum KernelFeatures {
   /// Whether the kernel has the `kind` queueing discipline (`netem`, `tbf`):
-  /// tried on a dummy link in a throwaway namespace, since a module may load on
+  /// tried on a veth link (the kind netdrill's links are) in a throwaway namespace, since a module may load on
   /// demand and a built-in one leaves no trace in /proc/modules. nil with the
   /// reason when the probe itself could not run (no CAP_NET_ADMIN, no tc).
   public static func hasQdisc(_ kind: String, arguments: [String]) -> Result<Bool, TopologyError> {
@@ -12,7 +12,8 @@ public enum KernelFeatures {
       namespace = try IsolatedThread.run(name: "probe \(kind)", timeout: .seconds(10)) {
         try NetworkNamespace.createAndEnter(name: "probe-\(kind)")
       }
-      _ = try NamespaceCommand.run(["ip", "link", "add", "probe0", "up", "type", "dummy"], in: namespace)
+      _ = try NamespaceCommand.run(
+        ["ip", "link", "add", "probe0", "up", "type", "veth", "peer", "name", "probe1"], in: namespace)
     } catch {
       return .failure(TopologyError.from(error))
     }

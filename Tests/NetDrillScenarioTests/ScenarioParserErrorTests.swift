@@ -285,6 +285,33 @@ struct ScenarioParserErrorTests {
         #"{"netdrill": 1, "name": "x", "steps": [],\#n"expect_packets": [{"udp": {}}, {"icmp": "port-unreachable", "quotes": 0}, {"icmp": "host-unreachable", "quotes": 1}]}"#,
       at: (2, 115), path: "$.expect_packets[2].quotes", "packet 1 is an ICMP error itself"),
     .init(
+      "both packet match modes",
+      doc: #"{"netdrill": 1, "name": "x", "steps": [],\#n"expect_packets": {"exactly": [], "in_order": []}}"#,
+      at: (2, 19), path: "$.expect_packets", "an object with exactly one of \"in_order\""),
+    .init(
+      "unknown packet match mode",
+      doc: #"{"netdrill": 1, "name": "x", "steps": [],\#n"expect_packets": {"exactyl": []}}"#,
+      at: (2, 20), path: "$.expect_packets.exactyl", "unknown key \"exactyl\" in expected packets",
+      suggestion: "exactly"),
+    .init(
+      "quotes on a udp packet in an exactly list",
+      doc: #"{"netdrill": 1, "name": "x", "steps": [],\#n"expect_packets": {"exactly": [{"udp": {}, "quotes": 0}]}}"#,
+      at: (2, 54), path: "$.expect_packets.exactly[0].quotes", "\"quotes\" applies only to icmp packets"),
+    .init(
+      "returns on socket", step: #"{"socket": "late", "expect": {"returns": 3}}"#,
+      at: (4, 31), path: "$.steps[0].expect.returns", "socket() returns a new descriptor"),
+    .init(
+      "returns on accept", step: #"{"accept": "server", "as": "conn", "expect": {"returns": 4}}"#,
+      at: (4, 47), path: "$.steps[0].expect.returns", "accept() returns a new descriptor"),
+    .init(
+      "unknown requirement",
+      doc: #"{"netdrill": 1, "name": "x", "steps": [],\#n"requires": ["netemm"]}"#,
+      at: (2, 14), path: "$.requires[0]", "unknown requirement \"netemm\"", suggestion: "netem"),
+    .init(
+      "program requirement that is not a name",
+      doc: #"{"netdrill": 1, "name": "x", "steps": [],\#n"requires": [{"program": 5}]}"#,
+      at: (2, 26), path: "$.requires[0].program", "expected a program name"),
+    .init(
       "quotes on a udp packet",
       doc: #"{"netdrill": 1, "name": "x", "steps": [],\#n"expect_packets": [{"udp": {}, "quotes": 0}]}"#,
       at: (2, 42), path: "$.expect_packets[0].quotes", "\"quotes\" applies only to icmp packets"),

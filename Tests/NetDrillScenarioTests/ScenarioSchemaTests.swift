@@ -60,7 +60,7 @@ struct ScenarioSchemaTests {
     #expect(
       Set(properties.map(\.key)) == [
         "netdrill", "name", "description", "defaults", "hosts", "links", "routes", "faults", "programs", "sockets",
-        "steps", "expect_packets",
+        "steps", "expect_packets", "requires",
       ])
   }
 
@@ -155,6 +155,13 @@ struct ScenarioSchemaTests {
       ("mmsg-both", #"{"netdrill": 1, "name": "x", "steps": [{"sendmmsg": "c", "data": "x", "messages": ["y"]}]}"#),
       ("verb-socket-name", #"{"netdrill": 1, "name": "x", "sockets": {"send": {"type": "udp"}}, "steps": []}"#),
       ("icmp-kind", #"{"netdrill": 1, "name": "x", "steps": [], "expect_packets": [{"icmp": "port-unreachible"}]}"#),
+      (
+        "packets-two-modes",
+        #"{"netdrill": 1, "name": "x", "steps": [], "expect_packets": {"exactly": [], "in_order": []}}"#
+      ),
+      ("socket-returns", #"{"netdrill": 1, "name": "x", "steps": [{"socket": "c", "expect": {"returns": 3}}]}"#),
+      ("accept-returns", #"{"netdrill": 1, "name": "x", "steps": [{"accept": "c", "as": "d", "expect": {"returns": 3}}]}"#),
+      ("requires-word", #"{"netdrill": 1, "name": "x", "steps": [], "requires": ["netemm"]}"#),
     ])
   func wrongScenarioIsRejectedBySchema(name: String, text: String) throws {
     // The parser rejects it too: the schema is never looser on these.

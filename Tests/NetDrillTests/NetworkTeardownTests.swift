@@ -115,7 +115,10 @@ struct NetworkTeardownTests {
     guard Privileges.canCreateNamespaces() else { return }
     let probe = try Command.run(
       "/usr/bin/unshare",
-      ["-n", "sh", "-c", "ip link add d0 type dummy && ip link set d0 up && tc qdisc add dev d0 root netem delay 10ms"])
+      [
+        "-n", "sh", "-c",
+        "ip link add p0 type veth peer name p1 && ip link set p0 up && tc qdisc add dev p0 root netem delay 10ms",
+      ])
     let kernelHasNetem = probe.status == 0
     let scenario = try temporaryScenario(
       """
