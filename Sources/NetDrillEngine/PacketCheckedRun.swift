@@ -25,9 +25,7 @@ extension ScenarioRecorder {
   static func checkPackets(of scenario: Scenario, run: RunResult, trace path: String, droppedPackets: UInt64) throws
     -> [PacketCheck]
   {
-    var matcher = PacketExpectationMatcher(
-      expectations: scenario.expectedPackets, mode: scenario.packetMatch, file: scenario.sourcePath, names: run.names,
-      aliases: run.aliases ?? [:], closedPort: run.closedPort)
+    var matcher = PacketExpectationMatcher(scenario: scenario, run: run)
     let reader = try TraceReader(path: path)
     var interfaces: [UInt32: String] = [:]
     while let record = try reader.next() {
@@ -40,15 +38,7 @@ extension ScenarioRecorder {
       default: break
       }
     }
-    var checks = matcher.finish()
-    if droppedPackets > 0 {
-      // An absent packet proves nothing when the capture lost some.
-      checks.append(
-        PacketCheck(
-          index: nil, expected: "a complete capture", location: nil, passed: false,
-          actual: "\(droppedPackets) packets dropped", nearest: [], note: "packet expectations cannot be trusted"))
-    }
-    return checks
+    return matcher.finish() + PacketCheck.completeCapture(droppedPackets: droppedPackets)
   }
 
   private static func temporaryDirectory() throws -> String {

@@ -17,13 +17,23 @@ public struct PacketCheck: Sendable, Codable, Equatable {
   public var nearest: [String]
   /// Why it could not be checked, when it could not.
   public var note: String?
+
+  /// An absent packet proves nothing when the capture lost some: a failed check then.
+  public static func completeCapture(droppedPackets: UInt64) -> [PacketCheck] {
+    guard droppedPackets > 0 else { return [] }
+    return [
+      PacketCheck(
+        index: nil, expected: "a complete capture", location: nil, passed: false,
+        actual: "\(droppedPackets) packets dropped", nearest: [], note: "packet expectations cannot be trusted")
+    ]
+  }
 }
 
 /// Matches a run's captured packets against its expected packets, one packet
 /// at a time, in time order. Memory holds the expectations, a few candidate
 /// packets for the failure message, and the packets of the last second (to
 /// count a packet seen on several interfaces once) — never the whole capture.
-struct PacketExpectationMatcher {
+public struct PacketExpectationMatcher {
   private let expectations: [PacketExpectation]
   private let mode: PacketMatch
   private let file: String?
@@ -41,6 +51,13 @@ struct PacketExpectationMatcher {
   private var unexpected: [String] = []
   private var unexpectedCount = 0
 
+  /// For `scenario`'s `expect_packets`, with the names and addresses of its run `run`.
+  public init(scenario: Scenario, run: RunResult) {
+    self.init(
+      expectations: scenario.expectedPackets, mode: scenario.packetMatch, file: scenario.sourcePath, names: run.names,
+      aliases: run.aliases ?? [:], closedPort: run.closedPort)
+  }
+
   init(
     expectations: [PacketExpectation], mode: PacketMatch, file: String?, names: [String: String],
     aliases: [String: [String]], closedPort: UInt16
@@ -52,7 +69,7 @@ struct PacketExpectationMatcher {
     self.checks = Array(repeating: nil, count: expectations.count)
   }
 
-  mutating func consume(_ packet: DecodedPacket, interface: String, timestampNanoseconds: UInt64) {
+  public mutating func consume(_ packet: DecodedPacket, interface: String, timestampNanoseconds: UInt64) {
     guard !packet.isHousekeeping,
       sightings.isFirst(packet, interface: interface, timestampNanoseconds: timestampNanoseconds)
     else { return }
@@ -81,7 +98,7 @@ struct PacketExpectationMatcher {
   }
 
   /// The verdicts: one per expectation, then one per packet `exactly` did not allow.
-  func finish() -> [PacketCheck] {
+  public func finish() -> [PacketCheck] {
     var result: [PacketCheck] = []
     for (index, expectation) in expectations.enumerated() {
       if let check = checks[index] {

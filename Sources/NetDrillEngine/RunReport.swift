@@ -41,7 +41,7 @@ public struct RunReport {
       lines += self.lines(for: outcome, width: width)
     }
     if let packetChecks = result.packetChecks {
-      lines += packetLines(packetChecks)
+      lines += Self.packetLines(packetChecks, match: scenario.packetMatch, style: style)
     }
     lines.append(summary)
     return lines.joined(separator: "\n")
@@ -58,8 +58,8 @@ public struct RunReport {
 
   /// `expect_packets`: each expected packet with the captured one that matched it,
   /// or, when none did, the captured packets closest to it.
-  private func packetLines(_ checks: [PacketCheck]) -> [String] {
-    let mode = scenario.packetMatch == .exactly ? "exactly these, nothing else" : "in this order, others allowed"
+  public static func packetLines(_ checks: [PacketCheck], match: PacketMatch, style: TextStyle) -> [String] {
+    let mode = match == .exactly ? "exactly these, nothing else" : "in this order, others allowed"
     var lines = ["    packets (\(mode)):"]
     for check in checks {
       let mark = check.passed ? style.green("✓") : style.red("✗")

@@ -1,4 +1,5 @@
 import NetDrillEngine
+import NetDrillScenario
 import NetDrillTrace
 
 /// A netdrill trace read back: its manifest and its packets, decoded and
@@ -8,6 +9,8 @@ public struct TraceDocument: Sendable {
   public var path: String
   public var manifest: TraceManifest
   public var packets: [TracePacketEntry]
+  /// The scenario embedded in the manifest, parsed; nil when it does not parse.
+  public var scenario: Scenario?
 
   /// Reads `path`. Throws `TraceError` for a corrupt file and
   /// `ReplayError.notANetDrillTrace` for a capture without a manifest.
@@ -42,7 +45,24 @@ public struct TraceDocument: Sendable {
         normalized: normalizer.normalize(
           decoded, interface: interface, step: packet.comment, timestamp: packet.timestampNanoseconds))
     }
-    return TraceDocument(path: path, manifest: manifest, packets: packets)
+    var document = TraceDocument(path: path, manifest: manifest, packets: packets)
+    document.scenario = try? ScenarioParser.parse(
+      data: Array(manifest.scenarioSource.utf8), file: manifest.scenarioPath ?? "\(path) (embedded scenario)")
+    document.checkExpectedPackets()
+    return document
+  }
+
+  /// Checks the embedded scenario's `expect_packets` against this trace's own
+  /// packets, so `show` tells the truth about a trace whatever wrote it.
+  private mutating func checkExpectedPackets() {
+    guard let scenario, !scenario.expectedPackets.isEmpty else { return }
+    var matcher = PacketExpectationMatcher(scenario: scenario, run: manifest.run)
+    for entry in packets {
+      matcher.consume(
+        entry.decoded, interface: entry.normalized.interface, timestampNanoseconds: entry.normalized.timestampNanoseconds)
+    }
+    manifest.run.packetChecks =
+      matcher.finish() + PacketCheck.completeCapture(droppedPackets: manifest.droppedPackets)
   }
 }
 

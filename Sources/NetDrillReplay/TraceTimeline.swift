@@ -81,6 +81,9 @@ public struct TraceTimeline: Sendable {
         lines.append("\(time)     \(style.dim(packet.interface.padded(10))) \(packet.summary)")
       }
     }
+    if let checks = run.packetChecks {
+      lines += RunReport.packetLines(checks, match: document.scenario?.packetMatch ?? .inOrder, style: style)
+    }
     let verdict = run.passed && manifest.droppedPackets == 0
     lines.append(
       verdict ? style.green("✓ every expectation held") : style.red("✗ \(run.failedChecks) expectation(s) failed"))

@@ -119,6 +119,14 @@ struct PacketExpectationTests {
     let json = try Command.netdrill(["run", "--json", scenario])
     #expect(json.status == 1)
     #expect(json.standardOutput.contains("\"packet_checks\""))
+    // record fails the same way, and show of its trace says so from the trace itself.
+    let trace = scenario + ".pcapng"
+    defer { try? FileManager.default.removeItem(atPath: trace) }
+    let record = try Command.netdrill(["record", "--color", "never", scenario, "-o", trace])
+    #expect(record.status == 1, "\(record.standardOutput)\(record.standardError)")
+    let show = try Command.netdrill(["show", "--color", "never", trace])
+    #expect(show.standardOutput.contains("✗ [1] TCP $closed → client [RST]"), "\(show.standardOutput)")
+    #expect(show.standardOutput.contains("✗ 2 expectation(s) failed"), "\(show.standardOutput)")
     // --host-network cannot capture, so it cannot check packets: it says so rather than pass.
     let host = try Command.netdrill(["run", "--host-network", scenario])
     #expect(host.status == 2 && host.standardError.contains("expect_packets"), "\(host.standardError)")
