@@ -125,6 +125,16 @@ public final class Socket {
     }.map { _ in Array(buffer.prefix(Int(length))) }
   }
 
+  /// The open file's status flags (fcntl F_GETFL): O_NONBLOCK lives here,
+  /// not in the socket, so getsockopt never shows it and accept(2) never copies it.
+  public func fileStatusFlags() -> Result<Int32, Errno> {
+    syscall { fcntl(descriptor, F_GETFL) }
+  }
+
+  public func setFileStatusFlags(_ flags: Int32) -> Result<Void, Errno> {
+    syscall { fcntl(descriptor, F_SETFL, flags) }.map { _ in }
+  }
+
   // MARK: Sending
 
   public func write(_ bytes: [UInt8]) -> Result<Int, Errno> {
