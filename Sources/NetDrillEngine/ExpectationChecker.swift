@@ -128,6 +128,8 @@ struct ExpectationChecker {
     compare("origin", expected.origin, actual.origin)
     compare("type", expected.type.map(String.init), String(actual.type))
     compare("code", expected.code.map(String.init), String(actual.code))
+    compare("info", expected.info.map(String.init), String(actual.info))
+    compare("data", expected.data.map(String.init), actual.data.map(String.init) ?? "none")
     compare("offender", expected.offender, actual.offender ?? "none")
     return checks
   }

@@ -39,7 +39,7 @@ extension StepExecutor {
         outcome.extendedError = message.extendedError.map { error in
           ExtendedErrorOutcome(
             errno: error.errno.name, origin: error.originName, type: Int(error.type), code: Int(error.code),
-            info: Int(error.info), offender: error.offender?.ipText)
+            info: Int(error.info), data: Int(error.data), offender: error.offender?.ipText)
         }
       }
       if receive.call == .recvmmsg {

@@ -95,7 +95,19 @@ public struct ExtendedErrorOutcome: Sendable, Codable, Equatable {
   public var type: Int
   public var code: Int
   public var info: Int
+  /// `ee_data`; nil in traces recorded before it was kept.
+  public var data: Int?
   public var offender: String?
+
+  public init(errno: String, origin: String, type: Int, code: Int, info: Int, data: Int?, offender: String?) {
+    self.errno = errno
+    self.origin = origin
+    self.type = type
+    self.code = code
+    self.info = info
+    self.data = data
+    self.offender = offender
+  }
 }
 
 /// One expectation of a step against what happened.

@@ -420,17 +420,27 @@ public struct StepExpectation: Sendable, Equatable {
 /// Fields of a `sock_extended_err` from the error queue (`"extended_error"` in JSON).
 public struct ExtendedErrorExpectation: Sendable, Equatable {
   public var errno: Errno?
-  /// `"icmp"`, `"icmp6"`, `"local"`, `"none"` (SO_EE_ORIGIN_*).
+  /// `"icmp"`, `"icmp6"`, `"local"`, `"none"`... (SO_EE_ORIGIN_*); written
+  /// as a number in JSON it is kept as its name (`origin-N` when Linux has none).
   public var origin: String?
   public var type: Int?
   public var code: Int?
+  /// `ee_info`: the next-hop MTU of a fragmentation-needed (ICMP type 3 code 4).
+  public var info: Int?
+  /// `ee_data`.
+  public var data: Int?
   /// The address of the node that sent the ICMP error.
   public var offender: String?
-  public init(errno: Errno? = nil, origin: String? = nil, type: Int? = nil, code: Int? = nil, offender: String? = nil) {
+  public init(
+    errno: Errno? = nil, origin: String? = nil, type: Int? = nil, code: Int? = nil, info: Int? = nil,
+    data: Int? = nil, offender: String? = nil
+  ) {
     self.errno = errno
     self.origin = origin
     self.type = type
     self.code = code
+    self.info = info
+    self.data = data
     self.offender = offender
   }
 }

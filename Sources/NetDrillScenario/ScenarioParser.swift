@@ -738,9 +738,7 @@ final class ScenarioDecoder {
       } else if let errno = Errno(name: text) {
         expectation.error = errno
       } else {
-        report(
-          errorNode, "unknown errno \(JSONPath.quoted(text))",
-          suggestion: ScenarioError.nearest(text, in: Errno.allNames + [ScenarioVocabulary.succeedsWord]))
+        reportUnknownExpectedErrno(errorNode, text)
       }
       if fields.has("returns") {
         report(
@@ -792,9 +790,11 @@ final class ScenarioDecoder {
           suggestion: ScenarioError.nearest(text, in: Errno.allNames))
       }
     }
-    result.origin = fields["origin"].flatMap { oneOf($0, ScenarioVocabulary.errorOrigins, what: "error origin") }
+    result.origin = fields["origin"].flatMap { errorOrigin($0) }
     result.type = fields["type"].flatMap { integer($0, 0...255) }
     result.code = fields["code"].flatMap { integer($0, 0...255) }
+    result.info = fields["info"].flatMap { integer($0, 0...Int(UInt32.max)) }
+    result.data = fields["data"].flatMap { integer($0, 0...Int(UInt32.max)) }
     if let offenderNode = fields["offender"], let text = string(offenderNode, what: "an IP address") {
       if ValueSyntax.isIPv4Literal(text) || ValueSyntax.isIPv6Literal(text) {
         result.offender = text
@@ -803,6 +803,27 @@ final class ScenarioDecoder {
       }
     }
     return result
+  }
+
+  /// SO_EE_ORIGIN_* by name (`"icmp"`) or number (`2`); a wrong one lists every name.
+  private func errorOrigin(_ node: Node) -> String? {
+    let names = ScenarioVocabulary.errorOrigins
+    switch node.value.content {
+    case .number:
+      return integer(node, 0...255).map { ExtendedError.originName(UInt8($0)) }
+    case .string(let text):
+      if names.contains(text) { return text }
+      report(
+        node, "unknown error origin \(JSONPath.quoted(text)) (one of \(names.joined(separator: ", ")), or a number 0 to 255)",
+        suggestion: ScenarioError.nearest(text, in: names))
+      return nil
+    default:
+      report(
+        node,
+        "expected an error origin (one of \(names.joined(separator: ", ")), or a number 0 to 255), found \(node.value.kindDescription)"
+      )
+      return nil
+    }
   }
 
   // MARK: Expected packets

@@ -292,9 +292,13 @@ public enum ScenarioSchema {
       case "extended_error":
         properties[key] = strictObject([
           "errno": ref("errno"),
-          "origin": .object(["enum": strings(ScenarioVocabulary.errorOrigins)]),
+          "origin": .object([
+            "anyOf": .array([.object(["enum": strings(ScenarioVocabulary.errorOrigins)]), integer(0...255)])
+          ]),
           "type": integer(0...255),
           "code": integer(0...255),
+          "info": integer(0...Int(UInt32.max)),
+          "data": integer(0...Int(UInt32.max)),
           "offender": ref("ipAddress"),
         ])
       case "messages": properties[key] = .object(["type": "array", "items": ref("payload")])

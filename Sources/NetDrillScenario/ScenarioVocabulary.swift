@@ -48,9 +48,9 @@ enum ScenarioVocabulary {
   ]
   /// `"error": "none"`: the call must succeed.
   static let succeedsWord = "none"
-  static let extendedErrorKeys = ["errno", "origin", "type", "code", "offender"]
-  /// `SO_EE_ORIGIN_*` as written in scenarios.
-  static let errorOrigins = ["none", "local", "icmp", "icmp6"]
+  static let extendedErrorKeys = ["errno", "origin", "type", "code", "info", "data", "offender"]
+  /// `SO_EE_ORIGIN_*` as written in scenarios (or as a number, 0 to 255).
+  static let errorOrigins = ExtendedError.originNames.sorted { $0.key < $1.key }.map(\.value)
 
   static let packetKinds = ["udp", "tcp", "icmp"]
   static let udpPacketKeys = ["from", "to"]

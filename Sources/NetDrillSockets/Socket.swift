@@ -330,18 +330,21 @@ public struct ExtendedError: Sendable, Equatable, Codable {
   public var origin: UInt8
   public var type: UInt8
   public var code: UInt8
+  /// `ee_info`: the next-hop MTU of a fragmentation-needed, for example.
   public var info: UInt32
+  /// `ee_data`.
+  public var data: UInt32
   public var offender: SocketAddress?
 
-  public var originName: String {
-    switch origin {
-    case 0: return "none"
-    case 1: return "local"
-    case 2: return "icmp"
-    case 3: return "icmp6"
-    default: return "origin-\(origin)"
-    }
-  }
+  /// SO_EE_ORIGIN_* by number (linux/errqueue.h).
+  public static let originNames: [UInt8: String] = [
+    0: "none", 1: "local", 2: "icmp", 3: "icmp6", 4: "txstatus", 5: "zerocopy", 6: "txtime",
+  ]
+
+  /// The origin's name, or `origin-N` for a number Linux does not define.
+  public static func originName(_ origin: UInt8) -> String { originNames[origin] ?? "origin-\(origin)" }
+
+  public var originName: String { Self.originName(origin) }
 
   /// The first IP_RECVERR / IPV6_RECVERR control message in `message`, if any.
   static func first(in message: inout msghdr) -> ExtendedError? {
@@ -358,7 +361,7 @@ public struct ExtendedError: Sendable, Equatable, Codable {
         }
         return ExtendedError(
           errno: Errno(rawValue: Int32(value.ee_errno)), origin: value.ee_origin, type: value.ee_type,
-          code: value.ee_code, info: value.ee_info, offender: offender)
+          code: value.ee_code, info: value.ee_info, data: value.ee_data, offender: offender)
       }
       header = nd_cmsg_nxthdr(&message, current)
     }
