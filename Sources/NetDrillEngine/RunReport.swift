@@ -71,6 +71,7 @@ public struct RunReport {
       if let data = error.data, data != 0 { detail += " data \(data)" }
       if let offender = error.offender { detail += " offender \(offender)" }
     }
+    if let control = outcome.controlText { detail += "  control \(control)" }
     let mark: String
     if outcome.checks.isEmpty {
       mark = " "

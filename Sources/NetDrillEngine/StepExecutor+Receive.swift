@@ -17,7 +17,7 @@ extension StepExecutor {
     let limit =
       flags & nonBlockingFlags == 0 && !open.nonBlocking
       ? CallBound(socket: open.socket, bound: bound, timeoutOption: SO_RCVTIMEO) : nil
-    let receiver = Receiver(socket: open.socket, call: receive.call, flags: flags)
+    let receiver = Receiver(socket: open.socket, call: receive.call, flags: flags, controlSize: receive.controlSize)
     let messages: Result<[ReceivedMessage], Errno>
     if let limit {
       messages = limit.nonBlocking {
@@ -36,6 +36,7 @@ extension StepExecutor {
         outcome.from = message.from?.description
         outcome.fromName = message.from.flatMap { names.name(for: $0) }
         outcome.flags = MessageFlag.names(in: message.flags)
+        if receive.call == .recvmsg { outcome.control = ControlCodec.decode(message.control) }
         outcome.extendedError = message.extendedError.map { error in
           ExtendedErrorOutcome(
             errno: error.errno.name, origin: error.originName, type: Int(error.type), code: Int(error.code),
@@ -63,6 +64,7 @@ private struct Receiver {
   let socket: Socket
   let call: ReceiveCall
   let flags: Int32
+  let controlSize: Int
 
   /// The call itself, once.
   func once(count: Int, size: Int, flags extra: Int32 = 0) -> Result<[ReceivedMessage], Errno> {
@@ -75,7 +77,7 @@ private struct Receiver {
         [ReceivedMessage(returned: $0.returned, bytes: $0.bytes, from: nil, flags: 0)]
       }
     case .recvfrom: return socket.recvfrom(size: size, flags: flags).map { [$0] }
-    case .recvmsg: return socket.recvmsg(size: size, flags: flags).map { [$0] }
+    case .recvmsg: return socket.recvmsg(size: size, flags: flags, controlSize: controlSize).map { [$0] }
     case .recvmmsg: return socket.recvmmsg(count: count, size: size, flags: flags)
     }
   }

@@ -1,3 +1,4 @@
+import CNetDrillLinux
 import Glibc
 import NetDrillScenario
 import NetDrillSockets
@@ -19,8 +20,23 @@ extension StepExecutor {
     case .write: call = "write(\(send.socket), \(OutcomeBytes(first)))"
     default: call = "\(send.call.rawValue)(\(send.socket), \(OutcomeBytes(first))\(target)\(flagText))"
     }
-    var outcome = begin(step: step.index, verb: send.call.rawValue, socket: send.socket, call: call)
-    let sender = Sender(socket: open.socket, call: send.call, flags: flags, destination: destination)
+    var control: [ControlMessage] = []
+    for entry in send.control {
+      guard
+        let message = ControlCodec.encode(entry, interfaceIndex: { name in
+          let index = nd_interface_index(name)
+          return index == 0 ? nil : Int32(index)
+        })
+      else {
+        throw .environment("\(step.location): \(entry.name.rawValue): no interface of that name on \(open.host)")
+      }
+      control.append(message)
+    }
+    let controlText =
+      send.control.isEmpty ? "" : ", control " + send.control.map { Self.describe($0) }.joined(separator: " ")
+    var outcome = begin(
+      step: step.index, verb: send.call.rawValue, socket: send.socket, call: call.dropLast() + controlText + ")")
+    let sender = Sender(socket: open.socket, call: send.call, flags: flags, destination: destination, control: control)
     // Only TCP waits for room in the send buffer long enough to need a bound.
     let blocking = open.kind == .tcp && flags & MessageFlag.MSG_DONTWAIT.value == 0 && !open.nonBlocking
     let limit = blocking ? CallBound(socket: open.socket, bound: bound, timeoutOption: SO_SNDTIMEO) : nil
@@ -34,6 +50,21 @@ extension StepExecutor {
     markTimeout(&outcome, limit)
     return outcome
   }
+
+  /// `IP_TTL=5`, `IP_PKTINFO={spec_dst 192.0.2.1 interface eth0}`.
+  static func describe(_ entry: ControlEntry) -> String {
+    switch entry.value {
+    case .integer(let number): return "\(entry.name.rawValue)=\(number)"
+    case .packetInfo(let info):
+      let parts = [
+        info.address.map { "addr \($0)" }, info.specificDestination.map { "spec_dst \($0)" },
+        info.interfaceIndex.map { "ifindex \($0)" }, info.interface.map { "interface \($0)" },
+      ].compactMap { $0 }
+      return "\(entry.name.rawValue)={\(parts.joined(separator: " "))}"
+    case .present: return "\(entry.name.rawValue) present"
+    case .absent: return "\(entry.name.rawValue) absent"
+    }
+  }
 }
 
 /// One send call of a scenario, made once or, for a blocking call, until the
@@ -43,6 +74,7 @@ private struct Sender {
   let call: SendCall
   let flags: Int32
   let destination: SocketAddress?
+  let control: [ControlMessage]
 
   func once(_ payloads: [[UInt8]]) -> Result<Int, Errno> {
     let bytes = payloads.first ?? []
@@ -50,7 +82,7 @@ private struct Sender {
     case .write: return socket.write(bytes)
     case .send: return socket.send(bytes, flags: flags)
     case .sendto: return socket.sendto(bytes, flags: flags, to: destination!)
-    case .sendmsg: return socket.sendmsg(bytes, flags: flags, to: destination)
+    case .sendmsg: return socket.sendmsg(bytes, flags: flags, to: destination, control: control)
     case .sendmmsg: return socket.sendmmsg(payloads, flags: flags, to: destination)
     }
   }

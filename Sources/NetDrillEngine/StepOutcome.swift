@@ -29,6 +29,8 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var addressName: String?
   public var revents: [String]?
   public var extendedError: ExtendedErrorOutcome?
+  /// recvmsg: the control messages received, decoded by name (IP_RECVERR's is `extendedError`).
+  public var control: [ControlOutcome]?
   /// recvmmsg: every message received.
   public var messages: [MessageOutcome]?
   /// CLOCK_REALTIME nanoseconds around the call (the same clock as packet timestamps).
@@ -47,6 +49,12 @@ public struct StepOutcome: Sendable, Codable, Equatable {
     self.startNanoseconds = startNanoseconds
     self.endNanoseconds = startNanoseconds
     self.checks = []
+  }
+
+  /// The control messages received, `SO_RXQ_OVFL 17, IP_TTL 64`; nil when none.
+  public var controlText: String? {
+    guard let control, !control.isEmpty else { return nil }
+    return control.map(\.description).joined(separator: ", ")
   }
 
   /// A short text of the result: `5`, `ECONNREFUSED`, `EAGAIN (timed out after 1s)`.

@@ -341,13 +341,19 @@ public struct SendStep: Sendable, Equatable {
   /// One payload per datagram; `write`/`send`/`sendto`/`sendmsg` have exactly one.
   public var messages: [Payload]
   public var flags: [MessageFlag]
+  /// sendmsg: control messages sent with the datagram (IP_TTL, IP_PKTINFO...), in order.
+  public var control: [ControlEntry]
 
-  public init(call: SendCall, socket: String, to: AddressSpec? = nil, messages: [Payload], flags: [MessageFlag] = []) {
+  public init(
+    call: SendCall, socket: String, to: AddressSpec? = nil, messages: [Payload], flags: [MessageFlag] = [],
+    control: [ControlEntry] = []
+  ) {
     self.call = call
     self.socket = socket
     self.to = to
     self.messages = messages
     self.flags = flags
+    self.control = control
   }
 }
 
@@ -359,13 +365,20 @@ public struct ReceiveStep: Sendable, Equatable {
   /// Number of messages (`vlen`) for recvmmsg; 1 otherwise.
   public var count: Int
   public var flags: [MessageFlag]
+  /// recvmsg: room for control messages, in bytes (`msg_controllen`); too
+  /// little and the kernel sets MSG_CTRUNC.
+  public var controlSize: Int
 
-  public init(call: ReceiveCall, socket: String, size: Int = 65536, count: Int = 1, flags: [MessageFlag] = []) {
+  public init(
+    call: ReceiveCall, socket: String, size: Int = 65536, count: Int = 1, flags: [MessageFlag] = [],
+    controlSize: Int = 512
+  ) {
     self.call = call
     self.socket = socket
     self.size = size
     self.count = count
     self.flags = flags
+    self.controlSize = controlSize
   }
 }
 
@@ -395,6 +408,8 @@ public struct StepExpectation: Sendable, Equatable {
   public var extendedError: ExtendedErrorExpectation?
   /// recvmmsg: each message's payload, in order.
   public var messages: [Payload]?
+  /// recvmsg: control messages that must be there (with these values) or not.
+  public var control: [ControlEntry]?
 
   public init(
     returns: Int? = nil, error: Errno? = nil, succeeds: Bool = false, data: Payload? = nil,

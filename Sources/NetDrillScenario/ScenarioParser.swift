@@ -535,8 +535,10 @@ final class ScenarioDecoder {
     } else if let node = fields["data"], let data = payload(node) {
       messages = [data]
     }
-    guard let messages else { return nil }
-    return .send(SendStep(call: call, socket: socket, to: target, messages: messages, flags: flags))
+    let control = fields["control"].map { controlEntries($0, sending: true) }
+    guard let messages, control != .some(nil) else { return nil }
+    return .send(
+      SendStep(call: call, socket: socket, to: target, messages: messages, flags: flags, control: (control ?? []) ?? []))
   }
 
   /// sendmmsg's datagrams: `data` repeated `count` times, or `messages`.
@@ -570,7 +572,11 @@ final class ScenarioDecoder {
       ?? ScenarioVocabulary.defaultReceiveSize
     let count = fields["count"].flatMap { integer($0, 1...ScenarioVocabulary.maximumBatch) } ?? 1
     let flags = fields["flags"].flatMap { words($0, as: MessageFlag.self, what: "message flag") } ?? []
-    return .receive(ReceiveStep(call: call, socket: socket, size: size, count: count, flags: flags))
+    let controlSize =
+      fields["control_size"].flatMap { integer($0, 0...ScenarioVocabulary.maximumControlSize) }
+      ?? ScenarioVocabulary.defaultControlSize
+    return .receive(
+      ReceiveStep(call: call, socket: socket, size: size, count: count, flags: flags, controlSize: controlSize))
   }
 
   // MARK: Names
@@ -764,6 +770,7 @@ final class ScenarioDecoder {
           node, "the extended error is read only with MSG_ERRQUEUE: add \"flags\": [\"MSG_ERRQUEUE\"] to the step")
       }
     }
+    expectation.control = field("control").flatMap { controlEntries($0, sending: false) }
     if let node = field("messages"), let elements = array(node) {
       let payloads = elements.compactMap { payload($0) }
       if payloads.count == elements.count { expectation.messages = payloads }
