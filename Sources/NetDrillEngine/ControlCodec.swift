@@ -67,7 +67,8 @@ enum ControlCodec {
         return ControlMessage(level: level, type: type, data: bytes(of: index) + source + [0, 0, 0, 0])
       }
       // struct in6_pktinfo { struct in6_addr ipi6_addr; unsigned int ipi6_ifindex; }
-      let source = info.address.flatMap { SocketAddress(ip: $0, port: 0)?.addressBytes } ?? [UInt8](repeating: 0, count: 16)
+      let source =
+        info.address.flatMap { SocketAddress(ip: $0, port: 0)?.addressBytes } ?? [UInt8](repeating: 0, count: 16)
       return ControlMessage(level: level, type: type, data: source + bytes(of: index))
     case .present, .absent:
       return nil
@@ -77,7 +78,8 @@ enum ControlCodec {
   /// Received control messages by name; IP_RECVERR's is left to `extended_error`.
   static func decode(_ messages: [ControlMessage]) -> [ControlOutcome] {
     messages.compactMap { message in
-      if (message.level == ip && message.type == IP_RECVERR) || (message.level == ipv6 && message.type == IPV6_RECVERR) {
+      if (message.level == ip && message.type == IP_RECVERR) || (message.level == ipv6 && message.type == IPV6_RECVERR)
+      {
         return nil
       }
       guard let name = ControlMessageName.allCases.first(where: { levelAndType($0) == (message.level, message.type) })

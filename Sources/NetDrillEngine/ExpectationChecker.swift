@@ -129,7 +129,8 @@ struct ExpectationChecker {
       return .init(field: field, expected: "absent", actual: actualText, passed: found == nil)
     case .integer(let number):
       return .init(
-        field: field, expected: "\(expected.name.rawValue) \(number)", actual: actualText, passed: found?.value == number)
+        field: field, expected: "\(expected.name.rawValue) \(number)", actual: actualText,
+        passed: found?.value == number)
     case .packetInfo(let info):
       var wanted: [String] = []
       var passed = found != nil

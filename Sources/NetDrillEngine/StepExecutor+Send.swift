@@ -23,10 +23,12 @@ extension StepExecutor {
     var control: [ControlMessage] = []
     for entry in send.control {
       guard
-        let message = ControlCodec.encode(entry, interfaceIndex: { name in
-          let index = nd_interface_index(name)
-          return index == 0 ? nil : Int32(index)
-        })
+        let message = ControlCodec.encode(
+          entry,
+          interfaceIndex: { name in
+            let index = nd_interface_index(name)
+            return index == 0 ? nil : Int32(index)
+          })
       else {
         throw .environment("\(step.location): \(entry.name.rawValue): no interface of that name on \(open.host)")
       }

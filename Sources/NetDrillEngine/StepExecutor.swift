@@ -3,7 +3,8 @@ import NetDrillNetwork
 import NetDrillScenario
 import NetDrillSockets
 
-/// Runs a scenario's steps, in order, with one real syscall per call, on the
+/// Runs a scenario's steps, in order, each call a real syscall (a bounded
+/// blocking call may take several: see `CallBound`), on the
 /// thread (and so in the network namespace) it was created on.
 ///
 /// Not Sendable: it owns the scenario's sockets, which belong to that thread.

@@ -42,7 +42,9 @@ public struct PacketInfo: Sendable, Equatable {
   public var interfaceIndex: Int?
   public var interface: String?
 
-  public init(address: String? = nil, specificDestination: String? = nil, interfaceIndex: Int? = nil, interface: String? = nil) {
+  public init(
+    address: String? = nil, specificDestination: String? = nil, interfaceIndex: Int? = nil, interface: String? = nil
+  ) {
     self.address = address
     self.specificDestination = specificDestination
     self.interfaceIndex = interfaceIndex

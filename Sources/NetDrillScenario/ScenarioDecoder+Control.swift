@@ -34,7 +34,9 @@ extension ScenarioDecoder {
       }
     }
     if name.isPresenceOnly {
-      report(node, "\(name.rawValue) differs in every run: expect \"present\" or \"absent\", found \(node.value.kindDescription)")
+      report(
+        node,
+        "\(name.rawValue) differs in every run: expect \"present\" or \"absent\", found \(node.value.kindDescription)")
       return nil
     }
     if name.isPacketInfo {
@@ -50,7 +52,8 @@ extension ScenarioDecoder {
     guard case .number = node.value.content else {
       report(
         node,
-        "\(name.rawValue) takes an integer\(sending ? "" : " or \"present\"/\"absent\""), found \(node.value.kindDescription)")
+        "\(name.rawValue) takes an integer\(sending ? "" : " or \"present\"/\"absent\""), found \(node.value.kindDescription)"
+      )
       return nil
     }
     return integer(node, 0...name.maximumValue).map { .integer($0) }

@@ -535,10 +535,10 @@ final class ScenarioDecoder {
     } else if let node = fields["data"], let data = payload(node) {
       messages = [data]
     }
-    let control = fields["control"].map { controlEntries($0, sending: true) }
-    guard let messages, control != .some(nil) else { return nil }
-    return .send(
-      SendStep(call: call, socket: socket, to: target, messages: messages, flags: flags, control: (control ?? []) ?? []))
+    // No "control" is no control messages; a wrong one (nil) is reported already.
+    let control: [ControlEntry]? = fields["control"].map { controlEntries($0, sending: true) } ?? []
+    guard let messages, let control else { return nil }
+    return .send(SendStep(call: call, socket: socket, to: target, messages: messages, flags: flags, control: control))
   }
 
   /// sendmmsg's datagrams: `data` repeated `count` times, or `messages`.
@@ -821,7 +821,8 @@ final class ScenarioDecoder {
     case .string(let text):
       if names.contains(text) { return text }
       report(
-        node, "unknown error origin \(JSONPath.quoted(text)) (one of \(names.joined(separator: ", ")), or a number 0 to 255)",
+        node,
+        "unknown error origin \(JSONPath.quoted(text)) (one of \(names.joined(separator: ", ")), or a number 0 to 255)",
         suggestion: ScenarioError.nearest(text, in: names))
       return nil
     default:

@@ -31,7 +31,8 @@ struct ControlAndErrorParserTests {
     #expect(
       send.control == [
         ControlEntry(name: .IP_TTL, value: .integer(5)),
-        ControlEntry(name: .IP_PKTINFO, value: .packetInfo(PacketInfo(specificDestination: "127.0.0.2", interface: "lo"))),
+        ControlEntry(
+          name: .IP_PKTINFO, value: .packetInfo(PacketInfo(specificDestination: "127.0.0.2", interface: "lo"))),
         ControlEntry(name: .IP_TOS, value: .integer(16)),
       ])
     #expect(receive.controlSize == 16)
@@ -58,20 +59,34 @@ struct ControlAndErrorParserTests {
   @Test(
     "malformed control messages are reported where they are",
     arguments: [
-      (#"{"sendmsg": "c", "to": "127.0.0.1:9", "data": "x", "control": {"SO_RXQ_OVFL": 1}}"#,
-       "$.steps[0].control.SO_RXQ_OVFL", "unknown key \"SO_RXQ_OVFL\" in sendmsg's control"),
-      (#"{"sendmsg": "c", "to": "127.0.0.1:9", "data": "x", "control": {"IP_TTL": "present"}}"#,
-       "$.steps[0].control.IP_TTL", "IP_TTL takes an integer"),
-      (#"{"sendmsg": "c", "to": "127.0.0.1:9", "data": "x", "control": {"IP_TTL": 256}}"#,
-       "$.steps[0].control.IP_TTL", "must be between 0 and 255"),
-      (#"{"recvmsg": "c", "expect": {"control": {"SO_TIMESTAMPNS": 5}}}"#,
-       "$.steps[0].expect.control.SO_TIMESTAMPNS", "differs in every run"),
-      (#"{"recvmsg": "c", "expect": {"control": {"IP_PKTINFO": {"adr": "1.2.3.4"}}}}"#,
-       "$.steps[0].expect.control.IP_PKTINFO.adr", "unknown key \"adr\" in IP_PKTINFO"),
-      (#"{"recvmsg": "c", "expect": {"control": {"IPV6_PKTINFO": {"addr": "1.2.3.4"}}}}"#,
-       "$.steps[0].expect.control.IPV6_PKTINFO.addr", "expected an IPv6 address"),
-      (#"{"recvfrom": "c", "expect": {"control": {"IP_TTL": 64}}}"#,
-       "$.steps[0].expect.control", "cannot be checked on a recvfrom step"),
+      (
+        #"{"sendmsg": "c", "to": "127.0.0.1:9", "data": "x", "control": {"SO_RXQ_OVFL": 1}}"#,
+        "$.steps[0].control.SO_RXQ_OVFL", "unknown key \"SO_RXQ_OVFL\" in sendmsg's control"
+      ),
+      (
+        #"{"sendmsg": "c", "to": "127.0.0.1:9", "data": "x", "control": {"IP_TTL": "present"}}"#,
+        "$.steps[0].control.IP_TTL", "IP_TTL takes an integer"
+      ),
+      (
+        #"{"sendmsg": "c", "to": "127.0.0.1:9", "data": "x", "control": {"IP_TTL": 256}}"#,
+        "$.steps[0].control.IP_TTL", "must be between 0 and 255"
+      ),
+      (
+        #"{"recvmsg": "c", "expect": {"control": {"SO_TIMESTAMPNS": 5}}}"#,
+        "$.steps[0].expect.control.SO_TIMESTAMPNS", "differs in every run"
+      ),
+      (
+        #"{"recvmsg": "c", "expect": {"control": {"IP_PKTINFO": {"adr": "1.2.3.4"}}}}"#,
+        "$.steps[0].expect.control.IP_PKTINFO.adr", "unknown key \"adr\" in IP_PKTINFO"
+      ),
+      (
+        #"{"recvmsg": "c", "expect": {"control": {"IPV6_PKTINFO": {"addr": "1.2.3.4"}}}}"#,
+        "$.steps[0].expect.control.IPV6_PKTINFO.addr", "expected an IPv6 address"
+      ),
+      (
+        #"{"recvfrom": "c", "expect": {"control": {"IP_TTL": 64}}}"#,
+        "$.steps[0].expect.control", "cannot be checked on a recvfrom step"
+      ),
       (#"{"recvmsg": "c", "control_size": -1}"#, "$.steps[0].control_size", "must be between 0 and 65536"),
     ])
   func malformedControl(_ step: String, _ path: String, _ fragment: String) {
@@ -95,7 +110,8 @@ struct ControlAndErrorParserTests {
   func wrongOrigin() {
     for origin in [#""icmpv6""#, #""sideways""#, "true"] {
       let errors = TestSupport.errors(
-        parsing: steps(#"{"recvmsg": "c", "flags": ["MSG_ERRQUEUE"], "expect": {"extended_error": {"origin": \#(origin)}}}"#))
+        parsing: steps(
+          #"{"recvmsg": "c", "flags": ["MSG_ERRQUEUE"], "expect": {"extended_error": {"origin": \#(origin)}}}"#))
       let message = errors.first?.message ?? ""
       #expect(errors.first?.path == "$.steps[0].expect.extended_error.origin")
       #expect(message.contains("none, local, icmp, icmp6, txstatus, zerocopy, txtime"), "\(message)")

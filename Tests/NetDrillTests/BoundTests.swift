@@ -6,7 +6,8 @@ import Testing
 /// netdrill bounds every blocking call, but the bound must leave nothing a
 /// scenario can read: SO_RCVTIMEO/SO_SNDTIMEO stay the kernel's (0) unless
 /// the scenario set them, on every socket, the accepted ones included.
-@Suite("Engine: time bounds leave no trace", .enabled(if: Privileges.mayRun, "needs root for private network namespaces"))
+@Suite(
+  "Engine: time bounds leave no trace", .enabled(if: Privileges.mayRun, "needs root for private network namespaces"))
 struct BoundTests {
   private func run(_ json: String) throws -> RunResult {
     let scenario = try ScenarioParser.parse(data: Array(json.utf8), file: "inline.json")
