@@ -25,6 +25,7 @@ struct cmsghdr *nd_cmsg_firsthdr(struct msghdr *msg) { return CMSG_FIRSTHDR(msg)
 struct cmsghdr *nd_cmsg_nxthdr(struct msghdr *msg, struct cmsghdr *cmsg) { return CMSG_NXTHDR(msg, cmsg); }
 unsigned char *nd_cmsg_data(struct cmsghdr *cmsg) { return CMSG_DATA(cmsg); }
 size_t nd_cmsg_space(size_t length) { return CMSG_SPACE(length); }
+size_t nd_cmsg_len(size_t length) { return CMSG_LEN(length); }
 struct sockaddr *nd_ee_offender(struct sock_extended_err *ee) { return SO_EE_OFFENDER(ee); }
 
 _Static_assert(sizeof(struct nd_mmsghdr) == sizeof(struct mmsghdr), "nd_mmsghdr must match mmsghdr");

@@ -68,6 +68,9 @@ struct ExpectationChecker {
     if let extended = expectation.extendedError {
       checks += extendedError(extended, actual: outcome.extendedError)
     }
+    if let control = expectation.control {
+      checks += control.map { self.control($0, actual: outcome.control ?? []) }
+    }
     if let messages = expectation.messages {
       let actual = outcome.messages ?? []
       checks.append(
@@ -114,6 +117,38 @@ struct ExpectationChecker {
     return .init(field: "value", expected: expected.description, actual: actualText, passed: passed)
   }
 
+  /// One expected control message against those received (by name).
+  private func control(_ expected: ControlEntry, actual: [ControlOutcome]) -> ExpectationCheck {
+    let field = "control.\(expected.name.rawValue)"
+    let found = actual.first { $0.name == expected.name.rawValue }
+    let actualText = found?.description ?? "absent"
+    switch expected.value {
+    case .present:
+      return .init(field: field, expected: "present", actual: actualText, passed: found != nil)
+    case .absent:
+      return .init(field: field, expected: "absent", actual: actualText, passed: found == nil)
+    case .integer(let number):
+      return .init(
+        field: field, expected: "\(expected.name.rawValue) \(number)", actual: actualText,
+        passed: found?.value == number)
+    case .packetInfo(let info):
+      var wanted: [String] = []
+      var passed = found != nil
+      func compare<T: Equatable>(_ label: String, _ want: T?, _ got: T?) {
+        guard let want else { return }
+        wanted.append("\(label) \(want)")
+        if got != want { passed = false }
+      }
+      compare("addr", info.address, found?.address)
+      compare("spec_dst", info.specificDestination, found?.specificDestination)
+      compare("ifindex", info.interfaceIndex, found?.interfaceIndex)
+      compare("interface", info.interface, found?.interface)
+      return .init(
+        field: field, expected: ([expected.name.rawValue] + wanted).joined(separator: " "), actual: actualText,
+        passed: passed)
+    }
+  }
+
   private func extendedError(_ expected: ExtendedErrorExpectation, actual: ExtendedErrorOutcome?) -> [ExpectationCheck]
   {
     guard let actual else {
@@ -128,6 +163,8 @@ struct ExpectationChecker {
     compare("origin", expected.origin, actual.origin)
     compare("type", expected.type.map(String.init), String(actual.type))
     compare("code", expected.code.map(String.init), String(actual.code))
+    compare("info", expected.info.map(String.init), String(actual.info))
+    compare("data", expected.data.map(String.init), actual.data.map(String.init) ?? "none")
     compare("offender", expected.offender, actual.offender ?? "none")
     return checks
   }

@@ -1,3 +1,4 @@
+import CNetDrillLinux
 import Glibc
 import NetDrillScenario
 import NetDrillSockets

@@ -91,9 +91,12 @@ public struct RunReport {
     }
     if let flags = outcome.flags, !flags.isEmpty { detail += "  flags \(flags.joined(separator: "|"))" }
     if let error = outcome.extendedError {
-      detail += "  ee_errno \(error.errno) origin \(error.origin) type \(error.type) code \(error.code)"
+      detail +=
+        "  ee_errno \(error.errno) origin \(error.origin) type \(error.type) code \(error.code) info \(error.info)"
+      if let data = error.data, data != 0 { detail += " data \(data)" }
       if let offender = error.offender { detail += " offender \(offender)" }
     }
+    if let control = outcome.controlText { detail += "  control \(control)" }
     let mark: String
     if outcome.checks.isEmpty {
       mark = " "

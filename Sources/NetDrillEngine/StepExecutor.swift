@@ -3,15 +3,16 @@ import NetDrillNetwork
 import NetDrillScenario
 import NetDrillSockets
 
-/// Runs a scenario's steps, in order, with one real syscall per call, on the
+/// Runs a scenario's steps, in order, each call a real syscall (a bounded
+/// blocking call may take several: see `CallBound`), on the
 /// thread (and so in the network namespace) it was created on.
 ///
 /// Not Sendable: it owns the scenario's sockets, which belong to that thread.
 final class StepExecutor {
-  private let scenario: Scenario
+  let scenario: Scenario
   private let closedPort: UInt16
-  private let network: RunNetwork
-  private var sockets: [String: OpenSocket] = [:]
+  let network: RunNetwork
+  var sockets: [String: OpenSocket] = [:]
   private var remembered: [String: SocketAddress] = [:]
   private(set) var names = AddressNames()
   /// Called with (step index, start time, call text) just before each call,
@@ -19,15 +20,13 @@ final class StepExecutor {
   var onStepStart: ((Int, UInt64, String) -> Void)?
 
   /// A socket as the scenario knows it.
-  private struct OpenSocket {
+  struct OpenSocket {
     var socket: Socket
     var kind: SocketKind
     /// The host it lives on: steps on it run in that host's namespace.
     var host: String
+    /// Declared `nonblocking`: its calls are made as they are, never bounded.
     var nonBlocking: Bool
-    /// Timeouts the scenario set itself; netdrill then leaves them alone.
-    var ownsReceiveTimeout = false
-    var ownsSendTimeout = false
   }
 
   init(scenario: Scenario, closedPort: UInt16, network: RunNetwork) {
@@ -164,8 +163,6 @@ final class StepExecutor {
       }
       return outcomes
     case .setsockopt(let name, let setting):
-      if setting.option.name == "SO_RCVTIMEO" { sockets[name]?.ownsReceiveTimeout = true }
-      if setting.option.name == "SO_SNDTIMEO" { sockets[name]?.ownsSendTimeout = true }
       outcomes = [setOption(setting, on: name, step: step.index)]
     default:
       outcomes = [try perform(step, bound: bound)]
@@ -208,9 +205,14 @@ final class StepExecutor {
       let open = try socket(name, step)
       let address = try resolve(spec, for: name, step)
       var outcome = begin(step: index, verb: "connect", socket: name, call: "connect(\(name), \(address))")
-      if open.kind == .tcp { applyBound(bound, to: name, sending: true) }
-      record(open.socket.connect(address).map { 0 }, into: &outcome)
-      markTimeout(&outcome, open: open, bound: bound, blocking: open.kind == .tcp)
+      // Only a TCP connect waits (for the handshake); a UDP connect just sets the peer.
+      if open.kind == .tcp, !open.nonBlocking {
+        let limit = CallBound(socket: open.socket, bound: bound, timeoutOption: SO_SNDTIMEO)
+        record(limit.connect(address).map { 0 }, into: &outcome)
+        markTimeout(&outcome, limit)
+      } else {
+        record(open.socket.connect(address).map { 0 }, into: &outcome)
+      }
       return outcome
 
     case .disconnect(let name):
@@ -228,8 +230,11 @@ final class StepExecutor {
     case .accept(let name, let newName):
       let open = try socket(name, step)
       var outcome = begin(step: index, verb: "accept", socket: name, call: "accept(\(name)) → \(newName)")
-      applyBound(bound, to: name, sending: false)
-      switch open.socket.accept() {
+      let limit = open.nonBlocking ? nil : CallBound(socket: open.socket, bound: bound, timeoutOption: SO_RCVTIMEO)
+      let accepted =
+        limit.map { limit in limit.nonBlocking { limit.retry(waitingFor: Int16(POLLIN)) { open.socket.accept() } } }
+        ?? open.socket.accept()
+      switch accepted {
       case .success(let (connection, peer)):
         sockets[newName]?.socket.close()
         sockets[newName] = OpenSocket(socket: connection, kind: .tcp, host: open.host, nonBlocking: false)
@@ -240,7 +245,7 @@ final class StepExecutor {
         outcome.error = errno.name
       }
       finish(&outcome)
-      markTimeout(&outcome, open: open, bound: bound, blocking: true)
+      markTimeout(&outcome, limit)
       return outcome
 
     case .shutdown(let name, let how):
@@ -373,94 +378,6 @@ final class StepExecutor {
     }
   }
 
-  private func perform(_ send: SendStep, step: Step, bound: Duration) throws(RunError) -> StepOutcome {
-    let open = try socket(send.socket, step)
-    let destination = try send.to.map { spec throws(RunError) in try resolve(spec, for: send.socket, step) }
-    let flags = MessageFlag.combined(send.flags)
-    let payloads = send.messages.map(\.bytes)
-    let flagText = send.flags.isEmpty ? "" : ", " + send.flags.map(\.rawValue).joined(separator: "|")
-    let target = destination.map { ", \($0)" } ?? ""
-    let first = payloads.first ?? []
-    let call: String
-    switch send.call {
-    case .sendmmsg: call = "sendmmsg(\(send.socket), \(payloads.count) × \(first.count) bytes\(target)\(flagText))"
-    case .write: call = "write(\(send.socket), \(OutcomeBytes(first)))"
-    default: call = "\(send.call.rawValue)(\(send.socket), \(OutcomeBytes(first))\(target)\(flagText))"
-    }
-    var outcome = begin(step: step.index, verb: send.call.rawValue, socket: send.socket, call: call)
-    let blocking = open.kind == .tcp && flags & MessageFlag.MSG_DONTWAIT.value == 0
-    if blocking { applyBound(bound, to: send.socket, sending: true) }
-    let result: Result<Int, Errno>
-    switch send.call {
-    case .write: result = open.socket.write(first)
-    case .send: result = open.socket.send(first, flags: flags)
-    case .sendto:
-      guard let destination else { throw .badAddress("sendto needs \"to\"", step.location) }
-      result = open.socket.sendto(first, flags: flags, to: destination)
-    case .sendmsg: result = open.socket.sendmsg(first, flags: flags, to: destination)
-    case .sendmmsg: result = open.socket.sendmmsg(payloads, flags: flags, to: destination)
-    }
-    record(result, into: &outcome)
-    markTimeout(&outcome, open: open, bound: bound, blocking: blocking)
-    return outcome
-  }
-
-  private func perform(_ receive: ReceiveStep, step: Step, bound: Duration) throws(RunError) -> StepOutcome {
-    let open = try socket(receive.socket, step)
-    let flags = MessageFlag.combined(receive.flags)
-    let flagText = receive.flags.isEmpty ? "" : ", " + receive.flags.map(\.rawValue).joined(separator: "|")
-    let sizeText = receive.call == .recvmmsg ? "\(receive.count) × \(receive.size)" : "\(receive.size)"
-    var outcome = begin(
-      step: step.index, verb: receive.call.rawValue, socket: receive.socket,
-      call: "\(receive.call.rawValue)(\(receive.socket), \(sizeText)\(flagText))")
-    // MSG_ERRQUEUE never blocks (ip(7)); MSG_DONTWAIT by definition.
-    let nonBlockingFlags = MessageFlag.MSG_DONTWAIT.value | MessageFlag.MSG_ERRQUEUE.value
-    let blocking = flags & nonBlockingFlags == 0
-    if blocking { applyBound(bound, to: receive.socket, sending: false) }
-    let messages: Result<[ReceivedMessage], Errno>
-    switch receive.call {
-    case .read:
-      messages = open.socket.read(size: receive.size).map {
-        [ReceivedMessage(returned: $0.count, bytes: $0, from: nil, flags: 0)]
-      }
-    case .recv:
-      messages = open.socket.recv(size: receive.size, flags: flags).map {
-        [ReceivedMessage(returned: $0.returned, bytes: $0.bytes, from: nil, flags: 0)]
-      }
-    case .recvfrom: messages = open.socket.recvfrom(size: receive.size, flags: flags).map { [$0] }
-    case .recvmsg: messages = open.socket.recvmsg(size: receive.size, flags: flags).map { [$0] }
-    case .recvmmsg: messages = open.socket.recvmmsg(count: receive.count, size: receive.size, flags: flags)
-    }
-    finish(&outcome)
-    refreshNames()
-    switch messages {
-    case .success(let received):
-      outcome.returned = receive.call == .recvmmsg ? received.count : received.first?.returned ?? 0
-      if let message = received.first {
-        outcome.data = OutcomeBytes(message.bytes)
-        outcome.from = message.from?.description
-        outcome.fromName = message.from.flatMap { names.name(for: $0) }
-        outcome.flags = MessageFlag.names(in: message.flags)
-        outcome.extendedError = message.extendedError.map { error in
-          ExtendedErrorOutcome(
-            errno: error.errno.name, origin: error.originName, type: Int(error.type), code: Int(error.code),
-            info: Int(error.info), offender: error.offender?.ipText)
-        }
-      }
-      if receive.call == .recvmmsg {
-        outcome.messages = received.map { message in
-          MessageOutcome(
-            returned: message.returned, data: OutcomeBytes(message.bytes), from: message.from?.description,
-            fromName: message.from.flatMap { names.name(for: $0) }, flags: MessageFlag.names(in: message.flags))
-        }
-      }
-    case .failure(let errno):
-      outcome.error = errno.name
-    }
-    markTimeout(&outcome, open: open, bound: bound, blocking: blocking)
-    return outcome
-  }
-
   private func setOption(_ setting: OptionSetting, on name: String, step: Int) -> StepOutcome {
     var outcome = begin(
       step: step, verb: "setsockopt", socket: name,
@@ -479,7 +396,7 @@ final class StepExecutor {
 
   // MARK: Helpers
 
-  private func socket(_ name: String, _ step: Step) throws(RunError) -> OpenSocket {
+  func socket(_ name: String, _ step: Step) throws(RunError) -> OpenSocket {
     guard let open = sockets[name] else { throw .undeclaredSocket(name, step.location) }
     return open
   }
@@ -489,7 +406,7 @@ final class StepExecutor {
   }
 
   /// Turns a scenario address into a concrete one, now.
-  private func resolve(_ spec: AddressSpec, for socketName: String?, _ step: Step) throws(RunError) -> SocketAddress {
+  func resolve(_ spec: AddressSpec, for socketName: String?, _ step: Step) throws(RunError) -> SocketAddress {
     let family = socketName.flatMap { sockets[$0]?.socket.family } ?? .ipv4
     switch spec {
     case .closedPort:
@@ -522,7 +439,7 @@ final class StepExecutor {
     }
   }
 
-  private func refreshNames() {
+  func refreshNames() {
     for (name, open) in sockets.sorted(by: { $0.key < $1.key }) where !open.socket.isClosed {
       if case .success(let address?) = open.socket.localAddress(), address.port != 0 {
         names.add(address, as: name)
@@ -536,33 +453,26 @@ final class StepExecutor {
     }
   }
 
-  /// Bounds the next blocking call with SO_RCVTIMEO/SO_SNDTIMEO (socket(7)),
-  /// unless the scenario set that timeout itself.
-  private func applyBound(_ bound: Duration, to name: String, sending: Bool) {
-    guard let open = sockets[name], !open.nonBlocking else { return }
-    if sending ? open.ownsSendTimeout : open.ownsReceiveTimeout { return }
-    _ = open.socket.setOption(level: SOL_SOCKET, name: sending ? SO_SNDTIMEO : SO_RCVTIMEO, value: bound.timeval)
-  }
-
-  private func markTimeout(_ outcome: inout StepOutcome, open: OpenSocket, bound: Duration, blocking: Bool) {
-    guard blocking, !open.nonBlocking, let error = outcome.error,
-      ["EAGAIN", "EINPROGRESS"].contains(error)
+  /// Marks a call that netdrill's bound ended (not the socket's own timeout):
+  /// the kernel's "not yet" answer at the deadline, shown as `timed out`.
+  func markTimeout(_ outcome: inout StepOutcome, _ limit: CallBound?) {
+    guard let limit, limit.isNetdrillBound, limit.isExpired, let error = outcome.error,
+      ["EAGAIN", "EINPROGRESS", "EALREADY"].contains(error)
     else { return }
-    let elapsed = outcome.endNanoseconds - outcome.startNanoseconds
-    if elapsed >= UInt64(bound.nanoseconds) * 9 / 10 { outcome.timedOut = true }
+    outcome.timedOut = true
   }
 
-  private func begin(step: Int, verb: String, socket: String?, call: String) -> StepOutcome {
+  func begin(step: Int, verb: String, socket: String?, call: String) -> StepOutcome {
     let now = realtimeNanoseconds()
     onStepStart?(step, now, call)
     return StepOutcome(step: step, verb: verb, socket: socket, call: call, startNanoseconds: now)
   }
 
-  private func finish(_ outcome: inout StepOutcome) {
+  func finish(_ outcome: inout StepOutcome) {
     outcome.endNanoseconds = realtimeNanoseconds()
   }
 
-  private func record(_ result: Result<Int, Errno>, into outcome: inout StepOutcome) {
+  func record(_ result: Result<Int, Errno>, into outcome: inout StepOutcome) {
     finish(&outcome)
     switch result {
     case .success(let value): outcome.returned = value

@@ -29,6 +29,8 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var addressName: String?
   public var revents: [String]?
   public var extendedError: ExtendedErrorOutcome?
+  /// recvmsg: the control messages received, decoded by name (IP_RECVERR's is `extendedError`).
+  public var control: [ControlOutcome]?
   /// recvmmsg: every message received.
   public var messages: [MessageOutcome]?
   /// CLOCK_REALTIME nanoseconds around the call (the same clock as packet timestamps).
@@ -47,6 +49,12 @@ public struct StepOutcome: Sendable, Codable, Equatable {
     self.startNanoseconds = startNanoseconds
     self.endNanoseconds = startNanoseconds
     self.checks = []
+  }
+
+  /// The control messages received, `SO_RXQ_OVFL 17, IP_TTL 64`; nil when none.
+  public var controlText: String? {
+    guard let control, !control.isEmpty else { return nil }
+    return control.map(\.description).joined(separator: ", ")
   }
 
   /// A short text of the result: `5`, `ECONNREFUSED`, `EAGAIN (timed out after 1s)`.
@@ -95,7 +103,19 @@ public struct ExtendedErrorOutcome: Sendable, Codable, Equatable {
   public var type: Int
   public var code: Int
   public var info: Int
+  /// `ee_data`; nil in traces recorded before it was kept.
+  public var data: Int?
   public var offender: String?
+
+  public init(errno: String, origin: String, type: Int, code: Int, info: Int, data: Int?, offender: String?) {
+    self.errno = errno
+    self.origin = origin
+    self.type = type
+    self.code = code
+    self.info = info
+    self.data = data
+    self.offender = offender
+  }
 }
 
 /// One expectation of a step against what happened.

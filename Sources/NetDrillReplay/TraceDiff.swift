@@ -80,9 +80,10 @@ public enum TraceDiff {
       fields.append(
         (
           "extended_error",
-          "\(error.errno) origin \(error.origin) type \(error.type) code \(error.code) offender \(error.offender ?? "none")"
+          "\(error.errno) origin \(error.origin) type \(error.type) code \(error.code) info \(error.info) offender \(error.offender ?? "none")"
         ))
     }
+    if let control = outcome.controlText { fields.append(("control", control)) }
     if let messages = outcome.messages {
       for (index, message) in messages.enumerated() {
         fields.append(

@@ -74,6 +74,7 @@ public struct TraceTimeline: Sendable {
         var result = outcome.resultText
         if let data = outcome.data { result += "  \(data)" }
         if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
+        if let control = outcome.controlText { result += "  control \(control)" }
         lines.append(
           "\(time) \(mark) \(label.padded(6)) \(symbolize(outcome.call))  → \(outcome.error != nil ? style.yellow(result) : result)"
         )

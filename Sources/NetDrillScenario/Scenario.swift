@@ -348,13 +348,19 @@ public struct SendStep: Sendable, Equatable {
   /// One payload per datagram; `write`/`send`/`sendto`/`sendmsg` have exactly one.
   public var messages: [Payload]
   public var flags: [MessageFlag]
+  /// sendmsg: control messages sent with the datagram (IP_TTL, IP_PKTINFO...), in order.
+  public var control: [ControlEntry]
 
-  public init(call: SendCall, socket: String, to: AddressSpec? = nil, messages: [Payload], flags: [MessageFlag] = []) {
+  public init(
+    call: SendCall, socket: String, to: AddressSpec? = nil, messages: [Payload], flags: [MessageFlag] = [],
+    control: [ControlEntry] = []
+  ) {
     self.call = call
     self.socket = socket
     self.to = to
     self.messages = messages
     self.flags = flags
+    self.control = control
   }
 }
 
@@ -366,13 +372,20 @@ public struct ReceiveStep: Sendable, Equatable {
   /// Number of messages (`vlen`) for recvmmsg; 1 otherwise.
   public var count: Int
   public var flags: [MessageFlag]
+  /// recvmsg: room for control messages, in bytes (`msg_controllen`); too
+  /// little and the kernel sets MSG_CTRUNC.
+  public var controlSize: Int
 
-  public init(call: ReceiveCall, socket: String, size: Int = 65536, count: Int = 1, flags: [MessageFlag] = []) {
+  public init(
+    call: ReceiveCall, socket: String, size: Int = 65536, count: Int = 1, flags: [MessageFlag] = [],
+    controlSize: Int = 512
+  ) {
     self.call = call
     self.socket = socket
     self.size = size
     self.count = count
     self.flags = flags
+    self.controlSize = controlSize
   }
 }
 
@@ -402,6 +415,8 @@ public struct StepExpectation: Sendable, Equatable {
   public var extendedError: ExtendedErrorExpectation?
   /// recvmmsg: each message's payload, in order.
   public var messages: [Payload]?
+  /// recvmsg: control messages that must be there (with these values) or not.
+  public var control: [ControlEntry]?
 
   public init(
     returns: Int? = nil, error: Errno? = nil, succeeds: Bool = false, data: Payload? = nil,
@@ -427,17 +442,27 @@ public struct StepExpectation: Sendable, Equatable {
 /// Fields of a `sock_extended_err` from the error queue (`"extended_error"` in JSON).
 public struct ExtendedErrorExpectation: Sendable, Equatable {
   public var errno: Errno?
-  /// `"icmp"`, `"icmp6"`, `"local"`, `"none"` (SO_EE_ORIGIN_*).
+  /// `"icmp"`, `"icmp6"`, `"local"`, `"none"`... (SO_EE_ORIGIN_*); written
+  /// as a number in JSON it is kept as its name (`origin-N` when Linux has none).
   public var origin: String?
   public var type: Int?
   public var code: Int?
+  /// `ee_info`: the next-hop MTU of a fragmentation-needed (ICMP type 3 code 4).
+  public var info: Int?
+  /// `ee_data`.
+  public var data: Int?
   /// The address of the node that sent the ICMP error.
   public var offender: String?
-  public init(errno: Errno? = nil, origin: String? = nil, type: Int? = nil, code: Int? = nil, offender: String? = nil) {
+  public init(
+    errno: Errno? = nil, origin: String? = nil, type: Int? = nil, code: Int? = nil, info: Int? = nil,
+    data: Int? = nil, offender: String? = nil
+  ) {
     self.errno = errno
     self.origin = origin
     self.type = type
     self.code = code
+    self.info = info
+    self.data = data
     self.offender = offender
   }
 }

@@ -130,6 +130,25 @@ extension ScenarioDecoder {
     return text
   }
 
+  /// An unknown errno in a step's `"error"`. A word about timing out gets
+  /// EAGAIN, not the nearest spelling (ETIMEDOUT): a call that netdrill's
+  /// bound (or SO_RCVTIMEO/SO_SNDTIMEO) stops fails with EAGAIN — EINPROGRESS
+  /// for a TCP connect — and the outcome says `timed out`; ETIMEDOUT is a TCP
+  /// connection's own retransmission or keepalive timeout.
+  func reportUnknownExpectedErrno(_ node: Node, _ text: String) {
+    let squeezed = text.uppercased().filter(\.isLetter)
+    if ["TIMEOUT", "TIMEDOUT", "TIMED", "EXPIRED", "DEADLINE"].contains(where: squeezed.contains) {
+      report(
+        node,
+        "unknown errno \(JSONPath.quoted(text)): a call stopped at its time bound fails with EAGAIN (EINPROGRESS for a TCP connect), reported as \"timed out\"; ETIMEDOUT is only a TCP connection's own timeout",
+        suggestion: "EAGAIN")
+      return
+    }
+    report(
+      node, "unknown errno \(JSONPath.quoted(text))",
+      suggestion: ScenarioError.nearest(text, in: Errno.allNames + [ScenarioVocabulary.succeedsWord]))
+  }
+
   // MARK: Payloads
 
   /// A payload: a string (text), or an object with exactly one of `text`,

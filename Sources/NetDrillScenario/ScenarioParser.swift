@@ -536,8 +536,10 @@ final class ScenarioDecoder {
     } else if let node = fields["data"], let data = payload(node) {
       messages = [data]
     }
-    guard let messages else { return nil }
-    return .send(SendStep(call: call, socket: socket, to: target, messages: messages, flags: flags))
+    // No "control" is no control messages; a wrong one (nil) is reported already.
+    let control: [ControlEntry]? = fields["control"].map { controlEntries($0, sending: true) } ?? []
+    guard let messages, let control else { return nil }
+    return .send(SendStep(call: call, socket: socket, to: target, messages: messages, flags: flags, control: control))
   }
 
   /// sendmmsg's datagrams: `data` repeated `count` times, or `messages`.
@@ -571,7 +573,11 @@ final class ScenarioDecoder {
       ?? ScenarioVocabulary.defaultReceiveSize
     let count = fields["count"].flatMap { integer($0, 1...ScenarioVocabulary.maximumBatch) } ?? 1
     let flags = fields["flags"].flatMap { words($0, as: MessageFlag.self, what: "message flag") } ?? []
-    return .receive(ReceiveStep(call: call, socket: socket, size: size, count: count, flags: flags))
+    let controlSize =
+      fields["control_size"].flatMap { integer($0, 0...ScenarioVocabulary.maximumControlSize) }
+      ?? ScenarioVocabulary.defaultControlSize
+    return .receive(
+      ReceiveStep(call: call, socket: socket, size: size, count: count, flags: flags, controlSize: controlSize))
   }
 
   // MARK: Names
@@ -746,9 +752,7 @@ final class ScenarioDecoder {
       } else if let errno = Errno(name: text) {
         expectation.error = errno
       } else {
-        report(
-          errorNode, "unknown errno \(JSONPath.quoted(text))",
-          suggestion: ScenarioError.nearest(text, in: Errno.allNames + [ScenarioVocabulary.succeedsWord]))
+        reportUnknownExpectedErrno(errorNode, text)
       }
       if fields.has("returns") {
         report(
@@ -774,6 +778,7 @@ final class ScenarioDecoder {
           node, "the extended error is read only with MSG_ERRQUEUE: add \"flags\": [\"MSG_ERRQUEUE\"] to the step")
       }
     }
+    expectation.control = field("control").flatMap { controlEntries($0, sending: false) }
     if let node = field("messages"), let elements = array(node) {
       let payloads = elements.compactMap { payload($0) }
       if payloads.count == elements.count { expectation.messages = payloads }
@@ -800,9 +805,11 @@ final class ScenarioDecoder {
           suggestion: ScenarioError.nearest(text, in: Errno.allNames))
       }
     }
-    result.origin = fields["origin"].flatMap { oneOf($0, ScenarioVocabulary.errorOrigins, what: "error origin") }
+    result.origin = fields["origin"].flatMap { errorOrigin($0) }
     result.type = fields["type"].flatMap { integer($0, 0...255) }
     result.code = fields["code"].flatMap { integer($0, 0...255) }
+    result.info = fields["info"].flatMap { integer($0, 0...Int(UInt32.max)) }
+    result.data = fields["data"].flatMap { integer($0, 0...Int(UInt32.max)) }
     if let offenderNode = fields["offender"], let text = string(offenderNode, what: "an IP address") {
       if ValueSyntax.isIPv4Literal(text) || ValueSyntax.isIPv6Literal(text) {
         result.offender = text
@@ -842,6 +849,28 @@ final class ScenarioDecoder {
       case "netem": return Requirement(kind: .netem, location: location)
       default: return Requirement(kind: .ipv6, location: location)
       }
+    }
+  }
+
+  /// SO_EE_ORIGIN_* by name (`"icmp"`) or number (`2`); a wrong one lists every name.
+  private func errorOrigin(_ node: Node) -> String? {
+    let names = ScenarioVocabulary.errorOrigins
+    switch node.value.content {
+    case .number:
+      return integer(node, 0...255).map { ExtendedError.originName(UInt8($0)) }
+    case .string(let text):
+      if names.contains(text) { return text }
+      report(
+        node,
+        "unknown error origin \(JSONPath.quoted(text)) (one of \(names.joined(separator: ", ")), or a number 0 to 255)",
+        suggestion: ScenarioError.nearest(text, in: names))
+      return nil
+    default:
+      report(
+        node,
+        "expected an error origin (one of \(names.joined(separator: ", ")), or a number 0 to 255), found \(node.value.kindDescription)"
+      )
+      return nil
     }
   }
 

@@ -286,7 +286,38 @@ public enum ScenarioSchema {
     case .pollEvents: return ref("pollEvents")
     case .hostName: return ref("name")
     case .mtu: return integer(68...65535)
+    case .controlMessages: return controlSchema(sending: true)
+    case .controlSize: return integer(0...ScenarioVocabulary.maximumControlSize)
     }
+  }
+
+  /// sendmsg's `control`, or recvmsg's expected `control` (which also takes "present"/"absent").
+  private static func controlSchema(sending: Bool) -> SchemaValue {
+    var properties: [String: SchemaValue] = [:]
+    for name in sending ? ControlMessageName.sendable : ControlMessageName.allCases {
+      var value: SchemaValue
+      if name.isPresenceOnly {
+        value = .object(["enum": strings(ScenarioVocabulary.controlPresence)])
+        properties[name.rawValue] = value
+        continue
+      }
+      if name.isPacketInfo {
+        let ipv4 = name == .IP_PKTINFO
+        var fields: [String: SchemaValue] = [
+          "ifindex": integer(0...Int(Int32.max)), "interface": ref("interface"),
+        ]
+        if !(ipv4 && sending) { fields["addr"] = ref("ipAddress") }
+        if ipv4 { fields["spec_dst"] = ref("ipAddress") }
+        value = strictObject(fields)
+      } else {
+        value = integer(0...name.maximumValue)
+      }
+      if !sending {
+        value = .object(["anyOf": .array([value, .object(["enum": strings(ScenarioVocabulary.controlPresence)])])])
+      }
+      properties[name.rawValue] = value
+    }
+    return strictObject(properties)
   }
 
   private static func expectSchema(_ verb: VerbSpec) -> SchemaValue {
@@ -304,12 +335,17 @@ public enum ScenarioSchema {
       case "extended_error":
         properties[key] = strictObject([
           "errno": ref("errno"),
-          "origin": .object(["enum": strings(ScenarioVocabulary.errorOrigins)]),
+          "origin": .object([
+            "anyOf": .array([.object(["enum": strings(ScenarioVocabulary.errorOrigins)]), integer(0...255)])
+          ]),
           "type": integer(0...255),
           "code": integer(0...255),
+          "info": integer(0...Int(UInt32.max)),
+          "data": integer(0...Int(UInt32.max)),
           "offender": ref("ipAddress"),
         ])
       case "messages": properties[key] = .object(["type": "array", "items": ref("payload")])
+      case "control": properties[key] = controlSchema(sending: false)
       default: properties[key] = .object([:])
       }
     }

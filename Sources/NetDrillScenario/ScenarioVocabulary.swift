@@ -47,13 +47,21 @@ enum ScenarioVocabulary {
 
   static let expectKeys = [
     "returns", "error", "data", "from", "flags", "value", "address", "port", "revents", "extended_error",
-    "messages",
+    "messages", "control",
   ]
   /// `"error": "none"`: the call must succeed.
   static let succeedsWord = "none"
-  static let extendedErrorKeys = ["errno", "origin", "type", "code", "offender"]
-  /// `SO_EE_ORIGIN_*` as written in scenarios.
-  static let errorOrigins = ["none", "local", "icmp", "icmp6"]
+  static let extendedErrorKeys = ["errno", "origin", "type", "code", "info", "data", "offender"]
+  /// `SO_EE_ORIGIN_*` as written in scenarios (or as a number, 0 to 255).
+  static let errorOrigins = ExtendedError.originNames.sorted { $0.key < $1.key }.map(\.value)
+
+  /// The fields of IP_PKTINFO / IPV6_PKTINFO.
+  static let packetInfoKeys = ["addr", "spec_dst", "ifindex", "interface"]
+  /// An expected control message's value when only its presence matters.
+  static let controlPresence = ["present", "absent"]
+  /// recvmsg's `msg_controllen` unless `control_size` says otherwise; the largest allowed.
+  static let defaultControlSize = 512
+  static let maximumControlSize = 65536
 
   static let packetKinds = ["udp", "tcp", "icmp"]
   /// The object form of `expect_packets` (see `PacketMatch`).
@@ -113,7 +121,7 @@ enum ScenarioVocabulary {
       case .write: fields = [data]
       case .send: fields = [data, flags]
       case .sendto: fields = [data, .init("to", .address, required: true), flags]
-      case .sendmsg: fields = [data, .init("to", .address), flags]
+      case .sendmsg: fields = [data, .init("to", .address), flags, .init("control", .controlMessages)]
       case .sendmmsg:
         fields = [data, .init("count", .batchCount), .init("messages", .payloads), .init("to", .address), flags]
       }
@@ -135,8 +143,8 @@ enum ScenarioVocabulary {
         fields = [size, flags]
         expect = call + ["data", "from"]
       case .recvmsg:
-        fields = [size, flags]
-        expect = call + ["data", "from", "flags", "extended_error"]
+        fields = [size, flags, .init("control_size", .controlSize)]
+        expect = call + ["data", "from", "flags", "extended_error", "control"]
       case .recvmmsg:
         fields = [size, .init("count", .batchCount), flags]
         expect = call + ["data", "from", "flags", "extended_error", "messages"]
@@ -213,6 +221,8 @@ struct StepField: Sendable {
     /// `settableOptionName`: setsockopt names only options the kernel lets one set.
     case optionName, settableOptionName, optionValue, shutdownHow, ipLiteral, multicastInterface, pollEvents
     case hostName, mtu
+    /// sendmsg's `control` and recvmsg's `control_size`.
+    case controlMessages, controlSize
   }
 
   let key: String

@@ -125,6 +125,16 @@ public final class Socket {
     }.map { _ in Array(buffer.prefix(Int(length))) }
   }
 
+  /// The open file's status flags (fcntl F_GETFL): O_NONBLOCK lives here,
+  /// not in the socket, so getsockopt never shows it and accept(2) never copies it.
+  public func fileStatusFlags() -> Result<Int32, Errno> {
+    syscall { fcntl(descriptor, F_GETFL) }
+  }
+
+  public func setFileStatusFlags(_ flags: Int32) -> Result<Void, Errno> {
+    syscall { fcntl(descriptor, F_SETFL, flags) }.map { _ in }
+  }
+
   // MARK: Sending
 
   public func write(_ bytes: [UInt8]) -> Result<Int, Errno> {
@@ -143,21 +153,31 @@ public final class Socket {
     }
   }
 
-  /// sendmsg(2) with one iovec and an optional destination.
-  public func sendmsg(_ bytes: [UInt8], flags: Int32, to address: SocketAddress?) -> Result<Int, Errno> {
+  /// sendmsg(2) with one iovec, an optional destination and control messages.
+  public func sendmsg(
+    _ bytes: [UInt8], flags: Int32, to address: SocketAddress?, control: [ControlMessage] = []
+  ) -> Result<Int, Errno> {
     var payload = bytes
     var storage = sockaddr_storage()
     let nameLength = address.map { $0.fill(&storage) } ?? 0
+    var controlBuffer = [UInt8](repeating: 0, count: control.reduce(0) { $0 + nd_cmsg_space($1.data.count) })
     return payload.withUnsafeMutableBytes { raw in
-      withUnsafeMutablePointer(to: &storage) { name in
-        var vector = iovec(iov_base: raw.baseAddress, iov_len: raw.count)
-        return withUnsafeMutablePointer(to: &vector) { vectorPointer in
-          var message = msghdr()
-          message.msg_name = address == nil ? nil : UnsafeMutableRawPointer(name)
-          message.msg_namelen = nameLength
-          message.msg_iov = vectorPointer
-          message.msg_iovlen = 1
-          return syscall { Glibc.sendmsg(descriptor, &message, flags) }
+      controlBuffer.withUnsafeMutableBytes { controlRaw in
+        withUnsafeMutablePointer(to: &storage) { name in
+          var vector = iovec(iov_base: raw.baseAddress, iov_len: raw.count)
+          return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+            var message = msghdr()
+            message.msg_name = address == nil ? nil : UnsafeMutableRawPointer(name)
+            message.msg_namelen = nameLength
+            message.msg_iov = vectorPointer
+            message.msg_iovlen = 1
+            if !control.isEmpty {
+              message.msg_control = controlRaw.baseAddress
+              message.msg_controllen = controlRaw.count
+              ControlMessage.fill(&message, with: control)
+            }
+            return syscall { Glibc.sendmsg(descriptor, &message, flags) }
+          }
         }
       }
     }
@@ -223,11 +243,12 @@ public final class Socket {
     }
   }
 
-  /// recvmsg(2) with room for control messages; decodes IP_RECVERR's `sock_extended_err`.
-  public func recvmsg(size: Int, flags: Int32) -> Result<ReceivedMessage, Errno> {
+  /// recvmsg(2) with `controlSize` bytes of room for control messages; decodes
+  /// IP_RECVERR's `sock_extended_err` and returns every control message.
+  public func recvmsg(size: Int, flags: Int32, controlSize: Int = 512) -> Result<ReceivedMessage, Errno> {
     var buffer = [UInt8](repeating: 0, count: max(size, 1))
     var storage = sockaddr_storage()
-    var control = [UInt8](repeating: 0, count: 512)
+    var control = [UInt8](repeating: 0, count: max(controlSize, 1))
     return buffer.withUnsafeMutableBytes { raw in
       control.withUnsafeMutableBytes { controlRaw in
         withUnsafeMutablePointer(to: &storage) { name in
@@ -238,13 +259,14 @@ public final class Socket {
             message.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
             message.msg_iov = vectorPointer
             message.msg_iovlen = 1
-            message.msg_control = controlRaw.baseAddress
-            message.msg_controllen = controlRaw.count
+            message.msg_control = controlSize == 0 ? nil : controlRaw.baseAddress
+            message.msg_controllen = controlSize
             return syscall { Glibc.recvmsg(descriptor, &message, flags) }.map { count in
               ReceivedMessage(
                 returned: count, bytes: Array(raw.prefix(min(count, size))),
                 from: SocketAddress(UnsafeRawPointer(name), length: message.msg_namelen),
-                flags: message.msg_flags, extendedError: ExtendedError.first(in: &message))
+                flags: message.msg_flags, extendedError: ExtendedError.first(in: &message),
+                control: ControlMessage.all(in: &message))
             }
           }
         }
@@ -303,13 +325,65 @@ public struct ReceivedMessage: Sendable, Equatable {
   public var flags: Int32
   /// The decoded IP_RECVERR / IPV6_RECVERR control message, if any.
   public var extendedError: ExtendedError?
+  /// Every control message recvmsg returned, as the kernel wrote it.
+  public var control: [ControlMessage]
 
-  public init(returned: Int, bytes: [UInt8], from: SocketAddress?, flags: Int32, extendedError: ExtendedError? = nil) {
+  public init(
+    returned: Int, bytes: [UInt8], from: SocketAddress?, flags: Int32, extendedError: ExtendedError? = nil,
+    control: [ControlMessage] = []
+  ) {
     self.returned = returned
     self.bytes = bytes
     self.from = from
     self.flags = flags
     self.extendedError = extendedError
+    self.control = control
+  }
+}
+
+/// One control message (cmsg(3)): its level, type and data, undecoded.
+public struct ControlMessage: Sendable, Equatable {
+  public var level: Int32
+  public var type: Int32
+  public var data: [UInt8]
+
+  public init(level: Int32, type: Int32, data: [UInt8]) {
+    self.level = level
+    self.type = type
+    self.data = data
+  }
+
+  /// Every control message in a received `message`, in order.
+  static func all(in message: inout msghdr) -> [ControlMessage] {
+    var found: [ControlMessage] = []
+    var header = nd_cmsg_firsthdr(&message)
+    while let current = header {
+      let length = Int(current.pointee.cmsg_len) - nd_cmsg_len(0)
+      if length >= 0, let data = nd_cmsg_data(current) {
+        found.append(
+          ControlMessage(
+            level: current.pointee.cmsg_level, type: current.pointee.cmsg_type,
+            data: Array(UnsafeBufferPointer(start: data, count: length))))
+      }
+      header = nd_cmsg_nxthdr(&message, current)
+    }
+    return found
+  }
+
+  /// Writes `messages` into `message`'s control buffer, which must hold
+  /// CMSG_SPACE of each; sets `msg_controllen` to what they use.
+  static func fill(_ message: inout msghdr, with messages: [ControlMessage]) {
+    var header = nd_cmsg_firsthdr(&message)
+    for entry in messages {
+      guard let current = header else { return }
+      current.pointee.cmsg_level = entry.level
+      current.pointee.cmsg_type = entry.type
+      current.pointee.cmsg_len = nd_cmsg_len(entry.data.count)
+      if let data = nd_cmsg_data(current) {
+        entry.data.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: entry.data.count) }
+      }
+      header = nd_cmsg_nxthdr(&message, current)
+    }
   }
 }
 
@@ -320,18 +394,21 @@ public struct ExtendedError: Sendable, Equatable, Codable {
   public var origin: UInt8
   public var type: UInt8
   public var code: UInt8
+  /// `ee_info`: the next-hop MTU of a fragmentation-needed, for example.
   public var info: UInt32
+  /// `ee_data`.
+  public var data: UInt32
   public var offender: SocketAddress?
 
-  public var originName: String {
-    switch origin {
-    case 0: return "none"
-    case 1: return "local"
-    case 2: return "icmp"
-    case 3: return "icmp6"
-    default: return "origin-\(origin)"
-    }
-  }
+  /// SO_EE_ORIGIN_* by number (linux/errqueue.h).
+  public static let originNames: [UInt8: String] = [
+    0: "none", 1: "local", 2: "icmp", 3: "icmp6", 4: "txstatus", 5: "zerocopy", 6: "txtime",
+  ]
+
+  /// The origin's name, or `origin-N` for a number Linux does not define.
+  public static func originName(_ origin: UInt8) -> String { originNames[origin] ?? "origin-\(origin)" }
+
+  public var originName: String { Self.originName(origin) }
 
   /// The first IP_RECVERR / IPV6_RECVERR control message in `message`, if any.
   static func first(in message: inout msghdr) -> ExtendedError? {
@@ -348,7 +425,7 @@ public struct ExtendedError: Sendable, Equatable, Codable {
         }
         return ExtendedError(
           errno: Errno(rawValue: Int32(value.ee_errno)), origin: value.ee_origin, type: value.ee_type,
-          code: value.ee_code, info: value.ee_info, offender: offender)
+          code: value.ee_code, info: value.ee_info, data: value.ee_data, offender: offender)
       }
       header = nd_cmsg_nxthdr(&message, current)
     }

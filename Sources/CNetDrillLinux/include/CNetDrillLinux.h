@@ -22,6 +22,7 @@ struct cmsghdr *nd_cmsg_firsthdr(struct msghdr *msg);
 struct cmsghdr *nd_cmsg_nxthdr(struct msghdr *msg, struct cmsghdr *cmsg);
 unsigned char *nd_cmsg_data(struct cmsghdr *cmsg);
 size_t nd_cmsg_space(size_t length);
+size_t nd_cmsg_len(size_t length);
 
 /// `struct mmsghdr` with the same layout; glibc only declares it under
 /// _GNU_SOURCE, which Swift's Glibc module does not set.
