@@ -31,12 +31,14 @@ public struct RunReport {
 
   public var text: String {
     var lines: [String] = []
-    let location = scenario.sourcePath.map { " (\($0))" } ?? ""
-    lines.append(style.bold("▶ \(scenario.name)") + style.dim(location))
+    // Names, calls, payloads, notes and program output came from the scenario
+    // or a program: each is escaped for the terminal (`TerminalText`).
+    let location = scenario.sourcePath.map { " (\(TerminalText.escape($0)))" } ?? ""
+    lines.append(style.bold("▶ \(TerminalText.escape(scenario.name))") + style.dim(location))
     if !scenario.description.isEmpty {
-      lines.append(style.dim("  " + scenario.description))
+      lines.append(style.dim("  " + TerminalText.escape(scenario.description)))
     }
-    let width = min(72, result.outcomes.map { $0.call.count }.max() ?? 40)
+    let width = min(72, result.outcomes.map { TerminalText.escape($0.call).count }.max() ?? 40)
     for outcome in result.outcomes {
       lines += self.lines(for: outcome, width: width)
     }
@@ -55,7 +57,8 @@ public struct RunReport {
 
   private func lines(for outcome: StepOutcome, width: Int) -> [String] {
     let label = outcome.step == -1 ? "setup" : outcome.step < 0 ? "end" : "#\(outcome.step + 1)"
-    let call = outcome.call.count > width ? String(outcome.call.prefix(width - 1)) + "…" : outcome.call
+    let fullCall = TerminalText.escape(outcome.call)
+    let call = fullCall.count > width ? String(fullCall.prefix(width - 1)) + "…" : fullCall
     let padded = call + String(repeating: " ", count: max(0, width - call.count))
     var detail = outcome.resultText
     if let data = outcome.data { detail += "  \(data)" }
@@ -76,16 +79,18 @@ public struct RunReport {
     } else {
       mark = outcome.passed ? style.green("✓") : style.red("✗")
     }
+    detail = TerminalText.escape(detail)
     let colouredDetail = outcome.error != nil ? style.yellow(detail) : detail
     var lines = [
       "  \(mark) \(label + String(repeating: " ", count: max(0, 5 - label.count))) \(padded)  \(colouredDetail)"
     ]
     if let note = outcome.note, outcome.step >= 0 {
-      lines.append(style.dim("            \(note)"))
+      lines.append(style.dim("            \(TerminalText.escape(note))"))
     }
     for check in outcome.checks where !check.passed {
-      lines.append("            " + style.red("expected \(check.field): \(check.expected)"))
-      lines.append("            " + style.red("  actual \(check.field): \(check.actual)"))
+      let field = TerminalText.escape(check.field)
+      lines.append("            " + style.red("expected \(field): \(TerminalText.escape(check.expected))"))
+      lines.append("            " + style.red("  actual \(field): \(TerminalText.escape(check.actual))"))
     }
     return lines
   }
