@@ -36,7 +36,7 @@ int nd_wait_term_signal(int status) { return WTERMSIG(status); }
 // fork(2) without glibc's bookkeeping: the child runs on a copy of the stack.
 
 static pid_t raw_clone(unsigned long flags) {
-  // x86_64 and aarch64 order: flags, stack (0: the copy of ours), parent_tid, child_tid, tls.
+  // flags, then stack (0: the child runs on its copy of ours) and three pointers left 0 (their order differs by architecture).
   return (pid_t)syscall(SYS_clone, flags, 0, 0, 0, 0);
 }
 
@@ -148,6 +148,10 @@ static void init_main(const nd_contained_spawn *request) {
   }
   if (program == 0) program_main(request, exec_pipe[1]);
   close(exec_pipe[1]);
+  // Only the program writes its output: netdrill's reader sees end of file
+  // once the program's tree has closed the pipes, not when the init ends.
+  close(request->stdout_fd);
+  close(request->stderr_fd);
   int error = 0;
   ssize_t count;
   do {
