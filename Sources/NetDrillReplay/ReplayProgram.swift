@@ -32,8 +32,10 @@ public struct ReplayProgram: Sendable, Encodable, Equatable {
     var extras: [String] = []
     if let workingDirectory { extras.append("cwd \(Self.shellWord(workingDirectory))") }
     if !environment.isEmpty {
-      extras.append("env " + environment.sorted { $0.key < $1.key }.map { Self.shellWord("\($0.key)=\($0.value)") }
-        .joined(separator: " "))
+      extras.append(
+        "env "
+          + environment.sorted { $0.key < $1.key }.map { Self.shellWord("\($0.key)=\($0.value)") }
+          .joined(separator: " "))
     }
     if !extras.isEmpty { text += "  [\(extras.joined(separator: ", "))]" }
     return TerminalText.escape(text)
@@ -41,9 +43,13 @@ public struct ReplayProgram: Sendable, Encodable, Equatable {
 
   /// `word` unchanged when a shell would read it as one word, else in single quotes.
   static func shellWord(_ word: String) -> String {
-    let plain = !word.isEmpty && word.unicodeScalars.allSatisfy { scalar in
-      scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_./:=@%+,-".unicodeScalars.contains(scalar))
-    }
+    let plain =
+      !word.isEmpty
+      && word.unicodeScalars.allSatisfy { scalar in
+        scalar.isASCII
+          && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+            || "_./:=@%+,-".unicodeScalars.contains(scalar))
+      }
     return plain ? word : "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
   }
 }

@@ -88,7 +88,10 @@ public enum TraceDiff {
     if let messages = outcome.messages {
       for (index, message) in messages.enumerated() {
         fields.append(
-          ("messages[\(index)]", "\(TerminalText.payload(message.data.bytes)) from \(message.fromName ?? names.symbolize(message.from ?? ""))"))
+          (
+            "messages[\(index)]",
+            "\(TerminalText.payload(message.data.bytes)) from \(message.fromName ?? names.symbolize(message.from ?? ""))"
+          ))
       }
     }
     return fields

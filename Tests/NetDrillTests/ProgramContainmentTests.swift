@@ -43,7 +43,8 @@ struct ProgramContainmentTests {
       process.waitUntilExit()
       #expect(
         MarkedProcesses.gone(marker, within: .seconds(3)),
-        "attempt \(attempt) (\(arguments[0])): \(MarkedProcesses.alive(marker)) survived netdrill's end by signal \(signal)")
+        "attempt \(attempt) (\(arguments[0])): \(MarkedProcesses.alive(marker)) survived netdrill's end by signal \(signal)"
+      )
       for pid in MarkedProcesses.alive(marker) { kill(pid, SIGKILL) }  // leave the machine clean even on failure
     }
   }

@@ -68,7 +68,8 @@ struct TerminalOutputTests {
     #expect(run.standardOutput.contains(#"  fake\nline \x1b]0;title\x07"#))
     #expect(run.standardOutput.contains(#"sendto(a, 10 bytes "row1\nrow2\\", 127.0.0.1:"#), "\(run.standardOutput)")
     #expect(run.standardOutput.contains(#"note\x1b[1A"#))
-    #expect(run.standardOutput.contains(#"13 bytes 6f75741b5b324a0a6c696e6532"#), "program output: \(run.standardOutput)")
+    #expect(
+      run.standardOutput.contains(#"13 bytes 6f75741b5b324a0a6c696e6532"#), "program output: \(run.standardOutput)")
 
     let trace = temporaryTrace("hostile")
     let record = try Command.netdrill(["record", file, "-o", trace])

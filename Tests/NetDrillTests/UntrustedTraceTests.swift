@@ -10,19 +10,22 @@ struct UntrustedTraceTests {
   private func traceWithProgram(_ command: [String]) throws -> String {
     let recorded = try recordBundled("udp/connected-closed-port.json")
     let edited = temporaryTrace("with-program")
-    try TraceMutation.rewrite(recorded.tracePath, to: edited, manifest: { manifest in
-      var scenario = try! JSONSerialization.jsonObject(with: Data(manifest.scenarioSource.utf8)) as! [String: Any]
-      scenario["programs"] = ["marker": ["command": command]]
-      manifest.scenarioSource = String(
-        decoding: try! JSONSerialization.data(withJSONObject: scenario, options: [.sortedKeys]), as: UTF8.self)
-    })
+    try TraceMutation.rewrite(
+      recorded.tracePath, to: edited,
+      manifest: { manifest in
+        var scenario = try! JSONSerialization.jsonObject(with: Data(manifest.scenarioSource.utf8)) as! [String: Any]
+        scenario["programs"] = ["marker": ["command": command]]
+        manifest.scenarioSource = String(
+          decoding: try! JSONSerialization.data(withJSONObject: scenario, options: [.sortedKeys]), as: UTF8.self)
+      })
     return edited
   }
 
   @Test("replay refuses (exit 2) a trace whose scenario starts a program, names the command, runs nothing")
   func refusesPrograms() throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let marker = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-pwned-\(UUID().uuidString)").path
+    let marker = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-pwned-\(UUID().uuidString)")
+      .path
     defer { try? FileManager.default.removeItem(atPath: marker) }
     let trace = try traceWithProgram(["sh", "-c", "id > \(marker)"])
 
