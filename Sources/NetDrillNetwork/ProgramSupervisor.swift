@@ -187,7 +187,7 @@ enum ProgramSupervisor {
   }
 
   /// Reads both pipes until end of file on both, or until told to stop (a
-  /// grandchild that left the process group may hold a pipe open forever).
+  /// safety net: every writer ends with the program's PID namespace).
   /// Polls in 100 ms slices so that request is seen. Closes each read end once.
   private static func readOutput(output: Int32, errors: Int32, state: ProgramState) {
     var open = [output, errors]  // -1 once closed; poll(2) ignores negative descriptors.
