@@ -106,6 +106,7 @@ static void init_main(const nd_contained_spawn *request) {
   // parent *thread*). If it ended before this line, no signal will come; the
   // report pipe tells: with no reader left, poll() on its write end gives POLLERR.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_NAME, "netdrill-init");  // as ps shows it (its argv is still netdrill's)
   struct pollfd lifeline = {report, POLLOUT, 0};
   if (poll(&lifeline, 1, 0) == 1 && (lifeline.revents & POLLERR)) _exit(127);
 
