@@ -31,12 +31,14 @@ public struct RunReport {
 
   public var text: String {
     var lines: [String] = []
-    let location = scenario.sourcePath.map { " (\($0))" } ?? ""
-    lines.append(style.bold("▶ \(scenario.name)") + style.dim(location))
+    // Names, calls, payloads, notes and program output came from the scenario
+    // or a program: each is escaped for the terminal (`TerminalText`).
+    let location = scenario.sourcePath.map { " (\(TerminalText.escape($0)))" } ?? ""
+    lines.append(style.bold("▶ \(TerminalText.escape(scenario.name))") + style.dim(location))
     if !scenario.description.isEmpty {
-      lines.append(style.dim("  " + scenario.description))
+      lines.append(style.dim("  " + TerminalText.escape(scenario.description)))
     }
-    let width = min(72, result.outcomes.map { $0.call.count }.max() ?? 40)
+    let width = min(72, result.outcomes.map { TerminalText.escape($0.call).count }.max() ?? 40)
     for outcome in result.outcomes {
       lines += self.lines(for: outcome, width: width)
     }
@@ -60,18 +62,20 @@ public struct RunReport {
   /// or, when none did, the captured packets closest to it.
   public static func packetLines(_ checks: [PacketCheck], match: PacketMatch, style: TextStyle) -> [String] {
     let mode = match == .exactly ? "exactly these, nothing else" : "in this order, others allowed"
+    // Paths and addresses may come from a stranger's trace: escaped like every other text.
+    let escape = TerminalText.escape
     var lines = ["    packets (\(mode)):"]
     for check in checks {
       let mark = check.passed ? style.green("✓") : style.red("✗")
-      var line = "  \(mark) \(check.expected)"
-      if check.passed, let actual = check.actual { line += style.dim("  = \(actual)") }
+      var line = "  \(mark) \(escape(check.expected))"
+      if check.passed, let actual = check.actual { line += style.dim("  = \(escape(actual))") }
       lines.append(line)
       guard !check.passed else { continue }
-      if let location = check.location { lines.append("            " + style.dim("at \(location)")) }
-      if let note = check.note { lines.append("            " + style.red(note)) }
-      if let actual = check.actual { lines.append("            " + style.red("  actual: \(actual)")) }
+      if let location = check.location { lines.append("            " + style.dim("at \(escape(location))")) }
+      if let note = check.note { lines.append("            " + style.red(escape(note))) }
+      if let actual = check.actual { lines.append("            " + style.red("  actual: \(escape(actual))")) }
       for packet in check.nearest {
-        lines.append("            " + style.red((check.actual == nil ? " nearest: " : "    then: ") + packet))
+        lines.append("            " + style.red((check.actual == nil ? " nearest: " : "    then: ") + escape(packet)))
       }
     }
     return lines
@@ -79,7 +83,8 @@ public struct RunReport {
 
   private func lines(for outcome: StepOutcome, width: Int) -> [String] {
     let label = outcome.step == -1 ? "setup" : outcome.step < 0 ? "end" : "#\(outcome.step + 1)"
-    let call = outcome.call.count > width ? String(outcome.call.prefix(width - 1)) + "…" : outcome.call
+    let fullCall = TerminalText.escape(outcome.call)
+    let call = fullCall.count > width ? String(fullCall.prefix(width - 1)) + "…" : fullCall
     let padded = call + String(repeating: " ", count: max(0, width - call.count))
     var detail = outcome.resultText
     if let data = outcome.data { detail += "  \(data)" }
@@ -103,16 +108,18 @@ public struct RunReport {
     } else {
       mark = outcome.passed ? style.green("✓") : style.red("✗")
     }
+    detail = TerminalText.escape(detail)
     let colouredDetail = outcome.error != nil ? style.yellow(detail) : detail
     var lines = [
       "  \(mark) \(label + String(repeating: " ", count: max(0, 5 - label.count))) \(padded)  \(colouredDetail)"
     ]
     if let note = outcome.note, outcome.step >= 0 {
-      lines.append(style.dim("            \(note)"))
+      lines.append(style.dim("            \(TerminalText.escape(note))"))
     }
     for check in outcome.checks where !check.passed {
-      lines.append("            " + style.red("expected \(check.field): \(check.expected)"))
-      lines.append("            " + style.red("  actual \(check.field): \(check.actual)"))
+      let field = TerminalText.escape(check.field)
+      lines.append("            " + style.red("expected \(field): \(TerminalText.escape(check.expected))"))
+      lines.append("            " + style.red("  actual \(field): \(TerminalText.escape(check.actual))"))
     }
     return lines
   }

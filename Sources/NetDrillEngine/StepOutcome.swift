@@ -77,10 +77,26 @@ public struct OutcomeBytes: Sendable, Codable, Equatable, CustomStringConvertibl
     text = printable ? String(decoding: bytes, as: UTF8.self) : nil
   }
 
-  public var description: String {
-    if let text { return "\(count) bytes \"\(text.count > 40 ? text.prefix(40) + "…" : Substring(text))\"" }
-    return "\(count) bytes \(hex.prefix(32))\(hex.count > 32 ? "…" : "")"
+  /// The bytes again, from `hex` (a trace's manifest keeps only the text forms).
+  public var bytes: [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(hex.utf8.count / 2)
+    var high: UInt8?
+    for digit in hex.utf8 {
+      guard let value = UInt8(String(UnicodeScalar(digit)), radix: 16) else { continue }
+      if let first = high {
+        bytes.append(first << 4 | value)
+        high = nil
+      } else {
+        high = value
+      }
+    }
+    return bytes
   }
+
+  /// Terminal-safe and the same in every report (`TerminalText.payload`):
+  /// `5 bytes "hello"`, or hex when any byte is not printable.
+  public var description: String { TerminalText.payload(bytes, textLimit: 40, hexLimit: 16) }
 }
 
 extension String {

@@ -12,22 +12,25 @@ public struct DiffReport {
   }
 
   public var text: String {
+    // Paths, calls and values came from the traces, which are untrusted:
+    // each is escaped for the terminal (`TerminalText`).
+    let escape = TerminalText.escape
     var lines = [
-      style.dim("expected \(result.expectedPath)"),
-      style.dim("  actual \(result.actualPath)"),
+      style.dim("expected \(escape(result.expectedPath))"),
+      style.dim("  actual \(escape(result.actualPath))"),
     ]
     var lastLocation: String?
     for difference in result.differences {
       if difference.location != lastLocation {
-        lines.append(style.bold(difference.location))
-        if let context = difference.context {
+        lines.append(style.bold(escape(difference.location)))
+        if let context = difference.context.map(escape) {
           lines.append(style.dim(difference.kind == .outcome ? "    call: \(context)" : "    after: \(context)"))
         }
         lastLocation = difference.location
       }
-      lines.append("  \(difference.field)")
-      lines.append("    " + style.red("expected: \(difference.expected)"))
-      lines.append("    " + style.green("  actual: \(difference.actual)"))
+      lines.append("  \(escape(difference.field))")
+      lines.append("    " + style.red("expected: \(escape(difference.expected))"))
+      lines.append("    " + style.green("  actual: \(escape(difference.actual))"))
     }
     lines.append(summary)
     return lines.joined(separator: "\n")

@@ -13,13 +13,22 @@ public struct ReplayResult: Sendable {
 /// Re-runs the scenario a trace carries, in a fresh private network, and
 /// compares the new trace with the old one.
 public enum Replayer {
+  ///
+  /// The trace is untrusted: it runs in a fresh private network whatever its
+  /// manifest says about the network it was recorded on (there is no way to
+  /// ask for the host's network here), and a scenario that starts programs
+  /// is refused with `ReplayError.programsNotAllowed`, before anything runs,
+  /// unless `allowPrograms`.
   /// - Parameter output: where to keep the new trace; nil keeps it only for the comparison.
   public static func replay(
     trace path: String, output: String? = nil, diffOptions: DiffOptions = .init(),
-    runOptions: RunOptions = .init(), recordOptions: RecordOptions = .init()
+    recordOptions: RecordOptions = .init(), allowPrograms: Bool = false
   ) throws -> ReplayResult {
     let original = try TraceDocument.load(path: path, options: diffOptions.normalization)
     let scenario = try scenario(in: original)
+    let programs = ReplayProgram.all(in: scenario)
+    if !programs.isEmpty && !allowPrograms { throw ReplayError.programsNotAllowed(path, programs) }
+    let runOptions = RunOptions(hostNetwork: false)
     let newPath = output ?? temporaryTracePath(for: path)
     defer { if output == nil { try? FileManager.default.removeItem(atPath: newPath) } }
     let record = try ScenarioRecorder.record(

@@ -70,7 +70,9 @@ public enum TraceDiff {
       ("call", names.symbolize(outcome.call)),
       ("result", outcome.resultText),
     ]
-    if let data = outcome.data { fields.append(("data", data.hex)) }
+    // Payloads compare and print in full, in the one form every report uses
+    // (`TerminalText.payload`: distinct bytes never print alike).
+    if let data = outcome.data { fields.append(("data", TerminalText.payload(data.bytes))) }
     if outcome.from != nil { fields.append(("from", outcome.fromName ?? names.symbolize(outcome.from ?? ""))) }
     if let flags = outcome.flags { fields.append(("flags", flags.joined(separator: "|"))) }
     if let value = outcome.value { fields.append(("value", value)) }
@@ -87,7 +89,10 @@ public enum TraceDiff {
     if let messages = outcome.messages {
       for (index, message) in messages.enumerated() {
         fields.append(
-          ("messages[\(index)]", "\(message.data.hex) from \(message.fromName ?? names.symbolize(message.from ?? ""))"))
+          (
+            "messages[\(index)]",
+            "\(TerminalText.payload(message.data.bytes)) from \(message.fromName ?? names.symbolize(message.from ?? ""))"
+          ))
       }
     }
     return fields

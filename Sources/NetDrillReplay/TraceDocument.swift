@@ -78,6 +78,8 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
   case badManifest(String, String)
   case unsupportedTraceVersion(String, Int)
   case scenarioInTrace(String, String)
+  /// Replaying would start these programs and `--allow-programs` was not given.
+  case programsNotAllowed(String, [ReplayProgram])
 
   public var description: String {
     switch self {
@@ -91,6 +93,13 @@ public enum ReplayError: Error, CustomStringConvertible, Sendable {
         "\(path): trace format version \(version) is not supported (this netdrill reads \(TraceManifest.formatVersion))"
     case .scenarioInTrace(let path, let detail):
       return "\(path): the scenario embedded in the trace is invalid: \(detail)"
+    case .programsNotAllowed(let path, let programs):
+      let count = programs.count == 1 ? "1 program" : "\(programs.count) programs"
+      return
+        "\(path): replaying this trace would run \(count) on this machine, as you, with your files; "
+        + "a trace can come from anyone, so replay runs none unless told to:\n"
+        + programs.map { "  \($0.summary)\n" }.joined()
+        + "If you trust these commands, replay with --allow-programs."
     }
   }
 }

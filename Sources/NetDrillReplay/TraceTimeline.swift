@@ -54,12 +54,17 @@ public struct TraceTimeline: Sendable {
     let manifest = document.manifest
     let run = manifest.run
     var lines: [String] = []
-    lines.append(style.bold("trace \(document.path)") + style.dim("  scenario \(run.scenarioName)"))
+    // Everything below except netdrill's own words came from the trace, which
+    // is untrusted: each string is escaped for the terminal (`TerminalText`).
+    let escape = TerminalText.escape
+    lines.append(style.bold("trace \(escape(document.path))") + style.dim("  scenario \(escape(run.scenarioName))"))
     lines.append(
       style.dim(
-        "  netdrill \(run.environment.toolVersion), Linux \(run.environment.kernelRelease), \(run.environment.network) network, "
-          + "\(manifest.packetCount) packets on \(manifest.interfaces.joined(separator: ", ")), $closed = \(run.closedPort)"
-      ))
+        escape(
+          "  netdrill \(run.environment.toolVersion), Linux \(run.environment.kernelRelease), \(run.environment.network) network, "
+            + "\(manifest.packetCount) packets on \(manifest.interfaces.joined(separator: ", ")), $closed = \(run.closedPort)"
+        )))
+    lines += programLines(style: style)
     if manifest.droppedPackets > 0 {
       lines.append(style.red("  ⚠ the capture dropped \(manifest.droppedPackets) packets: this trace is incomplete"))
     }
@@ -75,11 +80,12 @@ public struct TraceTimeline: Sendable {
         if let data = outcome.data { result += "  \(data)" }
         if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
         if let control = outcome.controlText { result += "  control \(control)" }
+        result = escape(result)
         lines.append(
-          "\(time) \(mark) \(label.padded(6)) \(symbolize(outcome.call))  → \(outcome.error != nil ? style.yellow(result) : result)"
+          "\(time) \(mark) \(label.padded(6)) \(escape(symbolize(outcome.call)))  → \(outcome.error != nil ? style.yellow(result) : result)"
         )
       case .packet(let packet):
-        lines.append("\(time)     \(style.dim(packet.interface.padded(10))) \(packet.summary)")
+        lines.append("\(time)     \(style.dim(escape(packet.interface).padded(10))) \(escape(packet.summary))")
       }
     }
     if let checks = run.packetChecks {
@@ -89,6 +95,22 @@ public struct TraceTimeline: Sendable {
     lines.append(
       verdict ? style.green("✓ every expectation held") : style.red("✗ \(run.failedChecks) expectation(s) failed"))
     return lines.joined(separator: "\n")
+  }
+
+  /// The programs `replay --allow-programs` would start; nil when the embedded scenario is invalid.
+  public var replayPrograms: [ReplayProgram]? {
+    (try? Replayer.scenario(in: document)).map(ReplayProgram.all)
+  }
+
+  /// A warning naming every program a replay would start (replay refuses without --allow-programs).
+  private func programLines(style: TextStyle) -> [String] {
+    guard let programs = replayPrograms else {
+      return [style.yellow("  ⚠ the scenario embedded in this trace is invalid: replay would refuse it")]
+    }
+    guard !programs.isEmpty else { return [] }
+    let count = programs.count == 1 ? "1 program" : "\(programs.count) programs"
+    return [style.yellow("  ⚠ a replay would run \(count) on this machine (only with --allow-programs):")]
+      + programs.map { "    \($0.summary)" }
   }
 
   private func symbolize(_ text: String) -> String {

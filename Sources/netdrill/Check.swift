@@ -75,7 +75,7 @@ struct Check: ParsableCommand {
       guard !json else { return }
       print(CheckReport.line(for: check, style: style))
       if check.status == .failed || check.status == .error, let details = check.details {
-        print(details.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n"))
+        print(details.split(separator: "\n").map { "      " + TerminalText.escape(String($0)) }.joined(separator: "\n"))
       }
     }
     if let junit {
@@ -107,7 +107,9 @@ enum CheckReport {
     case .skipped: mark = style.yellow("-")
     }
     let time = String(format: "%.2fs", check.seconds)
-    return "\(mark) \(check.scenario) \(style.dim(time))\(check.message.map { "  " + $0 } ?? "")"
+    // File names and messages may quote scenario text: escaped for the terminal.
+    let message = check.message.map { "  " + TerminalText.escape($0) } ?? ""
+    return "\(mark) \(TerminalText.escape(check.scenario)) \(style.dim(time))\(message)"
   }
 
   static func summary(_ result: SuiteResult, style: TextStyle) -> String {

@@ -35,8 +35,11 @@ struct NetworkOptions: ParsableArguments {
 }
 
 enum FileHandleOutput {
+  /// Writes a message line by line, each line escaped for the terminal:
+  /// messages quote scenario and trace text, which may be untrusted.
   static func standardError(_ text: String) {
-    var line = text
+    var line = text.split(separator: "\n", omittingEmptySubsequences: false)
+      .map { TerminalText.escape(String($0)) }.joined(separator: "\n")
     if !line.hasSuffix("\n") { line += "\n" }
     let bytes = Array(line.utf8)
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }

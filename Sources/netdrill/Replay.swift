@@ -13,6 +13,11 @@ struct Replay: ParsableCommand {
   @Option(name: .shortAndLong, help: "Keep the new trace here.")
   var output: String?
 
+  @Flag(
+    name: .long,
+    help: "Start the programs the trace's scenario declares (they run on this machine as you: trust the trace first).")
+  var allowPrograms = false
+
   @OptionGroup var comparison: ComparisonOptions
   @OptionGroup var capture: CaptureOptions
   @OptionGroup var output_: OutputOptions
@@ -22,7 +27,8 @@ struct Replay: ParsableCommand {
     let result: ReplayResult
     do {
       result = try Replayer.replay(
-        trace: trace, output: output, diffOptions: comparison.diffOptions, recordOptions: capture.recordOptions)
+        trace: trace, output: output, diffOptions: comparison.diffOptions, recordOptions: capture.recordOptions,
+        allowPrograms: allowPrograms)
     } catch {
       FileHandleOutput.standardError("netdrill: \(error)")
       throw ExitCode(2)

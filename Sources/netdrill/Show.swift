@@ -15,7 +15,10 @@ struct Show: ParsableCommand {
     let document = try TraceLoading.load(trace)
     let timeline = TraceTimeline(document: document)
     if output.json {
-      print(try JSONOutput.encode(ShowDocument(manifest: document.manifest, timeline: timeline.entries)))
+      print(
+        try JSONOutput.encode(
+          ShowDocument(
+            manifest: document.manifest, timeline: timeline.entries, replayPrograms: timeline.replayPrograms)))
     } else {
       print(timeline.text(style: output.style))
     }
@@ -25,6 +28,8 @@ struct Show: ParsableCommand {
 struct ShowDocument: Encodable {
   var manifest: NetDrillEngine.TraceManifest
   var timeline: [TraceTimeline.Entry]
+  /// What `replay --allow-programs` would start; nil when the embedded scenario is invalid.
+  var replayPrograms: [ReplayProgram]?
 }
 
 enum TraceLoading {

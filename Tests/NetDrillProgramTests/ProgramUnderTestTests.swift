@@ -202,21 +202,30 @@ struct ProgramUnderTestTests {
       result.standardOutput == "/dev/null\n[]\nfrom-spec /overridden True\n/tmp\n", "stderr: \(result.standardError)")
   }
 
-  @Test("the program carries PR_SET_PDEATHSIG = SIGKILL and leads its own process group")
-  func deathSignalAndGroup() throws {
+  @Test("the program is PID 2 of a PID namespace of its own and leads its own process group")
+  func pidNamespace() throws {
     guard Privileges.canCreateNamespaces() else { return }
-    let namespace = try Namespaces.make("pdeath")
+    let namespace = try Namespaces.make("pidns")
     let script = """
-      import ctypes, os
-      libc = ctypes.CDLL(None)
-      sig = ctypes.c_int(-1)
-      libc.prctl(2, ctypes.byref(sig))  # PR_GET_PDEATHSIG
-      print("pdeathsig", sig.value, "group-leader", os.getpgid(0) == os.getpid())
+      import os
+      print("pid", os.getpid(), "group-leader", os.getpgid(0) == os.getpid())
       """
     let program = try ProgramUnderTest.start(
-      ProgramSpec(name: "pdeath", command: ["python3", "-c", script]), in: namespace)
+      ProgramSpec(name: "pidns", command: ["python3", "-c", script]), in: namespace)
     #expect(program.waitForExit(within: .seconds(5)) == .exited(0))
-    #expect(program.stop().standardOutput == "pdeathsig 9 group-leader True\n")
+    #expect(program.stop().standardOutput == "pid 2 group-leader True\n")
+  }
+
+  @Test("a program's exit status and death signal are its own, not its init's", arguments: [0, 3])
+  func exitStatusPassesThrough(status: Int32) throws {
+    guard Privileges.canCreateNamespaces() else { return }
+    let namespace = try Namespaces.make("status")
+    let exits = try ProgramUnderTest.start(
+      ProgramSpec(name: "exits", command: ["sh", "-c", "exit \(status)"]), in: namespace)
+    #expect(exits.waitForExit(within: .seconds(5)) == .exited(status))
+    let killsItself = try ProgramUnderTest.start(
+      ProgramSpec(name: "self", command: ["sh", "-c", "kill -USR1 $$"]), in: namespace)
+    #expect(killsItself.waitForExit(within: .seconds(5)) == .killedBy(signal: SIGUSR1))
   }
 
   @Test("the program survives the end of the thread that started it (pdeathsig follows the spawning thread)")
@@ -232,20 +241,34 @@ struct ProgramUnderTestTests {
     #expect(result.stoppedBy == "SIGTERM" && result.signal == SIGTERM)
   }
 
-  @Test("stop leaves no process of the program's group behind, children included")
+  @Test("stop leaves no process of the program's tree behind: children, and those that left its process group")
   func noOrphans() throws {
     guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("family")
+    let marker = MarkedProcesses.make()
     let program = try ProgramUnderTest.start(
       ProgramSpec(
-        name: "family", command: ["sh", "-c", "sleep 1000 & sleep 1000 & echo ready; wait"],
+        name: "family",
+        command: ["sh", "-c", "sleep \(marker) & setsid sleep \(marker) & echo ready; wait"],
         ready: .outputLine("ready")),
       in: namespace)
     try program.waitUntilReady()
-    let group = program.processID
-    #expect(kill(-group, 0) == 0)
+    #expect(MarkedProcesses.count(marker, reaches: 2, within: .seconds(2)))
+    let result = program.stop()
+    #expect(result.stoppedBy == "SIGTERM")
+    #expect(MarkedProcesses.gone(marker, within: .seconds(2)))
+  }
+
+  @Test("when the program ends on its own, what it started in the background ends with it")
+  func backgroundEndsWithProgram() throws {
+    guard Privileges.canCreateNamespaces() else { return }
+    let namespace = try Namespaces.make("background")
+    let marker = MarkedProcesses.make()
+    let program = try ProgramUnderTest.start(
+      ProgramSpec(name: "background", command: ["sh", "-c", "setsid sleep \(marker) & sleep 0.3"]), in: namespace)
+    #expect(program.waitForExit(within: .seconds(5)) == .exited(0))
+    #expect(MarkedProcesses.gone(marker, within: .seconds(2)))
     _ = program.stop()
-    #expect(groupIsGone(group, within: .seconds(2)))
   }
 
   @Test("a program nobody stopped is stopped when its object goes away")
