@@ -81,6 +81,8 @@ struct TerminalOutputTests {
 
     let folder = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("check-\(UUID())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    // check refuses a golden folder that does not exist: give it an empty one.
+    try FileManager.default.createDirectory(atPath: folder.path + "-traces", withIntermediateDirectories: true)
     try Self.hostile.replacingOccurrences(of: #""row1\nrow2\\" } }"#, with: #""other" } }"#)
       .write(to: folder.appendingPathComponent("hostile.json"), atomically: true, encoding: .utf8)
     let check = try Command.netdrill(["check", "--color", "never", folder.path, "--traces", folder.path + "-traces"])
