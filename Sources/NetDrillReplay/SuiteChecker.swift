@@ -130,8 +130,9 @@ public enum SuiteChecker {
     var check = ScenarioCheck(
       scenario: scenarioPath, goldenTrace: golden, status: .passed, message: nil, details: nil, diff: nil, seconds: 0)
     do {
-      let source = try String(contentsOfFile: scenarioPath, encoding: .utf8)
-      let scenario = try ScenarioParser.parse(data: Array(source.utf8), file: scenarioPath)
+      let bytes = try ScenarioParser.readSource(file: scenarioPath)
+      let source = String(decoding: bytes, as: UTF8.self)
+      let scenario = try ScenarioParser.parse(data: bytes, file: scenarioPath)
       // With --update the new trace is written beside the golden, so putting it in place is one rename(2);
       // a scenario that fails leaves the old golden untouched.
       let goldenDirectory = (golden as NSString).deletingLastPathComponent
