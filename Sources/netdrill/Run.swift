@@ -70,7 +70,9 @@ enum ScenarioLoading {
     var bad = false
     for file in expand(files) {
       do {
-        scenarios.append(try ScenarioParser.parse(file: file))
+        let scenario = try ScenarioParser.parse(file: file)
+        try TopologyCheck.check(scenario)
+        scenarios.append(scenario)
       } catch {
         FileHandleOutput.standardError("\(error)")
         bad = true
@@ -85,7 +87,9 @@ enum ScenarioLoading {
     do {
       // Read once: the text parsed is the text kept in the trace.
       let bytes = try ScenarioParser.readSource(file: file)
-      return (try ScenarioParser.parse(data: bytes, file: file), String(decoding: bytes, as: UTF8.self))
+      let scenario = try ScenarioParser.parse(data: bytes, file: file)
+      try TopologyCheck.check(scenario)
+      return (scenario, String(decoding: bytes, as: UTF8.self))
     } catch {
       FileHandleOutput.standardError("\(error)")
       throw ExitCode(2)
