@@ -5,16 +5,21 @@ import NetDrillSockets
 /// Everything needed to spawn one program, worked out on the caller's thread
 /// so that mistakes surface from `ProgramUnderTest.start` as clear errors.
 ///
-/// The program is started by `nd_spawn_contained` (CNetDrillProcess) inside a
-/// PID namespace of its own; see `ProgramSupervisor` for why.
+/// Why `setpriv --pdeathsig KILL`: the program must die with netdrill, even
+/// when netdrill is SIGKILLed and runs no code at all. Only the kernel can do
+/// that, through PR_SET_PDEATHSIG (prctl(2)), which the child has to set on
+/// itself between fork and exec — posix_spawn(3) cannot, and fork() plus
+/// custom C in a many-threaded Swift process is the riskier path. util-linux's
+/// setpriv(1) does exactly prctl + execvp, so the program keeps its pid (the
+/// one we wait for and signal) and its argv. The cost: a window of about a
+/// millisecond, before setpriv has called prctl, in which netdrill's death
+/// would not reach the child. setpriv's execvp finds command[0] through the
+/// same PATH we checked here.
 struct ProgramLaunch: Sendable {
   let name: String
-  /// The program's argv, unchanged.
+  /// argv handed to setpriv: its options, then the program's argv unchanged.
   let arguments: [String]
-  /// The absolute path of the file to execute: `command[0]` looked up as
-  /// execvp(3) would (PATH of the program's environment, or relative to its
-  /// working directory), because the contained spawn calls execve(2).
-  let executable: String
+  let setpriv: String
   /// "NAME=value" for every variable of netdrill's environment merged with the spec's.
   let environment: [String]
   let workingDirectory: String?
@@ -24,9 +29,7 @@ struct ProgramLaunch: Sendable {
     var environment = ProcessInfo.processInfo.environment
     environment.merge(spec.environment) { _, new in new }
 
-    let current = FileManager.default.currentDirectoryPath
-    var base = spec.workingDirectory ?? current
-    if !base.hasPrefix("/") { base = current + "/" + base }
+    let base = spec.workingDirectory ?? FileManager.default.currentDirectoryPath
     if let directory = spec.workingDirectory {
       var info = stat()
       guard stat(directory, &info) == 0 else {
@@ -37,13 +40,18 @@ struct ProgramLaunch: Sendable {
       }
     }
     // glibc's execvp searches "/bin:/usr/bin" when PATH is unset (exec(3)).
-    guard let executable = Self.findExecutable(command, path: environment["PATH"] ?? "/bin:/usr/bin", base: base)
-    else {
+    guard Self.findExecutable(command, path: environment["PATH"] ?? "/bin:/usr/bin", base: base) != nil else {
       throw .commandNotFound(command)
     }
+    let ownPath = ProcessInfo.processInfo.environment["PATH"] ?? ""
+    guard let setpriv = Self.findExecutable("setpriv", path: ownPath + ":/usr/bin:/bin", base: "/") else {
+      throw .spawnFailed(
+        "finding setpriv (util-linux; netdrill uses it to make programs die with netdrill: apt-get install util-linux)",
+        Errno(rawValue: ENOENT))
+    }
     self.name = spec.name
-    self.executable = executable
-    self.arguments = spec.command
+    self.setpriv = setpriv
+    self.arguments = [setpriv, "--pdeathsig", "KILL", "--"] + spec.command
     self.environment = environment.map { "\($0.key)=\($0.value)" }.sorted()
     self.workingDirectory = spec.workingDirectory
   }

@@ -5,29 +5,12 @@ import NetDrillSockets
 
 /// The two threads behind each program under test.
 ///
-/// Containment: each program runs in a PID namespace of its own, under a
-/// small init (`nd_spawn_contained` in CNetDrillProcess): the program is PID 2,
-/// the init PID 1. When the program ends, the init reports its status and
-/// exits, and the kernel SIGKILLs everything left in the namespace — children,
-/// grandchildren, daemons that left the process group alike (pid_namespaces(7)).
-/// The init carries PR_SET_PDEATHSIG = SIGKILL, so when netdrill dies by any
-/// means, SIGKILL and crashes included, the kernel kills the init and with it
-/// the whole tree. A cgroup was the other candidate: `cgroup.kill` ends a tree
-/// too, but only when someone writes to it — nobody does when netdrill is
-/// SIGKILLed — and it needs a writable cgroup v2 hierarchy.
-///
-/// The program is not PID 1 itself because a namespace's PID 1 ignores every
-/// signal it has no handler for, SIGTERM included; the init forwards SIGTERM
-/// (and SIGINT, SIGHUP, SIGQUIT, SIGUSR1/2) to every process of the namespace,
-/// so `stop()` keeps its meaning. The init shares the program's network
-/// namespace, so the readiness checks read /proc/<init pid>/net/*.
-///
-/// The supervisor thread enters the network namespace, spawns, and then stays
-/// in waitpid() until the init has ended. It must outlive the program: the
+/// The supervisor thread enters the namespace, spawns, and then stays in
+/// waitpid() until the program has ended. It must outlive the program: the
 /// kernel sends PR_SET_PDEATHSIG when the *thread* that forked the child
 /// exits, not the process (prctl(2)), so a short-lived spawning thread would
 /// SIGKILL the program the moment it returned. Its waitpid() is bounded by
-/// `stop()`, which ends the init with SIGKILL if need be.
+/// `stop()`, which ends the program with SIGKILL if need be.
 ///
 /// The reader thread drains both pipes until end of file, so a chatty program
 /// never blocks on a full pipe, and owns (and closes once) their read ends.
@@ -65,82 +48,70 @@ enum ProgramSupervisor {
       return
     }
 
-    let report: (read: Int32, write: Int32)
-    switch makePipe() {
-    case .success(let pipe): report = pipe
-    case .failure(let errno):
-      for fd in [output.read, output.write, errors.read, errors.write] { close(fd) }
-      _ = state.reportSpawn(.failure(.spawnFailed("program \(launch.name): pipe2", errno)))
-      return
-    }
-
-    let spawned = spawn(launch, standardOutput: output.write, standardError: errors.write, report: report.write)
-    // The init holds its own copies now; ours must go, or the readers never see end of file.
+    let spawned = spawn(launch, standardOutput: output.write, standardError: errors.write)
+    // The child holds its own copies now; ours must go, or the reader never sees end of file.
     close(output.write)
     close(errors.write)
-    close(report.write)
-    defer { close(report.read) }
     let pid: pid_t
     switch spawned {
     case .success(let spawnedID): pid = spawnedID
     case .failure(let errno):
       close(output.read)
       close(errors.read)
-      _ = state.reportSpawn(.failure(.spawnFailed("program \(launch.name): clone(CLONE_NEWPID)", errno)))
-      return
-    }
-    // The init's first record says whether the program is running.
-    let first = readRecord(report.read)
-    guard let first, first.kind == Int32(UInt8(ascii: "S")) else {
-      close(output.read)
-      close(errors.read)
-      _ = waitForExit(pid, report: report.read)
-      let errno = first.map { Errno(rawValue: $0.value) } ?? Errno(rawValue: ECHILD)
-      _ = state.reportSpawn(.failure(.spawnFailed("program \(launch.name): execve \(launch.executable)", errno)))
+      _ = state.reportSpawn(.failure(.spawnFailed("program \(launch.name): posix_spawn \(launch.setpriv)", errno)))
       return
     }
     startReader(name: launch.name, output: output.read, errors: errors.read, state: state)
     if !state.reportSpawn(.success(pid)) {
       // `start` gave up waiting and told its caller it failed: nobody will stop this one.
-      kill(pid, SIGKILL)
+      kill(-pid, SIGKILL)
     }
-    state.reportExit(waitForExit(pid, report: report.read))
+    state.reportExit(waitForExit(pid))
   }
 
-  /// Starts the namespace's init, which starts the program (see the type's comment).
+  /// posix_spawn of setpriv, which sets PR_SET_PDEATHSIG and execs the program.
   /// The child gets stdin = /dev/null, stdout/stderr = our pipes, nothing
-  /// else; default signal dispositions and an empty mask (netdrill ignores
-  /// SIGPIPE, SIGINT and SIGTERM, and threads may block signals).
+  /// else (closefrom 3, on top of O_CLOEXEC everywhere); its own process group
+  /// (so `stop()` reaches its children too); default signal dispositions and
+  /// an empty mask (netdrill ignores SIGPIPE and threads may block signals;
+  /// posix_spawn would pass both on).
   private static func spawn(
-    _ launch: ProgramLaunch, standardOutput: Int32, standardError: Int32, report: Int32
+    _ launch: ProgramLaunch, standardOutput: Int32, standardError: Int32
   ) -> Result<pid_t, Errno> {
-    // Everything the code after clone(2) touches is prepared here: it may not allocate.
+    var actions = posix_spawn_file_actions_t()
+    guard posix_spawn_file_actions_init(&actions) == 0 else { return .failure(Errno(rawValue: ENOMEM)) }
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    var attributes = posix_spawnattr_t()
+    guard posix_spawnattr_init(&attributes) == 0 else { return .failure(Errno(rawValue: ENOMEM)) }
+    defer { posix_spawnattr_destroy(&attributes) }
+
+    var all = sigset_t()
+    sigfillset(&all)
+    var none = sigset_t()
+    sigemptyset(&none)
+    // Each call returns an errno value (0 on success), not -1.
+    var steps: [Int32] = [
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0),
+      posix_spawn_file_actions_adddup2(&actions, standardOutput, 1),
+      posix_spawn_file_actions_adddup2(&actions, standardError, 2),
+    ]
+    if let directory = launch.workingDirectory { steps.append(nd_spawn_file_actions_addchdir(&actions, directory)) }
+    steps += [
+      nd_spawn_file_actions_addclosefrom(&actions, 3),
+      posix_spawnattr_setflags(
+        &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)),
+      posix_spawnattr_setpgroup(&attributes, 0),
+      posix_spawnattr_setsigdefault(&attributes, &all),
+      posix_spawnattr_setsigmask(&attributes, &none),
+    ]
+    if let failed = steps.first(where: { $0 != 0 }) { return .failure(Errno(rawValue: failed)) }
+
     let argv = launch.arguments.map { strdup($0) } + [nil]
     let envp = launch.environment.map { strdup($0) } + [nil]
-    let path = strdup(launch.executable)
-    let directory = launch.workingDirectory.map { strdup($0) } ?? nil
-    defer { for string in argv + envp + [path, directory] { free(string) } }
-    let pid = argv.withUnsafeBufferPointer { argvBuffer in
-      envp.withUnsafeBufferPointer { envpBuffer in
-        var request = nd_contained_spawn(
-          path: path, argv: argvBuffer.baseAddress, envp: envpBuffer.baseAddress, directory: directory,
-          stdout_fd: standardOutput, stderr_fd: standardError, report_fd: report)
-        return nd_spawn_contained(&request)
-      }
-    }
-    return pid > 0 ? .success(pid) : .failure(.current)
-  }
-
-  /// One record from the init (`nd_report`), or nil at end of file.
-  private static func readRecord(_ fd: Int32) -> nd_report? {
-    var record = nd_report()
-    let size = MemoryLayout<nd_report>.size
-    while true {
-      let count = withUnsafeMutableBytes(of: &record) { read(fd, $0.baseAddress, size) }
-      if count == size { return record }
-      if count < 0 && errno == EINTR { continue }
-      return nil  // end of file: the init has ended; a record is written whole or not at all
-    }
+    defer { for string in argv + envp { free(string) } }
+    var pid = pid_t()
+    let result = posix_spawn(&pid, launch.setpriv, &actions, &attributes, argv, envp)
+    return result == 0 ? .success(pid) : .failure(Errno(rawValue: result))
   }
 
   /// A close-on-exec pipe whose ends are both above 2: the dup2 file actions
@@ -162,18 +133,12 @@ enum ProgramSupervisor {
     return .success((fds[0], fds[1]))
   }
 
-  /// Waits for the init, then takes the program's own status from the init's
-  /// 'X' record. Without one, the init itself was killed (by `stop()`'s
-  /// SIGKILL, say) and took the program with it: the init's status stands.
-  private static func waitForExit(_ pid: pid_t, report: Int32) -> ProgramExit {
+  private static func waitForExit(_ pid: pid_t) -> ProgramExit {
     var status: Int32 = 0
     while true {
       if waitpid(pid, &status, 0) == pid { break }
       if errno == EINTR { continue }
       return .statusLost  // ECHILD: another waitpid(-1) in this process reaped it.
-    }
-    while let record = readRecord(report) {
-      if record.kind == Int32(UInt8(ascii: "X")) { status = record.value }
     }
     if nd_wait_exited(status) != 0 { return .exited(nd_wait_exit_status(status)) }
     if nd_wait_signaled(status) != 0 { return .killedBy(signal: nd_wait_term_signal(status)) }

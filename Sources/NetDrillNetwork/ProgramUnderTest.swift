@@ -6,11 +6,12 @@ import NetDrillSockets
 /// scenario: started, waited for until ready, stopped, its output and exit
 /// status recorded.
 ///
-/// Nothing the program starts outlives it or netdrill: it runs in a PID
-/// namespace of its own, whose init dies with netdrill (PR_SET_PDEATHSIG =
-/// SIGKILL) and whose end makes the kernel kill every process left in it
-/// (see `ProgramSupervisor`). `stop()` signals the init, which passes SIGTERM
-/// on to the whole tree; SIGKILL to the init ends the tree at once.
+/// The program cannot outlive netdrill: it runs with PR_SET_PDEATHSIG =
+/// SIGKILL (set by `setpriv --pdeathsig KILL`, see `ProgramLaunch`), so the
+/// kernel kills it when netdrill dies, even by SIGKILL. It leads a process
+/// group of its own, and `stop()` signals the whole group, so its children
+/// go too. (Children it starts itself are not covered by the death signal if
+/// netdrill is SIGKILLed; the group kill in `stop()` covers every normal end.)
 /// `deinit` stops a program nobody stopped.
 public final class ProgramUnderTest: @unchecked Sendable {
   // @unchecked: `spec`, `namespace`, `state` and `startedAt` are immutable
@@ -24,10 +25,7 @@ public final class ProgramUnderTest: @unchecked Sendable {
   private var readyAfter: Duration?
   private var result: ProgramResult?
 
-  /// The pid of the init of the program's PID namespace (the program itself
-  /// is PID 2 inside it). It shares the program's network namespace, so its
-  /// /proc/<pid>/net tables are the program's; a signal to it reaches the
-  /// whole tree (SIGTERM forwarded, SIGKILL by the kernel).
+  /// The program's pid, which is also its process group ID.
   public let processID: pid_t
 
   /// How long `start` waits for the supervisor thread to report the spawn.
@@ -132,10 +130,9 @@ public final class ProgramUnderTest: @unchecked Sendable {
 
   /// Stops the program and returns what it did; later calls return the same result.
   ///
-  /// SIGTERM to every process of the program's tree, up to `spec.stopGrace`
-  /// for the program to end, then SIGKILL to the tree. When the program
-  /// ends, whatever it left (its own children) is SIGKILLed by the kernel
-  /// with its PID namespace. Every wait is bounded.
+  /// SIGTERM to the process group, up to `spec.stopGrace` for the program to
+  /// end, then SIGKILL. Whatever is left of the group after the program ended
+  /// (its own children) is SIGKILLed too. Every wait is bounded.
   public func stop() -> ProgramResult {
     lock.lock()
     defer { lock.unlock() }
@@ -162,23 +159,23 @@ public final class ProgramUnderTest: @unchecked Sendable {
   }
 
   private func terminate() -> (exit: ProgramExit?, stoppedBy: String) {
-    // The namespace's init forwards SIGTERM to every process of the tree;
-    // SIGKILL kills the init, and the kernel the rest of its namespace.
-    let initProcess = processID
+    let group = -processID
     var stoppedBy = "exited"
     var exit = state.exitStatus
     if exit == nil {
-      kill(initProcess, SIGTERM)
+      kill(group, SIGTERM)
       stoppedBy = "SIGTERM"
       exit = state.waitForExit(until: .now + spec.stopGrace)
       if exit == nil {
-        kill(initProcess, SIGKILL)
+        kill(group, SIGKILL)
         stoppedBy = "SIGKILL"
         exit = state.waitForExit(until: .now + Self.reapBound)
       }
     }
+    // Stragglers: anything still in the group. ESRCH (an empty group) is the usual answer.
+    kill(group, SIGKILL)
     if !state.waitForReader(until: .now + Self.drainBound) {
-      // Should not happen (the tree ended with its namespace); bounded all the same.
+      // A process outside the group still holds a pipe: stop reading rather than wait for it.
       state.stopReading()
       state.waitForReader(until: .now + Self.drainBound)
     }
