@@ -55,7 +55,9 @@ public struct TraceManifest: Codable, Sendable {
     do {
       root = try JSONValue.parse(bytes)
     } catch {
-      throw TraceManifestError(path: error.path, message: "malformed JSON at line \(error.position.line), column \(error.position.column): \(error.message)")
+      throw TraceManifestError(
+        path: error.path,
+        message: "malformed JSON at line \(error.position.line), column \(error.position.column): \(error.message)")
     }
     let decoder = JSONDecoder()
     decoder.keyDecodingStrategy = .convertFromSnakeCase

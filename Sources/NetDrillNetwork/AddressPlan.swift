@@ -133,7 +133,9 @@ struct TopologyPlan: Sendable, Equatable {
   }()
 
   static func make(_ spec: TopologySpec) throws(TopologyError) -> TopologyPlan {
-    guard !spec.hosts.isEmpty else { throw .invalidSpec("no hosts: a topology needs at least one host", part: .topology) }
+    guard !spec.hosts.isEmpty else {
+      throw .invalidSpec("no hosts: a topology needs at least one host", part: .topology)
+    }
     var hostNames = Set<String>()
     for (hostIndex, host) in spec.hosts.enumerated() {
       try checkName(host.name, what: "host", part: .host(hostIndex))
@@ -147,34 +149,42 @@ struct TopologyPlan: Sendable, Equatable {
     var linkNames = Set<String>()
     for (linkIndex, link) in spec.links.enumerated() {
       try checkName(link.name, what: "link", part: .link(linkIndex))
-      guard linkNames.insert(link.name).inserted else { throw .invalidSpec("link \"\(link.name)\" is defined twice", part: .link(linkIndex)) }
+      guard linkNames.insert(link.name).inserted else {
+        throw .invalidSpec("link \"\(link.name)\" is defined twice", part: .link(linkIndex))
+      }
       guard link.hosts.count >= 2 else {
-        throw .invalidSpec("link \"\(link.name)\" has \(link.hosts.count) host(s): a link joins at least 2", part: .link(linkIndex))
+        throw .invalidSpec(
+          "link \"\(link.name)\" has \(link.hosts.count) host(s): a link joins at least 2", part: .link(linkIndex))
       }
       for host in link.hosts where !hostNames.contains(host) {
         throw .invalidSpec(
-          "link \"\(link.name)\" names host \"\(host)\", which is not defined\(suggestion(host, in: hostNames))", part: .link(linkIndex))
+          "link \"\(link.name)\" names host \"\(host)\", which is not defined\(suggestion(host, in: hostNames))",
+          part: .link(linkIndex))
       }
       guard Set(link.hosts).count == link.hosts.count else {
         throw .invalidSpec("link \"\(link.name)\" lists a host twice: \(link.hosts)", part: .link(linkIndex))
       }
       if let mtu = link.mtu, !(68...65535).contains(mtu) {
-        throw .invalidSpec("link \"\(link.name)\": mtu \(mtu) is outside 68...65535 (IPv4 minimum to veth maximum)", part: .link(linkIndex))
+        throw .invalidSpec(
+          "link \"\(link.name)\": mtu \(mtu) is outside 68...65535 (IPv4 minimum to veth maximum)",
+          part: .link(linkIndex))
       }
       if let text = link.ipv4Subnet {
         let subnet: IPv4Subnet
         switch IPv4Subnet.parse(text) {
         case .success(let parsed): subnet = parsed
-        case .failure(let failure): throw .invalidSpec("link \"\(link.name)\": ipv4Subnet \(failure.message)", part: .link(linkIndex))
+        case .failure(let failure):
+          throw .invalidSpec("link \"\(link.name)\": ipv4Subnet \(failure.message)", part: .link(linkIndex))
         }
         guard subnet.hostCapacity >= link.hosts.count else {
           throw .invalidSpec(
-            "link \"\(link.name)\": ipv4Subnet \(subnet) has room for \(subnet.hostCapacity) host(s), the link has \(link.hosts.count)"
-          , part: .link(linkIndex))
+            "link \"\(link.name)\": ipv4Subnet \(subnet) has room for \(subnet.hostCapacity) host(s), the link has \(link.hosts.count)",
+            part: .link(linkIndex))
         }
         if let clash = explicitIPv4.first(where: { $0.subnet.overlaps(subnet) }) {
           throw .invalidSpec(
-            "link \"\(link.name)\": ipv4Subnet \(subnet) overlaps \(clash.subnet) of link \"\(clash.link)\"", part: .link(linkIndex))
+            "link \"\(link.name)\": ipv4Subnet \(subnet) overlaps \(clash.subnet) of link \"\(clash.link)\"",
+            part: .link(linkIndex))
         }
         explicitIPv4.append((link.name, subnet))
       }
@@ -190,7 +200,8 @@ struct TopologyPlan: Sendable, Equatable {
         ipv4 = explicit.subnet
       } else {
         guard let next = candidates.popFirst() else {
-          throw .invalidSpec("link \"\(link.name)\": no automatic IPv4 subnet left; give it an ipv4Subnet", part: .link(index))
+          throw .invalidSpec(
+            "link \"\(link.name)\": no automatic IPv4 subnet left; give it an ipv4Subnet", part: .link(index))
         }
         ipv4 = next
       }
@@ -199,14 +210,16 @@ struct TopologyPlan: Sendable, Equatable {
       let ipv6: IPv6Subnet
       switch IPv6Subnet.parse(ipv6Text) {
       case .success(let parsed): ipv6 = parsed
-      case .failure(let failure): throw .invalidSpec("link \"\(link.name)\": ipv6Subnet \(failure.message)", part: .link(index))
+      case .failure(let failure):
+        throw .invalidSpec("link \"\(link.name)\": ipv6Subnet \(failure.message)", part: .link(index))
       }
       guard ipv6.prefix <= 120 else {
         throw .invalidSpec("link \"\(link.name)\": ipv6Subnet \(ipv6) is too small; use a /64", part: .link(index))
       }
       if let clash = usedIPv6.first(where: { $0.subnet.overlaps(ipv6) }) {
         throw .invalidSpec(
-          "link \"\(link.name)\": ipv6Subnet \(ipv6) overlaps \(clash.subnet) of link \"\(clash.link)\"", part: .link(index))
+          "link \"\(link.name)\": ipv6Subnet \(ipv6) overlaps \(clash.subnet) of link \"\(clash.link)\"",
+          part: .link(index))
       }
       usedIPv6.append((link.name, ipv6))
       let hasIPv6 = mtu >= ipv6MinimumMTU
@@ -253,7 +266,8 @@ struct TopologyPlan: Sendable, Equatable {
   ) throws(TopologyError) {
     let label = "route in \"\(route.host)\" to \(route.destination) via \(route.via)"
     guard hostNames.contains(route.host) else {
-      throw .invalidSpec("\(label): host \"\(route.host)\" is not defined\(suggestion(route.host, in: hostNames))", part: part)
+      throw .invalidSpec(
+        "\(label): host \"\(route.host)\" is not defined\(suggestion(route.host, in: hostNames))", part: part)
     }
     guard let gateway = SocketAddress(ip: route.via, port: 0) else {
       throw .invalidSpec("\(label): via must be an IP address literal", part: part)

@@ -71,7 +71,9 @@ extension ScenarioDecoder {
       let ipv4 = fields["ipv4"].flatMap { linkSubnet($0, ipv6: false, hostCount: members.count) }
       let ipv6 = fields["ipv6"].flatMap { linkSubnet($0, ipv6: true, hostCount: members.count) }
       for (key, text) in [("ipv4", ipv4), ("ipv6", ipv6)] {
-        guard let text, let subnetNode = fields[key], let prefix = CIDRPrefix(text, ipv6: key == "ipv6") else { continue }
+        guard let text, let subnetNode = fields[key], let prefix = CIDRPrefix(text, ipv6: key == "ipv6") else {
+          continue
+        }
         if let clash = subnets.first(where: { $0.prefix.overlaps(prefix) }) {
           report(subnetNode, "\(prefix) overlaps \(clash.prefix) of link \(JSONPath.quoted(clash.link))")
         }
@@ -104,7 +106,10 @@ extension ScenarioDecoder {
           let prefix = CIDRPrefix(written, ipv6: text.contains(":"))
         {
           if prefix.hasHostBits {
-            report(toNode, "\(JSONPath.quoted(text)) has host bits set: did you mean \(JSONPath.quoted(prefix.network.description))?")
+            report(
+              toNode,
+              "\(JSONPath.quoted(text)) has host bits set: did you mean \(JSONPath.quoted(prefix.network.description))?"
+            )
           } else {
             destination = written
           }
@@ -287,7 +292,8 @@ extension ScenarioDecoder {
             if variable.key.isEmpty || variable.key.contains("=") || variable.key.utf8.contains(0) {
               report(
                 variable.keyPosition, variableNode.path,
-                "an environment variable name is not empty and has no \"=\" or NUL, found \(JSONPath.quoted(variable.key))")
+                "an environment variable name is not empty and has no \"=\" or NUL, found \(JSONPath.quoted(variable.key))"
+              )
               continue
             }
             if let value = withoutNUL(variableNode, what: "an environment value") { environment[variable.key] = value }
@@ -359,7 +365,10 @@ extension ScenarioDecoder {
     guard let text = string(node, what: what) else { return nil }
     if let index = text.unicodeScalars.firstIndex(of: "\0") {
       let offset = text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: index)
-      report(node, "\(what) cannot contain a NUL character (\\u0000, at character \(offset + 1)): the program would get it cut short")
+      report(
+        node,
+        "\(what) cannot contain a NUL character (\\u0000, at character \(offset + 1)): the program would get it cut short"
+      )
       return nil
     }
     return text
@@ -370,7 +379,9 @@ extension ScenarioDecoder {
   private func linkSubnet(_ node: Node, ipv6: Bool, hostCount: Int) -> String? {
     guard let text = subnet(node, ipv6: ipv6), let prefix = CIDRPrefix(text, ipv6: ipv6) else { return nil }
     if prefix.hasHostBits {
-      report(node, "\(JSONPath.quoted(text)) has host bits set: did you mean \(JSONPath.quoted(prefix.network.description))?")
+      report(
+        node, "\(JSONPath.quoted(text)) has host bits set: did you mean \(JSONPath.quoted(prefix.network.description))?"
+      )
       return nil
     }
     if let reserved = prefix.reservedRange {

@@ -91,7 +91,9 @@ enum Mutant {
     guard let block = manifestBlock(trace) else { return nil }
     func le(_ value: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) } }
     let padding = (4 - json.count % 4) % 4
-    let body = Array(trace[(block.start + 8)..<(block.start + 16)]) + le(json.count) + json + [UInt8](repeating: 0, count: padding)
+    let body =
+      Array(trace[(block.start + 8)..<(block.start + 16)]) + le(json.count) + json
+      + [UInt8](repeating: 0, count: padding)
     let total = body.count + 12
     let newBlock = le(0x0BAD) + le(total) + body + le(total)
     return Array(trace[..<block.start]) + newBlock + Array(trace[(block.start + block.length)...])
@@ -217,7 +219,9 @@ struct FuzzTests {
       let path = try temporaryScenario(String(decoding: mutant.bytes, as: UTF8.self), name: "fuzz")
       defer { unlink(path) }
       // Written as UTF-8 text, so invalid bytes became U+FFFD: refused or not, it must not run.
-      guard Self.refusal(of: Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path) != nil else { continue }
+      guard Self.refusal(of: Array(try Data(contentsOf: URL(fileURLWithPath: path))), file: path) != nil else {
+        continue
+      }
       let result = try Command.netdrill(["run", path], timeout: 30)
       #expect(result.status == 2)
       #expect(
@@ -227,8 +231,10 @@ struct FuzzTests {
     let traces = try Self.traceMutants(count: 40, seed: 0x5EED_0004)
     var shown = 0
     for (index, mutant) in traces.enumerated() where shown < 10 {
-      let path = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-fuzz-\(getpid())-\(index).pcapng")
-        .path
+      let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "netdrill-fuzz-\(getpid())-\(index).pcapng"
+      )
+      .path
       try Data(mutant).write(to: URL(fileURLWithPath: path))
       defer { unlink(path) }
       guard (try? TraceDocument.load(path: path)) == nil else { continue }

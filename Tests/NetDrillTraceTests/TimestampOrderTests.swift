@@ -1,7 +1,6 @@
 import Foundation
-import Testing
-
 import NetDrillTrace
+import Testing
 
 @Suite("Traces are in timestamp order")
 struct TimestampOrderTests {
@@ -98,7 +97,9 @@ struct TimestampOrderTests {
     let goldens = Self.goldens
     #expect(goldens.count >= 16)
     for golden in goldens {
-      let output = try TsharkTests.tshark(["-r", golden, "-Y", "!frame.cb_pen", "-T", "fields", "-e", "frame.time_epoch"])
+      let output = try TsharkTests.tshark([
+        "-r", golden, "-Y", "!frame.cb_pen", "-T", "fields", "-e", "frame.time_epoch",
+      ])
       #expect(output.status == 0, "tshark failed on \(golden): \(output.error)")
       let stamps = output.lines.compactMap(Self.nanoseconds)
       #expect(stamps.count == output.lines.count, "\(golden): unreadable times")
