@@ -61,8 +61,11 @@ extension ShutdownHow {
 }
 
 extension Duration {
+  /// The duration as a socket timeout (SO_RCVTIMEO/SO_SNDTIMEO), never below
+  /// 1 µs: the kernel reads a zero timeval as "no timeout" and would block
+  /// forever. Scenarios are checked for this when parsed; this is the last guard.
   var timeval: timeval {
-    let nanoseconds = self.nanoseconds
+    let nanoseconds = max(self.nanoseconds, 1_000)
     return Glibc.timeval(tv_sec: Int(nanoseconds / 1_000_000_000), tv_usec: Int(nanoseconds % 1_000_000_000 / 1000))
   }
 

@@ -9,6 +9,8 @@ public enum RunError: Error, CustomStringConvertible, Sendable {
   case unboundSocket(String, ScenarioLocation)
   case badAddress(String, ScenarioLocation)
   case noClosedPort
+  /// The scenario's network cannot be built as declared (found before any namespace exists).
+  case invalidScenario(ScenarioErrors)
   case network(NetworkError)
   case environment(String)
 
@@ -25,6 +27,8 @@ public enum RunError: Error, CustomStringConvertible, Sendable {
       return "\(location): cannot use address \(text)"
     case .noClosedPort:
       return "no port without a listener could be found for $closed"
+    case .invalidScenario(let errors):
+      return errors.description
     case .network(let error):
       return error.description
     case .environment(let text):

@@ -25,12 +25,7 @@ final class RunNetwork {
       return
     }
     if let declared = scenario.topology {
-      let spec = TopologySpec(
-        hosts: declared.hosts.map { HostSpec(name: $0.name, forwarding: $0.forwarding) },
-        links: declared.links.map {
-          LinkSpec(name: $0.name, hosts: $0.hosts, ipv4Subnet: $0.ipv4Subnet, ipv6Subnet: $0.ipv6Subnet, mtu: $0.mtu)
-        },
-        routes: declared.routes.map { RouteSpec(host: $0.host, destination: $0.destination, via: $0.via) })
+      let spec = TopologyCheck.spec(of: declared)
       let built = try PrivateNetwork.build(spec)
       topology = built
       for host in built.hosts {

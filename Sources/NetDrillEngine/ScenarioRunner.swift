@@ -46,6 +46,11 @@ public enum ScenarioRunner {
     throws(RunError)
     -> RunResult
   {
+    do {
+      try TopologyCheck.check(scenario)
+    } catch {
+      throw .invalidScenario(error)
+    }
     let bound = overallBound(of: scenario)
     do {
       return try IsolatedThread.run(name: "netdrill-run \(scenario.name)", timeout: bound) {

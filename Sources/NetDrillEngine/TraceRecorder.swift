@@ -75,10 +75,24 @@ final class Recording: RunObserver, @unchecked Sendable {
   private var statistics: [CaptureStatistics] = []
   private var packetCount = 0
   private var writeError: (any Error)?
+  /// Packets of all interfaces, put back in timestamp order before writing.
+  private var ordering: TimestampOrderBuffer<CapturedPacket>
 
   init(writer: PcapngWriter, options: RecordOptions) {
     self.writer = writer
     self.options = options
+    ordering = TimestampOrderBuffer(windowNanoseconds: Self.reorderWindow(options.capture))
+  }
+
+  /// How long a packet may reach the sink after a later packet of another
+  /// interface. In block mode a block is handed over at most `blockTimeout`
+  /// after it opened, rounded up to jiffies (10 ms at HZ=100), so twice the
+  /// timeout plus 10 ms (the capture's own drain bound) plus 40 ms for the
+  /// capture thread to get round to it. Immediate mode hands packets over at
+  /// once; only that last part remains.
+  static func reorderWindow(_ capture: CaptureConfiguration) -> UInt64 {
+    let delivery = capture.immediateMode ? 0 : 2 * UInt64(max(0, capture.blockTimeout.nanoseconds)) + 10_000_000
+    return delivery + 40_000_000
   }
 
   func networkReady(_ interfaces: [NetworkInterfaceTarget]) throws {
@@ -113,13 +127,24 @@ final class Recording: RunObserver, @unchecked Sendable {
   func stepsFinished() {
     let capture = lock.withLock { self.capture }
     let stats = capture?.stop(drainFor: options.drain) ?? []
-    lock.withLock { statistics = stats }
+    lock.withLock {
+      statistics = stats
+      // The capture thread has ended: nothing earlier can arrive any more.
+      for packet in ordering.drain() { writeInOrder(packet) }
+    }
   }
 
-  /// Called on the capture thread for every packet.
+  /// Called on the capture thread for every packet: held until no packet
+  /// of another interface can come before it, then written.
   private func write(_ packet: CapturedPacket) {
     lock.lock()
     defer { lock.unlock() }
+    let ready = ordering.insert(packet, timestamp: packet.timestampNanoseconds, now: realtimeNanoseconds())
+    for packet in ready { writeInOrder(packet) }
+  }
+
+  /// Writes one packet, in timestamp order; `lock` is held.
+  private func writeInOrder(_ packet: CapturedPacket) {
     guard writeError == nil, packet.targetIndex < interfaceIDs.count else { return }
     // The step that caused a packet is the last one that started before it.
     let label = timeline.last { $0.start <= packet.timestampNanoseconds }?.label

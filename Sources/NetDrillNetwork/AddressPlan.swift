@@ -133,46 +133,58 @@ struct TopologyPlan: Sendable, Equatable {
   }()
 
   static func make(_ spec: TopologySpec) throws(TopologyError) -> TopologyPlan {
-    guard !spec.hosts.isEmpty else { throw .invalidSpec("no hosts: a topology needs at least one host") }
+    guard !spec.hosts.isEmpty else {
+      throw .invalidSpec("no hosts: a topology needs at least one host", part: .topology)
+    }
     var hostNames = Set<String>()
-    for host in spec.hosts {
-      try checkName(host.name, what: "host")
-      guard hostNames.insert(host.name).inserted else { throw .invalidSpec("host \"\(host.name)\" is defined twice") }
+    for (hostIndex, host) in spec.hosts.enumerated() {
+      try checkName(host.name, what: "host", part: .host(hostIndex))
+      guard hostNames.insert(host.name).inserted else {
+        throw .invalidSpec("host \"\(host.name)\" is defined twice", part: .host(hostIndex))
+      }
     }
 
     // Explicit subnets first, so automatic ones can step around them.
     var explicitIPv4: [(link: String, subnet: IPv4Subnet)] = []
     var linkNames = Set<String>()
-    for link in spec.links {
-      try checkName(link.name, what: "link")
-      guard linkNames.insert(link.name).inserted else { throw .invalidSpec("link \"\(link.name)\" is defined twice") }
+    for (linkIndex, link) in spec.links.enumerated() {
+      try checkName(link.name, what: "link", part: .link(linkIndex))
+      guard linkNames.insert(link.name).inserted else {
+        throw .invalidSpec("link \"\(link.name)\" is defined twice", part: .link(linkIndex))
+      }
       guard link.hosts.count >= 2 else {
-        throw .invalidSpec("link \"\(link.name)\" has \(link.hosts.count) host(s): a link joins at least 2")
+        throw .invalidSpec(
+          "link \"\(link.name)\" has \(link.hosts.count) host(s): a link joins at least 2", part: .link(linkIndex))
       }
       for host in link.hosts where !hostNames.contains(host) {
         throw .invalidSpec(
-          "link \"\(link.name)\" names host \"\(host)\", which is not defined\(suggestion(host, in: hostNames))")
+          "link \"\(link.name)\" names host \"\(host)\", which is not defined\(suggestion(host, in: hostNames))",
+          part: .link(linkIndex))
       }
       guard Set(link.hosts).count == link.hosts.count else {
-        throw .invalidSpec("link \"\(link.name)\" lists a host twice: \(link.hosts)")
+        throw .invalidSpec("link \"\(link.name)\" lists a host twice: \(link.hosts)", part: .link(linkIndex))
       }
       if let mtu = link.mtu, !(68...65535).contains(mtu) {
-        throw .invalidSpec("link \"\(link.name)\": mtu \(mtu) is outside 68...65535 (IPv4 minimum to veth maximum)")
+        throw .invalidSpec(
+          "link \"\(link.name)\": mtu \(mtu) is outside 68...65535 (IPv4 minimum to veth maximum)",
+          part: .link(linkIndex))
       }
       if let text = link.ipv4Subnet {
         let subnet: IPv4Subnet
         switch IPv4Subnet.parse(text) {
         case .success(let parsed): subnet = parsed
-        case .failure(let failure): throw .invalidSpec("link \"\(link.name)\": ipv4Subnet \(failure.message)")
+        case .failure(let failure):
+          throw .invalidSpec("link \"\(link.name)\": ipv4Subnet \(failure.message)", part: .link(linkIndex))
         }
         guard subnet.hostCapacity >= link.hosts.count else {
           throw .invalidSpec(
-            "link \"\(link.name)\": ipv4Subnet \(subnet) has room for \(subnet.hostCapacity) host(s), the link has \(link.hosts.count)"
-          )
+            "link \"\(link.name)\": ipv4Subnet \(subnet) has room for \(subnet.hostCapacity) host(s), the link has \(link.hosts.count)",
+            part: .link(linkIndex))
         }
         if let clash = explicitIPv4.first(where: { $0.subnet.overlaps(subnet) }) {
           throw .invalidSpec(
-            "link \"\(link.name)\": ipv4Subnet \(subnet) overlaps \(clash.subnet) of link \"\(clash.link)\"")
+            "link \"\(link.name)\": ipv4Subnet \(subnet) overlaps \(clash.subnet) of link \"\(clash.link)\"",
+            part: .link(linkIndex))
         }
         explicitIPv4.append((link.name, subnet))
       }
@@ -188,7 +200,8 @@ struct TopologyPlan: Sendable, Equatable {
         ipv4 = explicit.subnet
       } else {
         guard let next = candidates.popFirst() else {
-          throw .invalidSpec("link \"\(link.name)\": no automatic IPv4 subnet left; give it an ipv4Subnet")
+          throw .invalidSpec(
+            "link \"\(link.name)\": no automatic IPv4 subnet left; give it an ipv4Subnet", part: .link(index))
         }
         ipv4 = next
       }
@@ -197,14 +210,16 @@ struct TopologyPlan: Sendable, Equatable {
       let ipv6: IPv6Subnet
       switch IPv6Subnet.parse(ipv6Text) {
       case .success(let parsed): ipv6 = parsed
-      case .failure(let failure): throw .invalidSpec("link \"\(link.name)\": ipv6Subnet \(failure.message)")
+      case .failure(let failure):
+        throw .invalidSpec("link \"\(link.name)\": ipv6Subnet \(failure.message)", part: .link(index))
       }
       guard ipv6.prefix <= 120 else {
-        throw .invalidSpec("link \"\(link.name)\": ipv6Subnet \(ipv6) is too small; use a /64")
+        throw .invalidSpec("link \"\(link.name)\": ipv6Subnet \(ipv6) is too small; use a /64", part: .link(index))
       }
       if let clash = usedIPv6.first(where: { $0.subnet.overlaps(ipv6) }) {
         throw .invalidSpec(
-          "link \"\(link.name)\": ipv6Subnet \(ipv6) overlaps \(clash.subnet) of link \"\(clash.link)\"")
+          "link \"\(link.name)\": ipv6Subnet \(ipv6) overlaps \(clash.subnet) of link \"\(clash.link)\"",
+          part: .link(index))
       }
       usedIPv6.append((link.name, ipv6))
       let hasIPv6 = mtu >= ipv6MinimumMTU
@@ -225,34 +240,37 @@ struct TopologyPlan: Sendable, Equatable {
           interfaceNames: names))
     }
 
-    for (host, own) in interfaces where own.count > 99 {
-      throw .invalidSpec("host \"\(host)\" is on \(own.count) links; at most 99 are supported")
+    for (hostIndex, host) in spec.hosts.enumerated() where interfaces[host.name, default: []].count > 99 {
+      throw .invalidSpec(
+        "host \"\(host.name)\" is on \(interfaces[host.name, default: []].count) links; at most 99 are supported",
+        part: .host(hostIndex))
     }
-    for route in spec.routes {
-      try checkRoute(route, hostNames: hostNames, links: links)
+    for (routeIndex, route) in spec.routes.enumerated() {
+      try checkRoute(route, hostNames: hostNames, links: links, part: .route(routeIndex))
     }
     return TopologyPlan(hosts: spec.hosts, links: links, interfaces: interfaces, routes: spec.routes)
   }
 
-  private static func checkName(_ name: String, what: String) throws(TopologyError) {
+  private static func checkName(_ name: String, what: String, part: TopologyPart) throws(TopologyError) {
     let allowed = name.utf8.allSatisfy { byte in
       (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
         || byte == 0x2D || byte == 0x5F || byte == 0x2E
     }
     guard !name.isEmpty, name.utf8.count <= 32, allowed else {
-      throw .invalidSpec("\(what) name \"\(name)\" must be 1-32 characters of A-Z a-z 0-9 . _ -")
+      throw .invalidSpec("\(what) name \"\(name)\" must be 1-32 characters of A-Z a-z 0-9 . _ -", part: part)
     }
   }
 
   private static func checkRoute(
-    _ route: RouteSpec, hostNames: Set<String>, links: [PlannedLink]
+    _ route: RouteSpec, hostNames: Set<String>, links: [PlannedLink], part: TopologyPart
   ) throws(TopologyError) {
     let label = "route in \"\(route.host)\" to \(route.destination) via \(route.via)"
     guard hostNames.contains(route.host) else {
-      throw .invalidSpec("\(label): host \"\(route.host)\" is not defined\(suggestion(route.host, in: hostNames))")
+      throw .invalidSpec(
+        "\(label): host \"\(route.host)\" is not defined\(suggestion(route.host, in: hostNames))", part: part)
     }
     guard let gateway = SocketAddress(ip: route.via, port: 0) else {
-      throw .invalidSpec("\(label): via must be an IP address literal")
+      throw .invalidSpec("\(label): via must be an IP address literal", part: part)
     }
     if route.destination != "default" {
       let family: SocketAddress.Family?
@@ -261,10 +279,10 @@ struct TopologyPlan: Sendable, Equatable {
       case (_, .success): family = .ipv6
       case (.failure(let v4), .failure(let v6)):
         let message = route.destination.contains(":") ? v6.message : v4.message
-        throw .invalidSpec("\(label): destination must be \"default\" or a CIDR: \(message)")
+        throw .invalidSpec("\(label): destination must be \"default\" or a CIDR: \(message)", part: part)
       }
       guard family == gateway.family else {
-        throw .invalidSpec("\(label): the destination and the gateway are of different IP versions")
+        throw .invalidSpec("\(label): the destination and the gateway are of different IP versions", part: part)
       }
     }
     let own = links.filter { $0.hosts.contains(route.host) }
@@ -276,8 +294,8 @@ struct TopologyPlan: Sendable, Equatable {
     guard onLink else {
       let subnets = own.map { "\($0.name): \($0.ipv4)\($0.mtu >= ipv6MinimumMTU ? ", \($0.ipv6)" : "")" }
       throw .invalidSpec(
-        "\(label): the gateway is on none of the host's links (\(subnets.isEmpty ? "it has none" : subnets.joined(separator: "; ")))"
-      )
+        "\(label): the gateway is on none of the host's links (\(subnets.isEmpty ? "it has none" : subnets.joined(separator: "; ")))",
+        part: part)
     }
   }
 
@@ -300,5 +318,14 @@ struct TopologyPlan: Sendable, Equatable {
       previous = current
     }
     return a.isEmpty ? b.count : previous[b.count]
+  }
+}
+
+extension TopologySpec {
+  /// Checks the spec as `PrivateNetwork.build` will, without touching the
+  /// kernel: names, subnets (explicit and automatic), routes and their
+  /// gateways. Lets a caller refuse a bad topology before any namespace exists.
+  public func validate() throws(TopologyError) {
+    _ = try TopologyPlan.make(self)
   }
 }

@@ -3,8 +3,9 @@ import NetDrillSockets
 /// Why a private network could not be built or changed. Every case says what
 /// to do about it; `NetworkError` (namespaces) is wrapped, not repeated.
 public enum TopologyError: Error, CustomStringConvertible, Sendable, Equatable {
-  /// The topology itself is wrong (unknown host, bad subnet, ...): fix the scenario.
-  case invalidSpec(String)
+  /// The topology itself is wrong (unknown host, bad subnet, ...): fix the
+  /// scenario, at the declaration `part` names.
+  case invalidSpec(String, part: TopologyPart)
   /// A fault or link change names something the network does not have, or cannot do.
   case invalidRequest(String)
   /// A helper program is not installed.
@@ -22,7 +23,7 @@ public enum TopologyError: Error, CustomStringConvertible, Sendable, Equatable {
 
   public var description: String {
     switch self {
-    case .invalidSpec(let message):
+    case .invalidSpec(let message, _):
       return "topology: \(message)"
     case .invalidRequest(let message):
       return message
@@ -58,6 +59,15 @@ public enum TopologyError: Error, CustomStringConvertible, Sendable, Equatable {
     default: return .invalidRequest("\(error)")
     }
   }
+}
+
+/// Which declaration of a ``TopologySpec`` a problem is about (by index in
+/// its list), so a caller can point at where that declaration was written.
+public enum TopologyPart: Sendable, Equatable {
+  case topology
+  case host(Int)
+  case link(Int)
+  case route(Int)
 }
 
 extension String {

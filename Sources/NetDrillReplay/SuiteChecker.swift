@@ -244,8 +244,9 @@ public enum SuiteChecker {
       return check
     }
     do {
-      let source = try String(contentsOfFile: scenarioPath, encoding: .utf8)
-      let scenario = try ScenarioParser.parse(data: Array(source.utf8), file: scenarioPath)
+      let bytes = try ScenarioParser.readSource(file: scenarioPath)
+      let source = String(decoding: bytes, as: UTF8.self)
+      let scenario = try ScenarioParser.parse(data: bytes, file: scenarioPath)
       let unmet = Requirements.unmet(scenario.requirements)
       if !unmet.isEmpty {
         if options.noSkip { return fail(.requirement, unmet.joined(separator: "; ") + " (--no-skip)") }

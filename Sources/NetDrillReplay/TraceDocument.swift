@@ -12,30 +12,43 @@ public struct TraceDocument: Sendable {
   /// The scenario embedded in the manifest, parsed; nil when it does not parse.
   public var scenario: Scenario?
 
-  /// Reads `path`. Throws `TraceError` for a corrupt file and
-  /// `ReplayError.notANetDrillTrace` for a capture without a manifest.
+  /// Reads `path`. Throws `TraceError` — naming the byte offset, the block
+  /// and what was expected — for a corrupt file, a capture without a netdrill
+  /// manifest, or a manifest that does not decode.
   public static func load(path: String, options: NormalizationOptions = .init()) throws -> TraceDocument {
     let reader = try TraceReader(path: path)
     var interfaces: [UInt32: String] = [:]
-    var manifestBytes: [UInt8]?
+    var manifestBlock: (bytes: [UInt8], byteOffset: UInt64)?
     var raw: [(TracePacket, String)] = []
     while let record = try reader.next() {
       switch record {
       case .interface(let info): interfaces[info.id] = info.name ?? "if\(info.id)"
       case .packet(let packet): raw.append((packet, interfaces[packet.interfaceID] ?? "if\(packet.interfaceID)"))
-      case .manifest(let bytes): manifestBytes = bytes
+      case .manifest(let bytes, let byteOffset): manifestBlock = (bytes, byteOffset)
       default: break
       }
     }
-    guard let manifestBytes else { throw ReplayError.notANetDrillTrace(path) }
+    guard let manifestBlock else {
+      throw TraceError(
+        path: path, byteOffset: reader.byteOffset,
+        message:
+          "the trace ends without a netdrill manifest (a pcapng custom block of netdrill's): not a netdrill trace, or cut short"
+      )
+    }
     let manifest: TraceManifest
     do {
-      manifest = try TraceManifest.decode(manifestBytes)
+      manifest = try TraceManifest.decode(manifestBlock.bytes)
     } catch {
-      throw ReplayError.badManifest(path, String(describing: error))
+      throw TraceError(
+        path: path, byteOffset: manifestBlock.byteOffset,
+        message: "netdrill manifest block (pcapng custom block): \(error)")
     }
     guard manifest.netdrillTrace == TraceManifest.formatVersion else {
-      throw ReplayError.unsupportedTraceVersion(path, manifest.netdrillTrace)
+      throw TraceError(
+        path: path, byteOffset: manifestBlock.byteOffset,
+        message:
+          "netdrill manifest block (pcapng custom block): at $.netdrill_trace: expected trace format version \(TraceManifest.formatVersion), found \(manifest.netdrillTrace)"
+      )
     }
     var normalizer = PacketNormalizer(names: manifest.run.names, options: options)
     let packets = raw.map { packet, interface in
@@ -74,23 +87,12 @@ public struct TracePacketEntry: Sendable {
 
 /// Problems with traces, replays and suites (exit code 2).
 public enum ReplayError: Error, CustomStringConvertible, Sendable {
-  case notANetDrillTrace(String)
-  case badManifest(String, String)
-  case unsupportedTraceVersion(String, Int)
   case scenarioInTrace(String, String)
   /// Replaying would start these programs and `--allow-programs` was not given.
   case programsNotAllowed(String, [ReplayProgram])
 
   public var description: String {
     switch self {
-    case .notANetDrillTrace(let path):
-      return
-        "\(path): not a netdrill trace: it has no netdrill manifest block (a foreign capture? use `netdrill import`)"
-    case .badManifest(let path, let detail):
-      return "\(path): the netdrill manifest cannot be read: \(detail)"
-    case .unsupportedTraceVersion(let path, let version):
-      return
-        "\(path): trace format version \(version) is not supported (this netdrill reads \(TraceManifest.formatVersion))"
     case .scenarioInTrace(let path, let detail):
       return "\(path): the scenario embedded in the trace is invalid: \(detail)"
     case .programsNotAllowed(let path, let programs):

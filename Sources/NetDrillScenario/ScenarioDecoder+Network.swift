@@ -30,9 +30,14 @@ extension ScenarioDecoder {
     return hosts
   }
 
+  /// A host's interfaces are named `eth0` to `eth98` (IFNAMSIZ leaves room for two digits).
+  static let maximumLinksPerHost = 99
+
   func decodeLinks(_ node: Node, hosts: [String]) -> [LinkDeclaration] {
     guard let elements = array(node) else { return [] }
     var names: Set<String> = []
+    var linksOfHost: [String: Int] = [:]
+    var subnets: [(prefix: CIDRPrefix, link: String)] = []
     return elements.compactMap { element -> LinkDeclaration? in
       guard let fields = object(element, allowed: ScenarioVocabulary.linkKeys, context: "a link") else { return nil }
       let errorsBefore = errors.count
@@ -49,12 +54,31 @@ extension ScenarioDecoder {
       if let hostsNode = fields["hosts"], let hostNodes = array(hostsNode, count: 2...64) {
         for hostNode in hostNodes {
           guard let host = hostName(hostNode, known: hosts) else { continue }
-          if members.contains(host) { report(hostNode, "\(JSONPath.quoted(host)) is on this link twice") }
+          if members.contains(host) {
+            report(hostNode, "\(JSONPath.quoted(host)) is on this link twice")
+          } else {
+            linksOfHost[host, default: 0] += 1
+            if linksOfHost[host] == Self.maximumLinksPerHost + 1 {
+              report(
+                hostNode,
+                "host \(JSONPath.quoted(host)) is on more than \(Self.maximumLinksPerHost) links (interfaces eth0 to eth\(Self.maximumLinksPerHost - 1))"
+              )
+            }
+          }
           members.append(host)
         }
       }
-      let ipv4 = fields["ipv4"].flatMap { subnet($0, ipv6: false) }
-      let ipv6 = fields["ipv6"].flatMap { subnet($0, ipv6: true) }
+      let ipv4 = fields["ipv4"].flatMap { linkSubnet($0, ipv6: false, hostCount: members.count) }
+      let ipv6 = fields["ipv6"].flatMap { linkSubnet($0, ipv6: true, hostCount: members.count) }
+      for (key, text) in [("ipv4", ipv4), ("ipv6", ipv6)] {
+        guard let text, let subnetNode = fields[key], let prefix = CIDRPrefix(text, ipv6: key == "ipv6") else {
+          continue
+        }
+        if let clash = subnets.first(where: { $0.prefix.overlaps(prefix) }) {
+          report(subnetNode, "\(prefix) overlaps \(clash.prefix) of link \(JSONPath.quoted(clash.link))")
+        }
+        subnets.append((prefix, name ?? ""))
+      }
       let mtu = fields["mtu"].flatMap { integer($0, 68...65535) }
       guard errors.count == errorsBefore, let name else { return nil }
       return LinkDeclaration(
@@ -65,6 +89,8 @@ extension ScenarioDecoder {
 
   func decodeRoutes(_ node: Node, hosts: [String]) -> [RouteDeclaration] {
     guard let elements = array(node) else { return [] }
+    /// Each host's destinations so far (`default` as 0.0.0.0/0 or ::/0) → where.
+    var destinations: [String: [(prefix: CIDRPrefix, path: String)]] = [:]
     return elements.compactMap { element -> RouteDeclaration? in
       guard let fields = object(element, allowed: ScenarioVocabulary.routeKeys, context: "a route") else { return nil }
       let errorsBefore = errors.count
@@ -76,8 +102,17 @@ extension ScenarioDecoder {
       if let toNode = fields["to"], let text = string(toNode, what: "a destination") {
         if text == "default" {
           destination = text
-        } else {
-          destination = subnet(toNode, ipv6: text.contains(":"))
+        } else if let written = subnet(toNode, ipv6: text.contains(":")),
+          let prefix = CIDRPrefix(written, ipv6: text.contains(":"))
+        {
+          if prefix.hasHostBits {
+            report(
+              toNode,
+              "\(JSONPath.quoted(text)) has host bits set: did you mean \(JSONPath.quoted(prefix.network.description))?"
+            )
+          } else {
+            destination = written
+          }
         }
       }
       var via: String?
@@ -88,7 +123,30 @@ extension ScenarioDecoder {
           report(viaNode, "a gateway is an IP address on one of the host's links, found \(JSONPath.quoted(text))")
         }
       }
-      guard errors.count == errorsBefore, let host, let destination, let via else { return nil }
+      guard errors.count == errorsBefore, let host, let destination, let via, let toNode = fields["to"],
+        let viaNode = fields["via"]
+      else { return nil }
+      let viaIsIPv6 = via.contains(":")
+      let prefix =
+        destination == "default"
+        ? CIDRPrefix(viaIsIPv6 ? "::/0" : "0.0.0.0/0", ipv6: viaIsIPv6)
+        : CIDRPrefix(destination, ipv6: destination.contains(":"))
+      guard let prefix else { return nil }
+      if prefix.isIPv6 != viaIsIPv6 {
+        report(
+          viaNode,
+          "the gateway is an \(viaIsIPv6 ? "IPv6" : "IPv4") address but the destination \(prefix) is \(prefix.isIPv6 ? "IPv6" : "IPv4")"
+        )
+        return nil
+      }
+      if let earlier = destinations[host, default: []].first(where: { $0.prefix == prefix }) {
+        report(
+          toNode,
+          "a second route in host \(JSONPath.quoted(host)) to \(prefix) (the first is \(earlier.path)); a host has one route per destination"
+        )
+        return nil
+      }
+      destinations[host, default: []].append((prefix, element.path))
       return RouteDeclaration(
         host: host, destination: destination, via: via,
         location: ScenarioLocation(line: element.position.line, column: element.position.column, path: element.path))
@@ -132,6 +190,7 @@ extension ScenarioDecoder {
       var action: FaultDeclaration.Action?
       if let key = actionKeys.first, actionKeys.count == 1, let actionNode = fields[key] {
         action = faultAction(key, actionNode)
+        if ["rate", "delay"].contains(key) { checkShaping(key, actionNode, fields: fields, direction: direction) }
       }
       guard errors.count == errorsBefore, let host, let action else { return nil }
       return FaultDeclaration(
@@ -177,6 +236,27 @@ extension ScenarioDecoder {
     }
   }
 
+  /// Rate limits and delays are queueing disciplines on what an interface
+  /// sends: they cannot act on input, nor pick packets by protocol or port.
+  private func checkShaping(_ key: String, _ actionNode: Node, fields: Fields, direction: FaultDeclaration.Direction) {
+    if direction == .input {
+      let message =
+        "a \(key == "rate" ? "rate limit" : "delay") shapes what an interface sends: give \"direction\": \"output\" on the sending host (or \"forward\" on a router)"
+      if let directionNode = fields["direction"] {
+        report(directionNode, message)
+      } else {
+        report(actionNode, message + "; without \"direction\" a fault acts on input")
+      }
+    }
+    for filterKey in ["protocol", "port"] {
+      guard let filterNode = fields[filterKey] else { continue }
+      report(
+        filterNode,
+        "a \(key == "rate" ? "rate limit" : "delay") acts on the whole interface: \(JSONPath.quoted(filterKey)) works only for drop, reject and loss faults"
+      )
+    }
+  }
+
   /// A tc quantity: digits and a unit from `units` (`"1mbit"`, `"32kb"`).
   private func tcQuantity(_ node: Node, units: [String]) -> String? {
     guard let text = string(node, what: "a quantity") else { return nil }
@@ -199,7 +279,7 @@ extension ScenarioDecoder {
       let host = fields["host"].flatMap { hostName($0, known: hosts) }
       var command: [String] = []
       if let commandNode = fields["command"], let parts = array(commandNode, count: 1...4096) {
-        command = parts.compactMap { string($0, what: "a command word") }
+        command = parts.compactMap { withoutNUL($0, what: "a command word") }
       } else if !fields.has("command") {
         report(programNode, "a program needs \"command\": [\"program\", \"argument\", ...]")
       }
@@ -208,13 +288,21 @@ extension ScenarioDecoder {
         if case .object(let variables) = envNode.value.content {
           for variable in variables {
             let variableNode = Node(variable.value, path: JSONPath.appending(envNode.path, key: variable.key))
-            if let value = string(variableNode, what: "an environment value") { environment[variable.key] = value }
+            // execve(2) takes "NAME=value" C strings: a NUL would cut it short, an "=" in the name move the split.
+            if variable.key.isEmpty || variable.key.contains("=") || variable.key.utf8.contains(0) {
+              report(
+                variable.keyPosition, variableNode.path,
+                "an environment variable name is not empty and has no \"=\" or NUL, found \(JSONPath.quoted(variable.key))"
+              )
+              continue
+            }
+            if let value = withoutNUL(variableNode, what: "an environment value") { environment[variable.key] = value }
           }
         } else {
           report(envNode, "expected an object of environment variables, found \(envNode.value.kindDescription)")
         }
       }
-      let directory = fields["cwd"].flatMap { string($0, what: "a directory") }
+      let directory = fields["cwd"].flatMap { withoutNUL($0, what: "a directory") }
       var ready: ProgramDeclaration.Readiness?
       if let readyNode = fields["ready"],
         let readyFields = object(readyNode, allowed: ScenarioVocabulary.readyKeys, context: "ready")
@@ -270,6 +358,48 @@ extension ScenarioDecoder {
       return nil
     }
     return name
+  }
+
+  /// A string handed to the kernel as a C string, where a NUL would silently cut it short.
+  private func withoutNUL(_ node: Node, what: String) -> String? {
+    guard let text = string(node, what: what) else { return nil }
+    if let index = text.unicodeScalars.firstIndex(of: "\0") {
+      let offset = text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: index)
+      report(
+        node,
+        "\(what) cannot contain a NUL character (\\u0000, at character \(offset + 1)): the program would get it cut short"
+      )
+      return nil
+    }
+    return text
+  }
+
+  /// A link's subnet: a network address (no host bits) outside the loopback,
+  /// unspecified and multicast ranges, with room for every host on the link.
+  private func linkSubnet(_ node: Node, ipv6: Bool, hostCount: Int) -> String? {
+    guard let text = subnet(node, ipv6: ipv6), let prefix = CIDRPrefix(text, ipv6: ipv6) else { return nil }
+    if prefix.hasHostBits {
+      report(
+        node, "\(JSONPath.quoted(text)) has host bits set: did you mean \(JSONPath.quoted(prefix.network.description))?"
+      )
+      return nil
+    }
+    if let reserved = prefix.reservedRange {
+      report(node, "\(prefix) reaches into \(reserved), which no link can be addressed from")
+      return nil
+    }
+    if ipv6, prefix.length > 120 {
+      report(node, "\(prefix) is too small for a link (at most /120); use a /64")
+      return nil
+    }
+    if !ipv6, prefix.ipv4HostCapacity < hostCount {
+      report(
+        node,
+        "\(prefix) has room for \(prefix.ipv4HostCapacity) host address(es) (the network and broadcast addresses excluded), the link has \(hostCount) hosts"
+      )
+      return nil
+    }
+    return text
   }
 
   /// A CIDR prefix such as `192.0.2.0/24` or `2001:db8:1::/64`.

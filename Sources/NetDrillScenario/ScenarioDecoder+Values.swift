@@ -100,6 +100,21 @@ extension ScenarioDecoder {
     return duration
   }
 
+  /// The bound on a blocking call: at least 1 µs, because the kernel reads a
+  /// zero SO_RCVTIMEO/SO_SNDTIMEO (what anything shorter becomes) as "wait forever".
+  func timeout(_ node: Node) -> Duration? {
+    guard let value = duration(node) else { return nil }
+    guard value >= .microseconds(1) else {
+      guard case .string(let text) = node.value.content else { return nil }
+      report(
+        node,
+        "a timeout must be at least 1us (the kernel reads a zero timeout as \"wait forever\"), found \(JSONPath.quoted(text))"
+      )
+      return nil
+    }
+    return value
+  }
+
   // MARK: Words
 
   /// One word of an enumeration (`"udp"`, `"MSG_PEEK"`), with a suggestion for a typo.

@@ -71,17 +71,33 @@ extension ScenarioError {
   /// one edit (optimal string alignment distance, a Levenshtein variant).
   /// Ties go to the earlier candidate, so callers list common words first.
   public static func nearest(_ word: String, in candidates: some Sequence<String>) -> String? {
+    let allowed = allowedEdits(forLength: word.unicodeScalars.count)
+    let reachable = candidatesWithinReach(of: word, in: candidates)
+    guard !reachable.isEmpty else { return nil }
     let folded = Array(word.lowercased().unicodeScalars)
-    // Short words allow one edit, longer ones about a third of their length:
-    // "sned" → "send", "ECONREFUSED" → "ECONNREFUSED", but not "a" → "as".
-    let allowed = min(4, max(1, folded.count / 3))
     var best: (candidate: String, distance: Int)?
-    for candidate in candidates where candidate != word {
+    for candidate in reachable {
       let distance = editDistance(folded, Array(candidate.lowercased().unicodeScalars))
       guard distance <= allowed else { continue }
       if best == nil || distance < best?.distance ?? Int.max { best = (candidate, distance) }
     }
     return best?.candidate
+  }
+
+  /// Short words allow one edit, longer ones about a third of their length:
+  /// "sned" → "send", "ECONREFUSED" → "ECONNREFUSED", but not "a" → "as".
+  static func allowedEdits(forLength length: Int) -> Int { min(4, max(1, length / 3)) }
+
+  /// The candidates whose length is close enough to `word`'s to be within the
+  /// allowed edits: the distance is never less than the difference in length,
+  /// so the others are left out before any distance is computed. This keeps
+  /// a hostile 10 MB word as cheap as a short one.
+  static func candidatesWithinReach(of word: String, in candidates: some Sequence<String>) -> [String] {
+    let length = word.unicodeScalars.count
+    let allowed = allowedEdits(forLength: length)
+    return candidates.filter { candidate in
+      candidate != word && abs(candidate.unicodeScalars.count - length) <= allowed
+    }
   }
 
   /// Optimal string alignment distance: insertions, deletions, substitutions

@@ -40,22 +40,38 @@ public enum ScenarioParser {
   /// is reported as a `ScenarioError` (line 0) like any other problem.
   /// - Throws: `ScenarioErrors` with at least one error.
   public static func parse(file path: String) throws(ScenarioErrors) -> Scenario {
-    let bytes = try readFile(path)
+    let bytes = try readSource(file: path)
     return try parse(data: bytes, file: path)
   }
 
-  private static func readFile(_ path: String) throws(ScenarioErrors) -> [UInt8] {
+  /// The bytes of the scenario file at `path`, which must be a regular file:
+  /// a FIFO or a device would block `open(2)` or `read(2)` forever, or never
+  /// end. Problems are reported like any other (line 0, path `$`).
+  /// - Throws: `ScenarioErrors` with one error.
+  public static func readSource(file path: String) throws(ScenarioErrors) -> [UInt8] {
     func failure(_ message: String) -> ScenarioErrors {
       ScenarioErrors([ScenarioError(file: path, line: 0, column: 0, path: JSONPath.root, message: message)])
     }
     // A NUL would silently cut the C path short and open some other file.
     guard !path.isEmpty, !path.utf8.contains(0) else { throw failure("not a valid file path") }
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer.
+    // The type is checked on the descriptor itself, so the file checked is the
+    // file read (no window to swap it between a stat and the open).
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard descriptor >= 0 else {
       let error = Errno.current
       throw failure("cannot open the scenario: \(error.message) (\(error.name))")
     }
     defer { close(descriptor) }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else {
+      let error = Errno.current
+      throw failure("cannot read the scenario: \(error.message) (\(error.name))")
+    }
+    guard status.st_mode & S_IFMT == S_IFREG else {
+      throw failure(
+        "expected a regular file with a scenario, found \(FileKind.describe(mode: status.st_mode))")
+    }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     while true {
@@ -70,6 +86,20 @@ public enum ScenarioParser {
       if bytes.count > maximumFileSize {
         throw failure("the file is larger than \(maximumFileSize / 1024 / 1024) MiB; is it really a scenario?")
       }
+    }
+  }
+}
+
+/// What kind of file a mode names, for messages about files that are not regular.
+enum FileKind {
+  static func describe(mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFDIR: return "a directory"
+    case S_IFIFO: return "a FIFO (named pipe)"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    case S_IFSOCK: return "a socket"
+    default: return "a special file"
     }
   }
 }
@@ -237,7 +267,7 @@ final class ScenarioDecoder {
 
   private func decodeDefaults(_ node: Node) {
     guard let fields = object(node, allowed: ScenarioVocabulary.defaultsKeys, context: "defaults") else { return }
-    if let timeoutNode = fields["timeout"], let timeout = duration(timeoutNode) { defaults.timeout = timeout }
+    if let timeoutNode = fields["timeout"], let timeout = timeout(timeoutNode) { defaults.timeout = timeout }
     if let seedNode = fields["seed"], let seed = seed(seedNode) { defaults.seed = seed }
   }
 
@@ -356,7 +386,7 @@ final class ScenarioDecoder {
     let subject = Node(verbMember.value, path: JSONPath.appending(node.path, key: spec.name))
     var introduces: (name: String, info: SocketInfo?)?
     let action = decodeAction(spec, subject: subject, fields: fields, step: node, introduces: &introduces)
-    let timeout = fields["timeout"].flatMap { duration($0) }
+    let timeout = fields["timeout"].flatMap { self.timeout($0) }
     let note = fields["note"].flatMap { string($0) }
     let expect = fields["expect"].flatMap { decodeExpect($0, spec: spec, action: action) }
     // A name a step introduces is usable from the next step on.

@@ -14,6 +14,24 @@ enum PcapngFormat {
 
   static let byteOrderMagic: UInt32 = 0x1A2B_3C4D
 
+  /// A block type in words, for messages: `enhanced packet block (type 0x00000006)`.
+  static func blockName(_ type: UInt32) -> String {
+    let digits = String(type, radix: 16)
+    let hex = "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+    let name: String
+    switch type {
+    case sectionHeaderBlock: name = "section header block"
+    case interfaceDescriptionBlock: name = "interface description block"
+    case obsoletePacketBlock: name = "packet block"
+    case simplePacketBlock: name = "simple packet block"
+    case interfaceStatisticsBlock: name = "interface statistics block"
+    case enhancedPacketBlock: name = "enhanced packet block"
+    case customBlockCopiable, customBlockNoCopy: name = "custom block"
+    default: name = "block"
+    }
+    return "\(name) (type \(hex))"
+  }
+
   static let optEndOfOptions: UInt16 = 0
   static let optComment: UInt16 = 1
   static let shbHardware: UInt16 = 2

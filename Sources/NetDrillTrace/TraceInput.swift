@@ -17,25 +17,48 @@ final class TraceInput {
   /// File offset of `storage[head]`.
   private(set) var offset: UInt64 = 0
   let path: String
-  /// Size of a regular file, so a corrupt length field cannot make the
-  /// window grow past what the file could ever supply.
+  /// Size of the file (nil in memory), so a corrupt length field cannot make
+  /// the window grow past what the file could ever supply.
   private var fileSize: UInt64?
 
   static let chunkSize = 256 * 1024
 
   init(path: String) throws {
     self.path = path
-    descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    // Only regular files are traces: opening a FIFO for reading would wait
+    // for a writer (hence O_NONBLOCK), and a device may never end. The type
+    // is checked on the open descriptor, so the file checked is the file read.
+    descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     if descriptor < 0 {
       let code = errno
       throw TraceError(
         path: path, byteOffset: 0, message: "cannot open: \(PcapngWriter.errnoText(code))")
     }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0 else {
+      let code = errno
+      close(descriptor)
+      throw TraceError(path: path, byteOffset: 0, message: "cannot read: \(PcapngWriter.errnoText(code))")
+    }
+    guard status.st_mode & S_IFMT == S_IFREG else {
+      close(descriptor)
+      throw TraceError(
+        path: path, byteOffset: 0,
+        message: "expected a regular file with a pcapng or pcap trace, found \(Self.kind(of: status.st_mode))")
+    }
     storage = [UInt8](repeating: 0, count: Self.chunkSize)
     atEnd = false
-    var status = stat()
-    if fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG {
-      fileSize = UInt64(status.st_size)
+    fileSize = UInt64(status.st_size)
+  }
+
+  private static func kind(of mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFDIR: return "a directory"
+    case S_IFIFO: return "a FIFO (named pipe)"
+    case S_IFCHR: return "a character device"
+    case S_IFBLK: return "a block device"
+    case S_IFSOCK: return "a socket"
+    default: return "a special file"
     }
   }
 

@@ -14,6 +14,10 @@ public final class TraceReader {
   /// The path given at creation (or the name given to ``init(bytes:name:)``).
   public var path: String { input.path }
 
+  /// How far the reader has read: after the last record, the byte offset
+  /// just past it (at the end, the size of the trace).
+  public var byteOffset: UInt64 { input.offset }
+
   private let input: TraceInput
   private var state: State = .start
   /// Records produced by one step but not yet returned (a pcap header
@@ -78,7 +82,7 @@ public final class TraceReader {
   public static func readManifest(path: String) throws -> [UInt8]? {
     let reader = try TraceReader(path: path)
     while let record = try reader.next() {
-      if case .manifest(let json) = record { return json }
+      if case .manifest(let json, _) = record { return json }
     }
     return nil
   }
@@ -168,6 +172,8 @@ public final class TraceReader {
 
   private func readPcapngBlock() throws -> TraceRecord? {
     let start = input.offset
+    currentBlock = nil
+    defer { currentBlock = nil }
     let have = try input.fill(12)
     if have == 0 {
       state = .finished
@@ -194,6 +200,7 @@ public final class TraceReader {
     cursor.bigEndian = bigEndian
     let type = cursor.u32(0) ?? 0
     let length = cursor.u32(4) ?? 0
+    currentBlock = (PcapngFormat.blockName(type), start)
     guard length >= 12 else {
       throw fail(at: start + 4, "block length \(length) is shorter than the 12-byte minimum")
     }
@@ -236,7 +243,7 @@ public final class TraceReader {
 
   private func sectionHeader(_ body: ByteCursor, at start: UInt64) throws -> TraceRecord {
     guard body.count >= 16 else {
-      throw fail(at: start, "section header block is \(body.count + 12) bytes, less than the 28-byte minimum")
+      throw fail(at: start, "the block is \(body.count + 12) bytes, less than the 28-byte minimum")
     }
     let major = body.u16(4) ?? 0
     let minor = body.u16(6) ?? 0
@@ -261,7 +268,7 @@ public final class TraceReader {
 
   private func interfaceDescription(_ body: ByteCursor, at bodyStart: UInt64) throws -> TraceRecord {
     guard let linkType = body.u16(0), let snapLength = body.u32(4) else {
-      throw fail(at: bodyStart - 8, "interface description block is too short")
+      throw fail(at: bodyStart - 8, "the block is too short: expected at least 20 bytes (link type, snap length)")
     }
     var info = TraceInterfaceInfo(
       id: UInt32(interfaces.count), name: nil, description: nil,
@@ -293,7 +300,7 @@ public final class TraceReader {
     guard let id = body.u32(0), let high = body.u32(4), let low = body.u32(8),
       let captured = body.u32(12), let original = body.u32(16)
     else {
-      throw fail(at: start, "enhanced packet block is too short")
+      throw fail(at: start, "the block is too short: expected at least 32 bytes (interface, timestamp, lengths)")
     }
     let interface = try interface(id, at: start + 8)
     let paddedLength = (UInt64(captured) + 3) / 4 * 4
@@ -316,7 +323,7 @@ public final class TraceReader {
 
   private func simplePacket(_ body: ByteCursor, at start: UInt64) throws -> TraceRecord {
     guard let original = body.u32(0) else {
-      throw fail(at: start, "simple packet block is too short")
+      throw fail(at: start, "the block is too short: expected at least 16 bytes (original length)")
     }
     let interface = try interface(0, at: start)
     // The captured length is implied: the original length, cut at the
@@ -335,7 +342,7 @@ public final class TraceReader {
     guard let id16 = body.u16(0), let high = body.u32(4), let low = body.u32(8),
       let captured = body.u32(12), let original = body.u32(16)
     else {
-      throw fail(at: start, "packet block is too short")
+      throw fail(at: start, "the block is too short: expected at least 32 bytes (interface, timestamp, lengths)")
     }
     let id = UInt32(id16)
     let interface = try interface(id, at: start + 8)
@@ -351,7 +358,7 @@ public final class TraceReader {
 
   private func interfaceStatistics(_ body: ByteCursor, at bodyStart: UInt64) throws -> TraceRecord {
     guard let id = body.u32(0), let high = body.u32(4), let low = body.u32(8) else {
-      throw fail(at: bodyStart - 8, "interface statistics block is too short")
+      throw fail(at: bodyStart - 8, "the block is too short: expected at least 24 bytes (interface, timestamp)")
     }
     _ = try interface(id, at: bodyStart)
     var statistics = TraceInterfaceStatistics(
@@ -379,7 +386,7 @@ public final class TraceReader {
     guard let length = body.u32(8), UInt64(length) <= UInt64(body.count - 12) else {
       throw fail(at: bodyStart + 8, "netdrill manifest length runs past the end of its block")
     }
-    return .manifest(body.prefix(from: 12, length: Int(length)))
+    return .manifest(body.prefix(from: 12, length: Int(length)), byteOffset: bodyStart - 8)
   }
 
   // MARK: - Helpers
@@ -469,8 +476,15 @@ public final class TraceReader {
     return input.peek(count)
   }
 
+  /// The pcapng block being read and where it starts, named in every
+  /// failure inside it so a person knows which block to look at.
+  private var currentBlock: (name: String, start: UInt64)?
+
   private func fail(at offset: UInt64, _ message: String) -> TraceError {
-    TraceError(path: input.path, byteOffset: offset, message: message)
+    guard let currentBlock else { return TraceError(path: input.path, byteOffset: offset, message: message) }
+    return TraceError(
+      path: input.path, byteOffset: offset,
+      message: "in the \(currentBlock.name) starting at byte \(currentBlock.start): \(message)")
   }
 
   /// Option text: UTF-8 (invalid bytes replaced), trailing NULs dropped

@@ -8,8 +8,9 @@ public enum TraceRecord: Sendable, Hashable {
   case packet(TracePacket)
   /// Capture statistics for an interface.
   case statistics(TraceInterfaceStatistics)
-  /// netdrill's manifest JSON (from its pcapng custom block).
-  case manifest([UInt8])
+  /// netdrill's manifest JSON (from its pcapng custom block), and the byte
+  /// offset of that block, so a manifest that does not decode can be pointed at.
+  case manifest([UInt8], byteOffset: UInt64)
 }
 
 /// The container format of a trace file.

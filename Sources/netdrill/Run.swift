@@ -90,13 +90,11 @@ enum ScenarioLoading {
   /// One scenario and its file text (kept byte for byte in traces).
   static func loadOne(_ file: String) throws -> (Scenario, String) {
     do {
-      // Read once: the text parsed is the text kept in the trace. An unreadable
-      // file goes through parse(file:), which says why in the usual form.
-      guard let contents = FileManager.default.contents(atPath: file) else {
-        return (try ScenarioParser.parse(file: file), "")  // throws: says why the file cannot be read
-      }
-      let bytes = Array(contents)
-      return (try ScenarioParser.parse(data: bytes, file: file), String(decoding: bytes, as: UTF8.self))
+      // Read once: the text parsed is the text kept in the trace.
+      let bytes = try ScenarioParser.readSource(file: file)
+      let scenario = try ScenarioParser.parse(data: bytes, file: file)
+      try TopologyCheck.check(scenario)
+      return (scenario, String(decoding: bytes, as: UTF8.self))
     } catch {
       FileHandleOutput.standardError("\(error)")
       throw ExitCode(2)

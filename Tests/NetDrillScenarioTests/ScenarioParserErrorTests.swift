@@ -1,5 +1,8 @@
-import NetDrillScenario
+import Foundation
+import NetDrillSockets
 import Testing
+
+@testable import NetDrillScenario
 
 /// One malformed scenario and the first error it must produce.
 struct MalformedCase: CustomTestStringConvertible, Sendable {
@@ -329,6 +332,95 @@ struct ScenarioParserErrorTests {
       doc:
         #"{"netdrill": 1, "name": "x", "sockets": {"client": {"type": "udp"}}, "steps": [],\#n"expect_packets": [{"udp": {"from": "clent"}}]}"#,
       at: (2, 37), path: "$.expect_packets[0].udp.from", "unknown name \"clent\" in an address", suggestion: "client"),
+    .init(
+      "step timeout of 0s",
+      doc:
+        #"{"netdrill": 1, "name": "t", "sockets": {"c": {"type": "udp"}},\#n"steps": [{"recv": "c", "timeout": "0s"}]}"#,
+      at: (2, 36), path: "$.steps[0].timeout", "a timeout must be at least 1us"),
+    .init(
+      "default timeout of 1ns",
+      doc: #"{"netdrill": 1, "name": "t",\#n"defaults": {"timeout": "1ns"}, "steps": []}"#,
+      at: (2, 25), path: "$.defaults.timeout", "a timeout must be at least 1us"),
+    .init(
+      "link subnet with host bits",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "10.0.0.1/24"}], "steps": []}"#,
+      at: (2, 54), path: "$.links[0].ipv4", "has host bits set: did you mean \"10.0.0.0/24\"?"),
+    .init(
+      "/31 on a LAN",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b", "c"], "ipv4": "10.0.0.0/31"}], "steps": []}"#,
+      at: (2, 59), path: "$.links[0].ipv4", "has room for 0 host address(es)"),
+    .init(
+      "loopback link subnet",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "127.0.0.0/8"}], "steps": []}"#,
+      at: (2, 54), path: "$.links[0].ipv4", "the loopback range 127.0.0.0/8"),
+    .init(
+      "unspecified link subnet",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "0.0.0.0/24"}], "steps": []}"#,
+      at: (2, 54), path: "$.links[0].ipv4", "the unspecified"),
+    .init(
+      "multicast link subnet",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "224.0.0.0/24"}], "steps": []}"#,
+      at: (2, 54), path: "$.links[0].ipv4", "the multicast range 224.0.0.0/4"),
+    .init(
+      "IPv6 loopback link subnet",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "::1/128"}], "steps": []}"#,
+      at: (2, 54), path: "$.links[0].ipv6", "the loopback address ::1"),
+    .init(
+      "IPv6 multicast link subnet",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "ff00::/8"}], "steps": []}"#,
+      at: (2, 54), path: "$.links[0].ipv6", "the multicast range ff00::/8"),
+    .init(
+      "IPv6 unspecified link subnet",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "::/64"}], "steps": []}"#,
+      at: (2, 54), path: "$.links[0].ipv6", "the unspecified address ::"),
+    .init(
+      "overlapping link subnets",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "10.0.0.0/16"}, {"name": "v", "hosts": ["b", "c"], "ipv4": "10.0.1.0/24"}], "steps": []}"#,
+      at: (2, 113), path: "$.links[1].ipv4", "overlaps 10.0.0.0/16 of link \"w\""),
+    .init(
+      "::/0 beside a default route",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "default", "via": "2001:db8:1::2"}, {"host": "a", "to": "::/0", "via": "2001:db8:1::2"}], "steps": []}"#,
+      at: (2, 88), path: "$.routes[1].to", "a second route in host \"a\" to ::/0"),
+    .init(
+      "duplicate route",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "203.0.113.0/24", "via": "192.0.2.2"}, {"host": "a", "to": "203.0.113.0/24", "via": "192.0.2.2"}], "steps": []}"#,
+      at: (2, 91), path: "$.routes[1].to", "a second route in host \"a\" to 203.0.113.0/24"),
+    .init(
+      "route destination with host bits",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "203.0.113.7/24", "via": "192.0.2.2"}], "steps": []}"#,
+      at: (2, 32), path: "$.routes[0].to", "has host bits set"),
+    .init(
+      "rate limit on input",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"faults": {"f": {"host": "a", "direction": "input", "rate": {"rate": "1mbit"}}}, "steps": []}"#,
+      at: (2, 44), path: "$.faults.f.direction", "a rate limit shapes what an interface sends"),
+    .init(
+      "delay without a direction",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"faults": {"f": {"host": "a", "delay": "5ms"}}, "steps": []}"#,
+      at: (2, 40), path: "$.faults.f.delay", "without \"direction\" a fault acts on input"),
+    .init(
+      "NUL in a command word",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"programs": {"p": {"host": "a", "command": ["sh", "a\u0000b"]}}, "steps": []}"#,
+      at: (2, 51), path: "$.programs.p.command[1]", "cannot contain a NUL character"),
+    .init(
+      "NUL in an environment value",
+      doc:
+        #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"programs": {"p": {"host": "a", "command": ["true"], "env": {"X": "1\u0000"}}}, "steps": []}"#,
+      at: (2, 67), path: "$.programs.p.env.X", "cannot contain a NUL character"),
   ]
 
   @Test(arguments: cases)
@@ -409,8 +501,50 @@ struct ScenarioParserErrorTests {
       _ = try ScenarioParser.parse(file: TestSupport.fixturesDirectory.path)
       Issue.record("parsed a directory")
     } catch {
-      #expect(error.first?.message.contains("EISDIR") == true)
+      #expect(error.first?.message == "expected a regular file with a scenario, found a directory")
     }
+  }
+
+  /// Opening a FIFO for reading waits for a writer: without O_NONBLOCK and
+  /// the file type check this test would never end.
+  @Test(.timeLimit(.minutes(1))) func aFIFOIsRefusedAtOnce() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-fifo-\(UUID().uuidString).json")
+      .path
+    #expect(mkfifo(path, 0o600) == 0)
+    defer { unlink(path) }
+    do {
+      _ = try ScenarioParser.parse(file: path)
+      Issue.record("parsed a FIFO")
+    } catch {
+      #expect(error.first?.line == 0)
+      #expect(error.first?.message == "expected a regular file with a scenario, found a FIFO (named pipe)")
+    }
+  }
+
+  /// Interfaces are eth0 to eth98: the 100th link of a host is refused at the host's name in it.
+  @Test func aHostOnMoreThan99LinksIsRefusedWhereItIsListed() throws {
+    let links = (0..<100).map { #"{"name": "l\#($0)", "hosts": ["a", "b"]}"# }.joined(separator: ", ")
+    let text =
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}},"# + "\n" + #""links": ["# + links
+      + #"], "steps": []}"#
+    let secondLine = String(text.split(separator: "\n")[1])
+    let marker = try #require(secondLine.range(of: #"{"name": "l99", "hosts": [""#))
+    let column = secondLine.distance(from: secondLine.startIndex, to: marker.upperBound)  // the '"' before a
+    let errors = TestSupport.errors(parsing: text, file: "links.json")
+    #expect(errors.map(\.path) == ["$.links[99].hosts[0]", "$.links[99].hosts[1]"])
+    #expect(errors.first.map { ($0.line, $0.column) } ?? (0, 0) == (2, column))
+    #expect(errors.first?.message.contains("is on more than 99 links") == true)
+  }
+
+  /// A 10 MB unknown errno took 26 s: every candidate's distance was computed
+  /// on the whole string. Candidates whose length alone rules them out are
+  /// now dropped first, so no distance is computed at all for it.
+  @Test func aHugeUnknownWordIsComparedWithNoCandidate() {
+    let huge = String(repeating: "E", count: 10_000_000)
+    #expect(ScenarioError.candidatesWithinReach(of: huge, in: Errno.allNames).isEmpty)
+    #expect(ScenarioError.nearest(huge, in: Errno.allNames) == nil)
+    // Words of about the right length still get their suggestion.
+    #expect(ScenarioError.candidatesWithinReach(of: "ECONREFUSED", in: Errno.allNames).contains("ECONNREFUSED"))
   }
 
   @Test func suggestionsFindNearbyWordsOnly() {

@@ -105,6 +105,100 @@ let malformedCases: [MalformedCase] = [
     json:
       "\(header)\n\"steps\": [{\"send\": \"c\", \"data\": \"x\", \"expect\": {\"returns\": 1, \"error\": \"EPIPE\"}}]}",
     position: "2:72", path: "$.steps[0].expect.error"),
+  .init(
+    name: "step timeout of 0s",
+    json:
+      #"{"netdrill": 1, "name": "t", "sockets": {"c": {"type": "udp"}},\#n"steps": [{"recv": "c", "timeout": "0s"}]}"#,
+    position: "2:36", path: "$.steps[0].timeout"),
+  .init(
+    name: "default timeout of 1ns",
+    json: #"{"netdrill": 1, "name": "t",\#n"defaults": {"timeout": "1ns"}, "steps": []}"#,
+    position: "2:25", path: "$.defaults.timeout"),
+  .init(
+    name: "link subnet with host bits",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "10.0.0.1/24"}], "steps": []}"#,
+    position: "2:54", path: "$.links[0].ipv4"),
+  .init(
+    name: "/31 on a LAN",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b", "c"], "ipv4": "10.0.0.0/31"}], "steps": []}"#,
+    position: "2:59", path: "$.links[0].ipv4"),
+  .init(
+    name: "loopback link subnet",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "127.0.0.0/8"}], "steps": []}"#,
+    position: "2:54", path: "$.links[0].ipv4"),
+  .init(
+    name: "unspecified link subnet",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "0.0.0.0/24"}], "steps": []}"#,
+    position: "2:54", path: "$.links[0].ipv4"),
+  .init(
+    name: "multicast link subnet",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "224.0.0.0/24"}], "steps": []}"#,
+    position: "2:54", path: "$.links[0].ipv4"),
+  .init(
+    name: "IPv6 loopback link subnet",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "::1/128"}], "steps": []}"#,
+    position: "2:54", path: "$.links[0].ipv6"),
+  .init(
+    name: "IPv6 multicast link subnet",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "ff00::/8"}], "steps": []}"#,
+    position: "2:54", path: "$.links[0].ipv6"),
+  .init(
+    name: "IPv6 unspecified link subnet",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "::/64"}], "steps": []}"#,
+    position: "2:54", path: "$.links[0].ipv6"),
+  .init(
+    name: "overlapping link subnets",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "10.0.0.0/16"}, {"name": "v", "hosts": ["b", "c"], "ipv4": "10.0.1.0/24"}], "steps": []}"#,
+    position: "2:113", path: "$.links[1].ipv4"),
+  .init(
+    name: "::/0 beside a default route",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "default", "via": "2001:db8:1::2"}, {"host": "a", "to": "::/0", "via": "2001:db8:1::2"}], "steps": []}"#,
+    position: "2:88", path: "$.routes[1].to"),
+  .init(
+    name: "duplicate route",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "203.0.113.0/24", "via": "192.0.2.2"}, {"host": "a", "to": "203.0.113.0/24", "via": "192.0.2.2"}], "steps": []}"#,
+    position: "2:91", path: "$.routes[1].to"),
+  .init(
+    name: "route destination with host bits",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "203.0.113.7/24", "via": "192.0.2.2"}], "steps": []}"#,
+    position: "2:32", path: "$.routes[0].to"),
+  .init(
+    name: "rate limit on input",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"faults": {"f": {"host": "a", "direction": "input", "rate": {"rate": "1mbit"}}}, "steps": []}"#,
+    position: "2:44", path: "$.faults.f.direction"),
+  .init(
+    name: "delay without a direction",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"faults": {"f": {"host": "a", "delay": "5ms"}}, "steps": []}"#,
+    position: "2:40", path: "$.faults.f.delay"),
+  .init(
+    name: "NUL in a command word",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"programs": {"p": {"host": "a", "command": ["sh", "a\u0000b"]}}, "steps": []}"#,
+    position: "2:51", path: "$.programs.p.command[1]"),
+  .init(
+    name: "NUL in an environment value",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"programs": {"p": {"host": "a", "command": ["true"], "env": {"X": "1\u0000"}}}, "steps": []}"#,
+    position: "2:67", path: "$.programs.p.env.X"),
+  .init(
+    name: "gateway on none of the host's links",
+    json:
+      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "203.0.113.0/24", "via": "198.51.100.2"}], "steps": []}"#,
+    position: "2:12", path: "$.routes[0]"),
 ]
 
 @Suite("CLI: malformed scenarios exit 2 with file, line:column and JSON path")
@@ -118,5 +212,40 @@ struct MalformedCLITests {
     // The line naming the offending JSON path says where it is: FILE:LINE:COLUMN.
     let line = result.standardError.split(separator: "\n").first { $0.contains("error at \(example.path):") }
     #expect(line?.hasPrefix("\(path):\(example.position): ") == true, "\(result.standardError)")
+  }
+}
+
+@Suite("CLI: input that would block or take forever is refused at once")
+struct BlockingInputCLITests {
+  /// Opening a FIFO for reading waits for a writer: each command must refuse
+  /// it (exit 2, naming what it found) instead of hanging.
+  @Test(arguments: [["run"], ["record", "-o", "/dev/null/never.pcapng"], ["show"], ["replay"]])
+  func aFIFOIsRefused(_ command: [String]) throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-fifo-\(UUID().uuidString)").path
+    #expect(mkfifo(path, 0o600) == 0)
+    defer { unlink(path) }
+    let arguments = [command[0], path] + command.dropFirst()
+    let started = Date()
+    let result = try Command.netdrill(arguments, timeout: 20)
+    #expect(result.status == 2)
+    #expect(result.standardError.contains("expected a regular file"), "\(result.standardError)")
+    #expect(result.standardError.contains("FIFO"))
+    #expect(Date().timeIntervalSince(started) < 20)
+  }
+
+  /// Suggestions for an unknown errno used to be computed on the whole word:
+  /// 26 s for 10 MB. Now the run is refused as fast as the file is parsed.
+  @Test func aHugeUnknownErrnoIsRefusedQuickly() throws {
+    let huge = String(repeating: "E", count: 10_000_000)
+    let path = try temporaryScenario(
+      #"{"netdrill": 1, "name": "t", "sockets": {"c": {"type": "udp"}},"# + "\n"
+        + #""steps": [{"send": "c", "data": "x", "expect": {"error": ""# + huge + #""}}]}"#)
+    defer { unlink(path) }
+    let result = try Command.netdrill(["run", path], timeout: 20)
+    #expect(result.status == 2)
+    // Only the start is shown on failure: the message quotes the 10 MB word.
+    let start = String(result.standardError.prefix(300))
+    #expect(start.hasPrefix("\(path):2:58: error at $.steps[0].expect.error: unknown errno"), "\(start)")
+    #expect(!result.standardError.hasSuffix("?)\n"), "no suggestion")
   }
 }

@@ -27,7 +27,7 @@ enum TraceMutation {
         try writer.writePacket(
           interface: original.interfaceID, timestampNanoseconds: original.timestampNanoseconds,
           originalLength: UInt32(bytes.count), data: bytes, comment: original.comment)
-      case .manifest(let bytes):
+      case .manifest(let bytes, _):
         var decoded = try TraceManifest.decode(bytes)
         manifest(&decoded)
         try writer.writeManifest(try decoded.encoded())

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import NetDrillTrace
@@ -148,5 +149,41 @@ struct TraceCorruptionTests {
       for _ in 0..<(generator.next() % 120) { bytes.append(UInt8(truncatingIfNeeded: generator.next())) }
       for linkType in linkTypes { _ = PacketDecoder.decode(bytes, linkType: linkType).summary }
     }
+  }
+}
+
+@Suite("Trace refusals name the block")
+struct TraceBlockNamingTests {
+  /// A damaged block is named by its type and where it starts, besides the
+  /// offset of the bad field.
+  @Test func aBadLengthNamesTheBlockItIsIn() throws {
+    var bytes = try TestFiles.bytes(ofFixture: "lo-ethernet.pcapng")
+    let reader = TraceReader(bytes: bytes)
+    var packetOffset: UInt64?
+    while let record = try reader.next() {
+      if case .packet(let packet) = record {
+        packetOffset = packet.byteOffset
+        break
+      }
+    }
+    let start = Int(try #require(packetOffset))
+    bytes[start + 4] |= 1  // length no longer a multiple of 4
+    do {
+      _ = try TraceReader(bytes: bytes, name: "t").readAll()
+      Issue.record("accepted a damaged block")
+    } catch let error as TraceError {
+      #expect(error.byteOffset == UInt64(start + 4))
+      #expect(
+        error.message.hasPrefix(
+          "in the enhanced packet block (type 0x00000006) starting at byte \(start): block length"),
+        "\(error)")
+    }
+  }
+
+  @Test func aFIFOIsNotATrace() throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID().uuidString)").path
+    #expect(mkfifo(path, 0o600) == 0)
+    defer { unlink(path) }
+    #expect(throws: TraceError.self) { _ = try TraceReader(path: path) }
   }
 }

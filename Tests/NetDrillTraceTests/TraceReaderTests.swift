@@ -196,7 +196,8 @@ struct TraceReaderTests {
       #expect(error.path == "trace.pcapng")
       #expect(
         error.description.hasPrefix(
-          "trace.pcapng: byte \(error.byteOffset): truncated block at byte \(error.byteOffset): need "))
+          "trace.pcapng: byte \(error.byteOffset): in the enhanced packet block (type 0x00000006) starting at byte \(error.byteOffset): truncated block at byte \(error.byteOffset): need "
+        ))
     }
     var bad = bytes
     bad[bad.count - 4] = 0x2D  // trailing length no longer matches
@@ -207,7 +208,10 @@ struct TraceReaderTests {
       _ = try TraceReader(bytes: odd, name: "trace.pcapng").readAll()
       Issue.record("bad block length read without error")
     } catch let error as TraceError {
-      #expect(error.description == "trace.pcapng: byte 4: block length 109 is not a multiple of 4")
+      #expect(
+        error.description
+          == "trace.pcapng: byte 4: in the section header block (type 0x0a0d0d0a) starting at byte 0: block length 109 is not a multiple of 4"
+      )
     }
     #expect(throws: TraceError.self) { try TraceReader(bytes: Array("hello world".utf8)).readAll() }
     #expect(throws: TraceError.self) { try TraceReader(bytes: []).readAll() }

@@ -1,0 +1,90 @@
+/// Puts items that arrive almost in timestamp order back into order, holding
+/// each only as long as an earlier one could still turn up.
+///
+/// A capture of several interfaces hands over each interface's packets in
+/// order, but not the interfaces' packets in order with each other: in
+/// TPACKET_V3 block mode the kernel passes a block of one interface when it
+/// is full or `blockTimeout` after it was opened, so a packet can reach the
+/// writer up to about that long after a later packet of another interface.
+/// An item is released once the clock has moved `window` past its timestamp
+/// (nothing older can still be in the kernel by then) or at ``drain()``.
+/// Memory is bounded by what arrives in one window, never by the run's length.
+public struct TimestampOrderBuffer<Item> {
+  /// How long after its timestamp an item may still arrive.
+  public let windowNanoseconds: UInt64
+  /// Held items, as a binary min-heap on (timestamp, arrival number): equal
+  /// timestamps keep their arrival order.
+  private var heap: [(timestamp: UInt64, sequence: UInt64, item: Item)] = []
+  private var arrivals: UInt64 = 0
+  /// The newest timestamp released so far.
+  public private(set) var lastReleased: UInt64?
+  /// Items that arrived after a later one had been released (their window
+  /// was too short): released at once, so the output goes backwards there.
+  public private(set) var lateItems = 0
+
+  public init(windowNanoseconds: UInt64) {
+    self.windowNanoseconds = windowNanoseconds
+  }
+
+  /// Items held now.
+  public var count: Int { heap.count }
+
+  /// Adds `item`; returns, in timestamp order, every held item whose window
+  /// has passed at clock time `now` (same clock and units as the timestamps).
+  public mutating func insert(_ item: Item, timestamp: UInt64, now: UInt64) -> [Item] {
+    if let lastReleased, timestamp < lastReleased { lateItems += 1 }
+    push((timestamp, arrivals, item))
+    arrivals &+= 1
+    return release(upTo: now >= windowNanoseconds ? now - windowNanoseconds : 0)
+  }
+
+  /// Every held item whose timestamp is at most `limit`, in order.
+  public mutating func release(upTo limit: UInt64) -> [Item] {
+    var released: [Item] = []
+    while let first = heap.first, first.timestamp <= limit {
+      released.append(pop().item)
+      lastReleased = max(lastReleased ?? 0, first.timestamp)
+    }
+    return released
+  }
+
+  /// Every held item, in order (at the end of a capture).
+  public mutating func drain() -> [Item] {
+    release(upTo: .max)
+  }
+
+  // MARK: Heap
+
+  private static func isBefore(
+    _ a: (timestamp: UInt64, sequence: UInt64, item: Item), _ b: (timestamp: UInt64, sequence: UInt64, item: Item)
+  ) -> Bool {
+    (a.timestamp, a.sequence) < (b.timestamp, b.sequence)
+  }
+
+  private mutating func push(_ element: (timestamp: UInt64, sequence: UInt64, item: Item)) {
+    heap.append(element)
+    var child = heap.count - 1
+    while child > 0 {
+      let parent = (child - 1) / 2
+      guard Self.isBefore(heap[child], heap[parent]) else { break }
+      heap.swapAt(child, parent)
+      child = parent
+    }
+  }
+
+  private mutating func pop() -> (timestamp: UInt64, sequence: UInt64, item: Item) {
+    heap.swapAt(0, heap.count - 1)
+    let top = heap.removeLast()
+    var parent = 0
+    while true {
+      let left = 2 * parent + 1
+      let right = left + 1
+      var smallest = parent
+      if left < heap.count, Self.isBefore(heap[left], heap[smallest]) { smallest = left }
+      if right < heap.count, Self.isBefore(heap[right], heap[smallest]) { smallest = right }
+      if smallest == parent { return top }
+      heap.swapAt(parent, smallest)
+      parent = smallest
+    }
+  }
+}
