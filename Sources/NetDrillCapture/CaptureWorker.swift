@@ -12,6 +12,7 @@ final class CaptureWorker: @unchecked Sendable {
   private let targets: [CaptureTarget]
   private let configuration: CaptureConfiguration
   private let sink: @Sendable (CapturedPacket) -> Void
+  private let progress: (@Sendable (UInt64) -> Void)?
   /// Read end of the stop pipe: a stop request is 8 bytes, the drain time in
   /// nanoseconds. Owned (closed) by ``LiveCapture``.
   private let stopFD: Int32
@@ -27,11 +28,12 @@ final class CaptureWorker: @unchecked Sendable {
 
   init(
     targets: [CaptureTarget], configuration: CaptureConfiguration, stopFD: Int32,
-    sink: @escaping @Sendable (CapturedPacket) -> Void
+    progress: (@Sendable (UInt64) -> Void)? = nil, sink: @escaping @Sendable (CapturedPacket) -> Void
   ) {
     self.targets = targets
     self.configuration = configuration
     self.stopFD = stopFD
+    self.progress = progress
     self.sink = sink
   }
 
@@ -43,6 +45,12 @@ final class CaptureWorker: @unchecked Sendable {
   /// the rounding even at HZ=100.
   private var minimumDrainNanoseconds: Int64 {
     configuration.immediateMode ? 0 : 2 * configuration.blockTimeout.nanoseconds + 10_000_000
+  }
+
+  private static func realtimeNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
   }
 
   func run() {
@@ -83,6 +91,15 @@ final class CaptureWorker: @unchecked Sendable {
     var deadline: ContinuousClock.Instant?
 
     while true {
+      // Every packet stamped before `roundStart - retireBound` was in a retired
+      // block (readable) when this round's poll began, and the round reads every
+      // readable handle to its end (pcap_dispatch with -1): once the round is
+      // over, all of them have reached the sink, on every handle.
+      let roundStart = Self.realtimeNanoseconds()
+      defer {
+        let bound = UInt64(minimumDrainNanoseconds)
+        progress?(roundStart > bound ? roundStart - bound : 0)
+      }
       var timeout = Self.pollTimeoutMilliseconds
       if let deadline {
         let remaining = (deadline - .now).nanoseconds

@@ -34,10 +34,16 @@ public final class LiveCapture: @unchecked Sendable {
   /// - Parameter sink: called on the capture thread, once per packet, in the
   ///   order read from each handle. Keep it quick: while it runs nothing is
   ///   read, and a full kernel ring drops packets (`CaptureStatistics.dropped`).
+  /// - Parameter progress: called on the capture thread after each round of
+  ///   reading with a watermark, in nanoseconds since the epoch (the clock of
+  ///   packet timestamps): every packet stamped before it, on every target,
+  ///   has been handed to `sink`. A writer that merges targets in timestamp
+  ///   order can write everything up to it.
   /// - Throws: ``CaptureError`` for the first target that cannot be opened;
   ///   anything already opened is closed first.
   public init(
     targets: [CaptureTarget], configuration: CaptureConfiguration = .init(),
+    progress: (@Sendable (UInt64) -> Void)? = nil,
     sink: @escaping @Sendable (CapturedPacket) -> Void
   ) throws(CaptureError) {
     var pipeFDs: [Int32] = [-1, -1]
@@ -51,7 +57,7 @@ public final class LiveCapture: @unchecked Sendable {
     _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
     _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
     let worker = CaptureWorker(
-      targets: targets, configuration: configuration, stopFD: readFD, sink: sink)
+      targets: targets, configuration: configuration, stopFD: readFD, progress: progress, sink: sink)
 
     var thread = pthread_t()
     let context = Unmanaged.passRetained(worker).toOpaque()

@@ -75,24 +75,14 @@ final class Recording: RunObserver, @unchecked Sendable {
   private var statistics: [CaptureStatistics] = []
   private var packetCount = 0
   private var writeError: (any Error)?
-  /// Packets of all interfaces, put back in timestamp order before writing.
+  /// Packets of all interfaces, held until the capture's watermark passes
+  /// them and written in timestamp order.
   private var ordering: TimestampOrderBuffer<CapturedPacket>
 
   init(writer: PcapngWriter, options: RecordOptions) {
     self.writer = writer
     self.options = options
-    ordering = TimestampOrderBuffer(windowNanoseconds: Self.reorderWindow(options.capture))
-  }
-
-  /// How long a packet may reach the sink after a later packet of another
-  /// interface. In block mode a block is handed over at most `blockTimeout`
-  /// after it opened, rounded up to jiffies (10 ms at HZ=100), so twice the
-  /// timeout plus 10 ms (the capture's own drain bound) plus 40 ms for the
-  /// capture thread to get round to it. Immediate mode hands packets over at
-  /// once; only that last part remains.
-  static func reorderWindow(_ capture: CaptureConfiguration) -> UInt64 {
-    let delivery = capture.immediateMode ? 0 : 2 * UInt64(max(0, capture.blockTimeout.nanoseconds)) + 10_000_000
-    return delivery + 40_000_000
+    ordering = TimestampOrderBuffer()
   }
 
   func networkReady(_ interfaces: [NetworkInterfaceTarget]) throws {
@@ -100,8 +90,10 @@ final class Recording: RunObserver, @unchecked Sendable {
     guard !targets.isEmpty else {
       throw RunError.environment("recording needs a private network: --host-network runs cannot be captured")
     }
-    let capture = try LiveCapture(targets: targets, configuration: options.capture) { [self] packet in
-      self.write(packet)
+    let capture = try LiveCapture(
+      targets: targets, configuration: options.capture, progress: { [self] watermark in self.release(upTo: watermark) }
+    ) { [self] packet in
+      self.hold(packet)
     }
     lock.withLock {
       for interface in capture.interfaces {
@@ -134,13 +126,18 @@ final class Recording: RunObserver, @unchecked Sendable {
     }
   }
 
-  /// Called on the capture thread for every packet: held until no packet
-  /// of another interface can come before it, then written.
-  private func write(_ packet: CapturedPacket) {
-    lock.lock()
-    defer { lock.unlock() }
-    let ready = ordering.insert(packet, timestamp: packet.timestampNanoseconds, now: realtimeNanoseconds())
-    for packet in ready { writeInOrder(packet) }
+  /// Called on the capture thread for every packet: held until the capture's
+  /// watermark passes it, so no packet of another interface can come before it.
+  private func hold(_ packet: CapturedPacket) {
+    lock.withLock { ordering.add(packet, timestamp: packet.timestampNanoseconds) }
+  }
+
+  /// Called on the capture thread after each round of reading: every packet
+  /// stamped before `watermark` has arrived, so those held can be written.
+  private func release(upTo watermark: UInt64) {
+    lock.withLock {
+      for packet in ordering.release(upTo: watermark) { writeInOrder(packet) }
+    }
   }
 
   /// Writes one packet, in timestamp order; `lock` is held.

@@ -5,12 +5,14 @@
 /// order, but not the interfaces' packets in order with each other: in
 /// TPACKET_V3 block mode the kernel passes a block of one interface when it
 /// is full or `blockTimeout` after it was opened, so a packet can reach the
-/// writer up to about that long after a later packet of another interface.
-/// An item is released once the clock has moved `window` past its timestamp
-/// (nothing older can still be in the kernel by then) or at ``drain()``.
-/// Memory is bounded by what arrives in one window, never by the run's length.
+/// writer well after a later packet of another interface. Items are released
+/// up to a limit the producer knows to be safe — the capture's watermark:
+/// everything stamped before it has arrived (``release(upTo:)``) — or, with
+/// ``insert(_:timestamp:now:)``, once a clock has moved `window` past them,
+/// and all at ``drain()``. Memory is bounded by what arrives between two
+/// releases, never by the run's length.
 public struct TimestampOrderBuffer<Item> {
-  /// How long after its timestamp an item may still arrive.
+  /// How long after its timestamp an item may still arrive (``insert(_:timestamp:now:)`` only).
   public let windowNanoseconds: UInt64
   /// Held items, as a binary min-heap on (timestamp, arrival number): equal
   /// timestamps keep their arrival order.
@@ -18,12 +20,19 @@ public struct TimestampOrderBuffer<Item> {
   private var arrivals: UInt64 = 0
   /// The newest timestamp released so far.
   public private(set) var lastReleased: UInt64?
-  /// Items that arrived after a later one had been released (their window
-  /// was too short): released at once, so the output goes backwards there.
+  /// Items that arrived after a later one had been released (the limit was
+  /// wrong): released in turn, so the output goes backwards there.
   public private(set) var lateItems = 0
 
-  public init(windowNanoseconds: UInt64) {
+  public init(windowNanoseconds: UInt64 = 0) {
     self.windowNanoseconds = windowNanoseconds
+  }
+
+  /// Adds `item` to be released by ``release(upTo:)`` or ``drain()``.
+  public mutating func add(_ item: Item, timestamp: UInt64) {
+    if let lastReleased, timestamp < lastReleased { lateItems += 1 }
+    push((timestamp, arrivals, item))
+    arrivals &+= 1
   }
 
   /// Items held now.
@@ -32,9 +41,7 @@ public struct TimestampOrderBuffer<Item> {
   /// Adds `item`; returns, in timestamp order, every held item whose window
   /// has passed at clock time `now` (same clock and units as the timestamps).
   public mutating func insert(_ item: Item, timestamp: UInt64, now: UInt64) -> [Item] {
-    if let lastReleased, timestamp < lastReleased { lateItems += 1 }
-    push((timestamp, arrivals, item))
-    arrivals &+= 1
+    add(item, timestamp: timestamp)
     return release(upTo: now >= windowNanoseconds ? now - windowNanoseconds : 0)
   }
 

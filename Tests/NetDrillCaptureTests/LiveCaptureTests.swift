@@ -50,6 +50,41 @@ struct LiveCaptureTests {
     }
   }
 
+  @Test("no packet reaches the sink stamped before a watermark the capture already reported")
+  func watermarkHolds() async throws {
+    /// The latest watermark, and every packet's timestamp next to the watermark reported before it arrived.
+    final class Watch: Sendable {
+      let state = Mutex<(watermark: UInt64, rounds: Int, arrivals: [(timestamp: UInt64, watermark: UInt64)])>(
+        (0, 0, []))
+    }
+    let watch = Watch()
+    let arrivals = try await TestNamespace.run { namespaceFD in
+      let capture = try LiveCapture(
+        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        progress: { watermark in
+          watch.state.withLock {
+            #expect(watermark >= $0.watermark, "the watermark never goes back")
+            $0.watermark = watermark
+            $0.rounds += 1
+          }
+        },
+        sink: { packet in
+          watch.state.withLock { $0.arrivals.append((packet.timestampNanoseconds, $0.watermark)) }
+        })
+      let sender = try UDPSocket()
+      for index in 0..<200 {
+        try sender.send(Self.marker("watermark", index), toPort: 9)
+        if index % 20 == 0 { usleep(15_000) }  // let blocks retire and rounds pass between bursts
+      }
+      _ = capture.stop()
+      return watch.state.withLock { $0 }
+    }
+    #expect(arrivals.rounds > 1)
+    #expect(arrivals.arrivals.count == 400, "200 datagrams and their 200 ICMP errors")
+    let late = arrivals.arrivals.filter { $0.timestamp < $0.watermark }
+    #expect(late.isEmpty, "\(late.count) packets arrived after a watermark past them")
+  }
+
   @Test("each UDP datagram and each ICMP port unreachable is captured exactly once")
   func capturesEachPacketOnce() async throws {
     let count = 20

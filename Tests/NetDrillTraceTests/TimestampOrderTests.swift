@@ -28,6 +28,18 @@ struct TimestampOrderTests {
     #expect(buffer.lateItems == 0)
   }
 
+  @Test func aWatermarkReleasesExactlyWhatIsBeforeIt() {
+    var buffer = TimestampOrderBuffer<String>()
+    buffer.add("b1", timestamp: 30)
+    buffer.add("a1", timestamp: 10)
+    buffer.add("a2", timestamp: 40)
+    #expect(buffer.release(upTo: 9).isEmpty)
+    #expect(buffer.release(upTo: 30) == ["a1", "b1"])
+    buffer.add("b2", timestamp: 35)
+    #expect(buffer.release(upTo: 100) == ["b2", "a2"])
+    #expect(buffer.lateItems == 0 && buffer.count == 0)
+  }
+
   @Test func nothingIsReleasedBeforeItsWindowHasPassed() {
     var buffer = TimestampOrderBuffer<Int>(windowNanoseconds: 1_000)
     #expect(buffer.insert(1, timestamp: 5_000, now: 5_500).isEmpty)
