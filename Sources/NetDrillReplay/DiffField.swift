@@ -96,7 +96,7 @@ extension DiffField {
       reason: "as the packet's kind (UDP, TCP, ICMP, `proto=N`)", adjustable: false),
     .init(
       name: "ip-checksum", layer: .ipv4, header: "header checksum", treatment: .ignored,
-      reason: "follows from the fields it covers, which are compared"),
+      reason: "covers the IP ID, which changes every run; the fields that matter are compared themselves"),
     .init(
       name: "ip-addresses", layer: .ipv4, header: "source and destination address", treatment: .normalized,
       reason: "with a port: the endpoint's name (`client`, `$closed`); without: the address, fixed by the address plan",
@@ -178,7 +178,7 @@ extension DiffField {
       reason: "by name and number (`port-unreachable (3/3)`)", adjustable: false),
     .init(
       name: "icmp-checksum", layer: .icmp, header: "checksum", treatment: .ignored,
-      reason: "follows from the fields it covers, which are compared"),
+      reason: "covers the quote's ephemeral port and IP ID; the fields that matter are compared themselves"),
     .init(
       name: "icmp-rest", layer: .icmp, header: "rest of header: MTU, pointer, gateway or unused bytes",
       treatment: .compared, reason: "the MTU also as `mtu=`"),
@@ -220,7 +220,7 @@ extension DiffField {
     for field in table {
       var treatment = field.treatment.rawValue
       if !field.reason.isEmpty { treatment += ": " + field.reason }
-      let name = field.adjustable ? "`\(field.name)`" : "`\(field.name)` (fixed)"
+      let name = field.adjustable ? "`\(field.name)`" : "`\(field.name)` (not adjustable)"
       lines.append("| \(field.layer.rawValue) | \(field.header) | \(name) | \(treatment) |")
     }
     return lines.joined(separator: "\n")
