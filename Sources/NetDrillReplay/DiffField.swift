@@ -103,7 +103,8 @@ extension DiffField {
       adjustable: false),
     .init(name: "ip-options", layer: .ipv4, header: "options", treatment: .compared, reason: "byte for byte"),
     // IPv6
-    .init(name: "ipv6-traffic-class", layer: .ipv6, header: "traffic class: DSCP and ECN", treatment: .compared, reason: ""),
+    .init(
+      name: "ipv6-traffic-class", layer: .ipv6, header: "traffic class: DSCP and ECN", treatment: .compared, reason: ""),
     .init(
       name: "ipv6-flow-label", layer: .ipv6, header: "flow label", treatment: .ignored,
       reason: "the kernel derives it from a random per-socket hash (`net.ipv6.auto_flowlabels`)"),

@@ -30,8 +30,11 @@ public struct DiffReport {
       lines.append("    " + style.green("  actual: \(difference.actual)"))
       for line in difference.lines ?? [] {
         let styled =
-          line.hasPrefix("-") ? style.red(line) : line.hasPrefix("+") ? style.green(line)
-          : line.hasPrefix("@@") ? style.dim(line) : line
+          line.hasPrefix("-")
+          ? style.red(line)
+          : line.hasPrefix("+")
+            ? style.green(line)
+            : line.hasPrefix("@@") ? style.dim(line) : line
         lines.append("    " + styled)
       }
     }

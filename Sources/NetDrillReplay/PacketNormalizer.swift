@@ -203,7 +203,8 @@ public struct PacketNormalizer {
     let forward = "\(from)>\(to)"
     let backward = "\(to)>\(from)"
     // Both directions of a connection are one flow, ordered together.
-    var description = Description(flow: "TCP " + [from, to].sorted().joined(separator: " ⇄ "), summary: "TCP \(from) → \(to)")
+    var description = Description(
+      flow: "TCP " + [from, to].sorted().joined(separator: " ⇄ "), summary: "TCP \(from) → \(to)")
     if options.compares("tcp-flags") { description.summary += " [\(tcp.flags.names.joined(separator: ","))]" }
     // A quote does not start a direction: only packets on the wire set the initial sequence number.
     if !quoted, initialSequence[forward] == nil { initialSequence[forward] = tcp.sequenceNumber }
@@ -227,7 +228,9 @@ public struct PacketNormalizer {
       case .windowScale(let shift): fields.add("tcp-wscale", "\(shift)")
       case .sack(let blocks):
         let base = initialSequence[backward]
-        fields.add("tcp-sack", blocks.map { relative($0.left, to: base) + "-" + relative($0.right, to: base) }.joined(separator: ","))
+        fields.add(
+          "tcp-sack",
+          blocks.map { relative($0.left, to: base) + "-" + relative($0.right, to: base) }.joined(separator: ","))
       case .timestamps(let value, let echoReply): fields.add("tcp-timestamps", "\(value)/\(echoReply)")
       case .other(let kind, let data): fields.add("tcp-option-data", "\(kind):\(hex(data))")
       case .malformed(let bytes): fields.add("tcp-option-data", "malformed:\(hex(bytes))")

@@ -139,7 +139,8 @@ public enum PacketDecoder {
   private static func ipv4(_ packet: DecodedPacket, _ bytes: [UInt8], depth: Int) -> DecodedPacket {
     var packet = packet
     let cursor = ByteCursor(bytes)
-    guard bytes.count >= 20, let first = cursor.u8(0), let typeOfService = cursor.u8(1), let totalLength = cursor.u16(2),
+    guard bytes.count >= 20, let first = cursor.u8(0), let typeOfService = cursor.u8(1),
+      let totalLength = cursor.u16(2),
       let identification = cursor.u16(4), let fragment = cursor.u16(6),
       let ttl = cursor.u8(8), let protocolNumber = cursor.u8(9), let checksum = cursor.u16(10)
     else {

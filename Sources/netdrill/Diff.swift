@@ -45,7 +45,8 @@ struct ComparisonOptions: ParsableArguments {
     case let known? where known.comparedByDefault == isCompared:
       return "not possible for this field"
     case let known?:
-      return "\(field) is already \(known.treatment.rawValue) (use --\(isCompared ? "compare" : "ignore") for the opposite)"
+      return
+        "\(field) is already \(known.treatment.rawValue) (use --\(isCompared ? "compare" : "ignore") for the opposite)"
     case nil:
       return "not a field (choose from \(choices.joined(separator: ", ")))"
     }

@@ -129,7 +129,8 @@ enum FieldMutations {
       return [
         .init(
           what: "an ARP packet fewer", golden: network,
-          edit: TraceEdit(packet: { index, bytes in bytes[12] == 0x08 && bytes[13] == 0x06 && index < 8 ? nil : bytes }),
+          edit: TraceEdit(packet: { index, bytes in bytes[12] == 0x08 && bytes[13] == 0x06 && index < 8 ? nil : bytes }
+          ),
           differs: false)
       ]
     // Link layer
@@ -148,7 +149,8 @@ enum FieldMutations {
     case "eth-type":
       return [
         .init(
-          what: "an 802.1Q tag", golden: udp, edit: .first(isUDP) { $0.insert(contentsOf: [0x81, 0x00, 0x00, 0x05], at: 12) },
+          what: "an 802.1Q tag", golden: udp,
+          edit: .first(isUDP) { $0.insert(contentsOf: [0x81, 0x00, 0x00, 0x05], at: 12) },
           differs: true, shows: "eth-type=0x0800 vlan 5")
       ]
     case "sll-address":
@@ -171,27 +173,38 @@ enum FieldMutations {
       ]
     // IPv4
     case "ip-version":
-      return [.init(what: "version 6 in an IPv4 frame", golden: udp, edit: firstUDP { $0[ip] = 0x65 }, differs: true, flips: false)]
+      return [
+        .init(
+          what: "version 6 in an IPv4 frame", golden: udp, edit: firstUDP { $0[ip] = 0x65 }, differs: true, flips: false
+        )
+      ]
     case "ip-header-length":
       return [
         .init(
           what: "IHL 5 → 6 (four bytes of options)", golden: udp,
-          edit: .first(isUDP) { FrameEdit.insertIPv4Options(&$0, [1, 1, 1, 0]) }, differs: true, shows: "ip-header-length=24",
+          edit: .first(isUDP) { FrameEdit.insertIPv4Options(&$0, [1, 1, 1, 0]) }, differs: true,
+          shows: "ip-header-length=24",
           flips: false)
       ]
     case "ip-tos":
-      return [.init(what: "TOS 0 → 0x10", golden: udp, edit: firstUDP { $0[ip + 1] = 0x10 }, differs: true, shows: "ip-tos=0x10")]
+      return [
+        .init(
+          what: "TOS 0 → 0x10", golden: udp, edit: firstUDP { $0[ip + 1] = 0x10 }, differs: true, shows: "ip-tos=0x10")
+      ]
     case "ip-length":
       return [
         .init(
-          what: "total length 2 more (trailing bytes)", golden: udp, edit: .first(isUDP) { FrameEdit.growIPv4(&$0, by: 2) },
+          what: "total length 2 more (trailing bytes)", golden: udp,
+          edit: .first(isUDP) { FrameEdit.growIPv4(&$0, by: 2) },
           differs: true, shows: "ip-length=33")
       ]
     case "ip-id":
       return [.init(what: "another IP ID", golden: udp, edit: firstUDP { $0[ip + 4] ^= 0x5a }, differs: false)]
     case "ip-flags":
       return [
-        .init(what: "DF cleared", golden: udp, edit: firstUDP { $0[ip + 6] &= ~0x40 }, differs: true, shows: "ip-flags=none")
+        .init(
+          what: "DF cleared", golden: udp, edit: firstUDP { $0[ip + 6] &= ~0x40 }, differs: true, shows: "ip-flags=none"
+        )
       ]
     case "ip-fragment-offset":
       return [
@@ -200,12 +213,17 @@ enum FieldMutations {
     case "ip-ttl":
       return [.init(what: "TTL 64 → 1", golden: udp, edit: firstUDP { $0[ip + 8] = 1 }, differs: false)]
     case "ip-protocol":
-      return [.init(what: "protocol 17 → 136", golden: udp, edit: firstUDP { $0[ip + 9] = 136 }, differs: true, flips: false)]
+      return [
+        .init(what: "protocol 17 → 136", golden: udp, edit: firstUDP { $0[ip + 9] = 136 }, differs: true, flips: false)
+      ]
     case "ip-checksum":
-      return [.init(what: "a wrong header checksum", golden: udp, edit: .first(isUDP) { $0[ip + 10] ^= 0xff }, differs: false)]
+      return [
+        .init(what: "a wrong header checksum", golden: udp, edit: .first(isUDP) { $0[ip + 10] ^= 0xff }, differs: false)
+      ]
     case "ip-addresses":
       return [
-        .init(what: "destination 127.0.0.2", golden: udp, edit: firstUDP { $0[ip + 19] = 2 }, differs: true, flips: false)
+        .init(
+          what: "destination 127.0.0.2", golden: udp, edit: firstUDP { $0[ip + 19] = 2 }, differs: true, flips: false)
       ]
     case "ip-options":
       return [
@@ -225,7 +243,9 @@ enum FieldMutations {
           }, differs: true, shows: "ipv6-traffic-class=0x10")
       ]
     case "ipv6-flow-label":
-      return [.init(what: "another flow label", golden: ipv6, edit: .first(isV6UDP) { $0[ip + 3] ^= 0x01 }, differs: false)]
+      return [
+        .init(what: "another flow label", golden: ipv6, edit: .first(isV6UDP) { $0[ip + 3] ^= 0x01 }, differs: false)
+      ]
     case "ipv6-payload-length":
       return [
         .init(
@@ -246,7 +266,8 @@ enum FieldMutations {
       return [.init(what: "hop limit 64 → 1", golden: ipv6, edit: .first(isV6UDP) { $0[ip + 7] = 1 }, differs: false)]
     case "ipv6-addresses":
       return [
-        .init(what: "destination ::2", golden: ipv6, edit: .first(isV6UDP) { $0[ip + 39] = 2 }, differs: true, flips: false)
+        .init(
+          what: "destination ::2", golden: ipv6, edit: .first(isV6UDP) { $0[ip + 39] = 2 }, differs: true, flips: false)
       ]
     case "ipv6-fragment":
       return [
@@ -266,7 +287,9 @@ enum FieldMutations {
     // UDP and TCP
     case "ports":
       return [
-        .init(what: "the ephemeral port renumbered throughout", golden: udp, edit: try ephemeralPortRenumbered(), differs: false, flips: false),
+        .init(
+          what: "the ephemeral port renumbered throughout", golden: udp, edit: try ephemeralPortRenumbered(),
+          differs: false, flips: false),
         .init(
           what: "a datagram to port 10 instead of $closed", golden: udp,
           edit: .first(isUDP) { FrameEdit.put16(&$0, transport($0) + 2, 10) }, differs: true, flips: false),
@@ -293,14 +316,22 @@ enum FieldMutations {
           differs: true, shows: "udp-length=10", flips: false)
       ]
     case "udp-checksum":
-      return [.init(what: "a wrong UDP checksum", golden: udp, edit: .first(isUDP) { $0[transport($0) + 6] ^= 0xff }, differs: false)]
+      return [
+        .init(
+          what: "a wrong UDP checksum", golden: udp, edit: .first(isUDP) { $0[transport($0) + 6] ^= 0xff },
+          differs: false)
+      ]
     // TCP
     case "tcp-seq":
       return [
-        .init(what: "another initial sequence number", golden: tcp, edit: try clientISNShifted(), differs: false, flips: false),
+        .init(
+          what: "another initial sequence number", golden: tcp, edit: try clientISNShifted(), differs: false,
+          flips: false),
         .init(
           what: "data one byte further on", golden: tcp,
-          edit: .first(tcpFlags(0x18)) { FrameEdit.put32(&$0, transport($0) + 4, FrameEdit.u32($0, transport($0) + 4) &+ 1) },
+          edit: .first(tcpFlags(0x18)) {
+            FrameEdit.put32(&$0, transport($0) + 4, FrameEdit.u32($0, transport($0) + 4) &+ 1)
+          },
           differs: true, shows: "seq=2"),
       ]
     case "tcp-isn":
@@ -318,9 +349,17 @@ enum FieldMutations {
           differs: true, shows: "[PSH,ACK,AE]")
       ]
     case "tcp-window":
-      return [.init(what: "another window", golden: tcp, edit: .first(tcpFlags(0x18)) { $0[transport($0) + 14] ^= 0x01 }, differs: false)]
+      return [
+        .init(
+          what: "another window", golden: tcp, edit: .first(tcpFlags(0x18)) { $0[transport($0) + 14] ^= 0x01 },
+          differs: false)
+      ]
     case "tcp-checksum":
-      return [.init(what: "a wrong TCP checksum", golden: tcp, edit: .first(tcpFlags(0x18)) { $0[transport($0) + 16] ^= 0xff }, differs: false)]
+      return [
+        .init(
+          what: "a wrong TCP checksum", golden: tcp, edit: .first(tcpFlags(0x18)) { $0[transport($0) + 16] ^= 0xff },
+          differs: false)
+      ]
     case "tcp-urgent":
       return [
         .init(
@@ -347,7 +386,8 @@ enum FieldMutations {
     case "tcp-wscale":
       return [
         .init(
-          what: "window scale → 7", golden: tcp, edit: .first(tcpFlags(0x02)) { $0[FrameEdit.tcpOption($0, kind: 3)! + 2] = 7 },
+          what: "window scale → 7", golden: tcp,
+          edit: .first(tcpFlags(0x02)) { $0[FrameEdit.tcpOption($0, kind: 3)! + 2] = 7 },
           differs: true, shows: "tcp-wscale=7")
       ]
     case "tcp-sack":
@@ -362,13 +402,15 @@ enum FieldMutations {
       }
       return [
         .init(
-          what: "a SACK block one byte shorter", golden: tcp, base: sack(right: 13), edit: sack(right: 12), differs: true,
+          what: "a SACK block one byte shorter", golden: tcp, base: sack(right: 13), edit: sack(right: 12),
+          differs: true,
           shows: "tcp-sack=1-12")
       ]
     case "tcp-timestamps":
       return [
         .init(
-          what: "another TSval", golden: tcp, edit: .first(tcpFlags(0x10)) { $0[FrameEdit.tcpOption($0, kind: 8)! + 5] ^= 0x01 },
+          what: "another TSval", golden: tcp,
+          edit: .first(tcpFlags(0x10)) { $0[FrameEdit.tcpOption($0, kind: 8)! + 5] ^= 0x01 },
           differs: false)
       ]
     case "tcp-option-data":
@@ -386,14 +428,20 @@ enum FieldMutations {
     case "icmp-type":
       return [
         .init(
-          what: "port → host unreachable", golden: udp, edit: .every(isICMP) { $0[transport($0) + 1] = 1 }, differs: true,
+          what: "port → host unreachable", golden: udp, edit: .every(isICMP) { $0[transport($0) + 1] = 1 },
+          differs: true,
           shows: "host-unreachable", flips: false),
         .init(
-          what: "ICMPv6 port → address unreachable", golden: ipv6, edit: .first(FrameEdit.isICMPv6Error) { $0[ip + 41] = 3 },
+          what: "ICMPv6 port → address unreachable", golden: ipv6,
+          edit: .first(FrameEdit.isICMPv6Error) { $0[ip + 41] = 3 },
           differs: true, shows: "address-unreachable", flips: false),
       ]
     case "icmp-checksum":
-      return [.init(what: "a wrong ICMP checksum", golden: udp, edit: .first(isICMP) { $0[transport($0) + 2] ^= 0xff }, differs: false)]
+      return [
+        .init(
+          what: "a wrong ICMP checksum", golden: udp, edit: .first(isICMP) { $0[transport($0) + 2] ^= 0xff },
+          differs: false)
+      ]
     case "icmp-rest":
       return [
         .init(
@@ -478,9 +526,11 @@ struct DiffFieldTableTests {
     #expect(readme.contains(DiffField.markdownTable), "README.md should contain:\n\(DiffField.markdownTable)")
   }
 
-  @Test("a golden trace against itself rewritten unchanged is the same", arguments: [
-    FieldMutations.udp, FieldMutations.ipv6, FieldMutations.tcp, FieldMutations.network,
-  ])
+  @Test(
+    "a golden trace against itself rewritten unchanged is the same",
+    arguments: [
+      FieldMutations.udp, FieldMutations.ipv6, FieldMutations.tcp, FieldMutations.network,
+    ])
   func unchanged(_ golden: String) throws {
     let copy = temporaryTrace("copy")
     try TraceEdit().apply(FieldMutations.path(golden), to: copy)
@@ -489,7 +539,9 @@ struct DiffFieldTableTests {
     #expect(result.same, "\(result.differences)")
   }
 
-  @Test("each row: a change diff must see (exit 1) or must not (exit 0), and --ignore/--compare turns it", arguments: DiffField.table.map(\.name))
+  @Test(
+    "each row: a change diff must see (exit 1) or must not (exit 0), and --ignore/--compare turns it",
+    arguments: DiffField.table.map(\.name))
   func row(_ name: String) throws {
     let field = try #require(DiffField.byName[name])
     let cases = try FieldMutations.cases(name)
@@ -511,7 +563,9 @@ struct DiffFieldTableTests {
         #expect(report.contains(shows), "\(name): \(mutation.what) should show \(shows)\n\(report)")
       }
       let cli = try Command.netdrill(["diff", "--color", "never", base, mutated])
-      #expect(cli.status == (mutation.differs ? 1 : 0), "\(name): \(mutation.what)\n\(cli.standardOutput)\(cli.standardError)")
+      #expect(
+        cli.status == (mutation.differs ? 1 : 0), "\(name): \(mutation.what)\n\(cli.standardOutput)\(cli.standardError)"
+      )
 
       if mutation.flips {
         let flag = field.comparedByDefault ? "--ignore" : "--compare"
@@ -520,7 +574,8 @@ struct DiffFieldTableTests {
         let flipped = try Self.compare(base, mutated, adjusted)
         #expect(
           flipped.same == mutation.differs,
-          "\(name) with \(flag): \(mutation.what)\n\(DiffReport(result: flipped, style: TextStyle(enabled: false)).text)")
+          "\(name) with \(flag): \(mutation.what)\n\(DiffReport(result: flipped, style: TextStyle(enabled: false)).text)"
+        )
         let flippedCLI = try Command.netdrill(["diff", "--color", "never", base, mutated, flag, name])
         #expect(flippedCLI.status == (mutation.differs ? 0 : 1), "\(name) with \(flag): \(flippedCLI.standardError)")
       }
@@ -551,7 +606,8 @@ struct DiffScenarioAndOptionsTests {
         of: "  \"sockets\"",
         with: "  \"programs\": {\n    \"echo\": { \"command\": [\"true\"] }\n  },\n  \"sockets\"")
     }
-    let result = TraceDiff.compare(expected: try TraceDocument.load(path: golden), actual: try TraceDocument.load(path: path))
+    let result = TraceDiff.compare(
+      expected: try TraceDocument.load(path: golden), actual: try TraceDocument.load(path: path))
     let difference = try #require(result.differences.first)
     #expect(result.differences.count == 1)
     #expect(difference.kind == .scenario)
@@ -579,7 +635,8 @@ struct DiffScenarioAndOptionsTests {
   @Test("traces from different kernel releases: a note, not a difference")
   func kernelNote() throws {
     let path = try mutated { $0.run.environment.kernelRelease = "5.15.0-other" }
-    let result = TraceDiff.compare(expected: try TraceDocument.load(path: golden), actual: try TraceDocument.load(path: path))
+    let result = TraceDiff.compare(
+      expected: try TraceDocument.load(path: golden), actual: try TraceDocument.load(path: path))
     #expect(result.same)
     #expect(result.notes.count == 1)
     #expect(result.notes.first?.contains("5.15.0-other") == true)
