@@ -31,6 +31,20 @@ public struct DiffReport {
       lines.append("  \(escape(difference.field))")
       lines.append("    " + style.red("expected: \(escape(difference.expected))"))
       lines.append("    " + style.green("  actual: \(escape(difference.actual))"))
+      for line in difference.lines ?? [] {
+        // Scenario text from a trace: escaped like every other string from it.
+        let line = escape(line)
+        let styled =
+          line.hasPrefix("-")
+          ? style.red(line)
+          : line.hasPrefix("+")
+            ? style.green(line)
+            : line.hasPrefix("@@") ? style.dim(line) : line
+        lines.append("    " + styled)
+      }
+    }
+    for note in result.notes {
+      lines.append(style.yellow("note: \(escape(note))"))
     }
     lines.append(summary)
     return lines.joined(separator: "\n")
@@ -43,7 +57,9 @@ public struct DiffReport {
     let outcomes = result.differences.filter { $0.kind == .outcome }.count
     let packets = result.differences.filter { $0.kind == .packet }.count
     let capture = result.differences.filter { $0.kind == .capture }.count
+    let scenario = result.differences.filter { $0.kind == .scenario }.count
     var parts = ["\(outcomes) in step outcomes", "\(packets) in packets"]
+    if scenario > 0 { parts.insert("\(scenario) in the embedded scenario", at: 0) }
     if capture > 0 { parts.append("\(capture) in capture") }
     return style.red("✗ \(result.differences.count) differences") + ": " + parts.joined(separator: ", ")
   }

@@ -1,38 +1,63 @@
 import NetDrillTrace
 
-/// Which packet fields a comparison looks at. The defaults ignore what
-/// changes from run to run on its own: IP ID, checksums, timestamps, TTL and
-/// hop limit, TCP initial sequence numbers (seq/ack are relative), TCP window.
+/// Which fields a comparison looks at: ``DiffField/table``'s defaults,
+/// narrowed by `ignored` and widened by `compared` (field or group names).
 public struct NormalizationOptions: Sendable, Equatable {
-  /// Fields to leave out besides the volatile ones: `payload`, `length`, `quote`, `tcp-seq`, `tcp-flags`.
-  public var ignored: Set<String>
-  /// Volatile fields to compare after all: `ttl`, `ip-id`, `tcp-window`.
-  public var compared: Set<String>
+  /// Fields to leave out although the table compares them (`payload`, `length`, `ip-tos`…).
+  public let ignored: Set<String>
+  /// Fields to compare although the table ignores them (`ttl`, `ip-id`, `tcp-window`…).
+  public let compared: Set<String>
+  /// The names of the fields compared, after both adjustments.
+  public let comparedFields: Set<String>
 
-  public static let ignorableFields = ["payload", "length", "quote", "tcp-seq", "tcp-flags"]
-  /// `housekeeping`: ARP, IPv6 neighbour discovery, MLD and IGMP — the kernel's own
-  /// link chatter, sent on timers, so its count and timing vary from run to run.
-  public static let volatileFields = ["ttl", "ip-id", "tcp-window", "housekeeping"]
+  /// Names `--ignore` takes.
+  public static var ignorableFields: [String] { DiffField.ignorableNames }
+  /// Names `--compare` takes.
+  public static var volatileFields: [String] { DiffField.comparableNames }
 
   public init(ignored: Set<String> = [], compared: Set<String> = []) {
     self.ignored = ignored
     self.compared = compared
+    var fields = Set(DiffField.table.filter(\.comparedByDefault).map(\.name))
+    fields.subtract(ignored.flatMap(DiffField.expand))
+    fields.formUnion(compared.flatMap(DiffField.expand))
+    comparedFields = fields
   }
+
+  /// Whether the field named so is compared.
+  public func compares(_ field: String) -> Bool { comparedFields.contains(field) }
 }
 
-/// A captured packet in symbolic form: endpoints by name, volatile fields
+/// A captured packet in symbolic form: endpoints by name, ignored fields
 /// gone, so the same behaviour in two runs gives equal values.
 public struct NormalizedPacket: Sendable, Equatable, Codable {
   /// The flow it belongs to (`UDP client → $closed`); an ICMP error belongs
   /// to the flow of the datagram it quotes, so it is ordered against that datagram.
   public var flow: String
-  /// Everything compared, in one line.
+  /// The readable head: kind, endpoints, flags, relative seq/ack, payload
+  /// length (`UDP client → $closed len=3`).
+  public var summary: String
+  /// Every other compared field as `name=value`, named as in ``DiffField/table``.
+  public var fields: [String]
+  /// Everything compared, in one line: what two runs must agree on.
   public var text: String
   /// The interface it was captured on (`local/lo`).
   public var interface: String
   /// The step that caused it, from the packet comment.
   public var step: String?
   public var timestampNanoseconds: UInt64
+
+  public init(
+    flow: String, summary: String, fields: [String], interface: String, step: String?, timestampNanoseconds: UInt64
+  ) {
+    self.flow = flow
+    self.summary = summary
+    self.fields = fields
+    self.text = ([summary] + fields).joined(separator: " ")
+    self.interface = interface
+    self.step = step
+    self.timestampNanoseconds = timestampNanoseconds
+  }
 }
 
 /// Turns decoded packets into `NormalizedPacket`s for one trace. Stateful:
@@ -53,8 +78,10 @@ public struct PacketNormalizer {
   public mutating func normalize(_ packet: DecodedPacket, interface: String, step: String?, timestamp: UInt64)
     -> NormalizedPacket
   {
-    let (flow, text) = describe(packet, quoted: false)
-    return NormalizedPacket(flow: flow, text: text, interface: interface, step: step, timestampNanoseconds: timestamp)
+    let description = describe(packet, quoted: false)
+    return NormalizedPacket(
+      flow: description.flow, summary: description.summary, fields: description.fields, interface: interface,
+      step: step, timestampNanoseconds: timestamp)
   }
 
   /// A symbolic endpoint: the name the run gave it, or `port#N` for one it did not.
@@ -89,70 +116,182 @@ public struct PacketNormalizer {
     return output + rest
   }
 
-  private mutating func describe(_ packet: DecodedPacket, quoted: Bool) -> (flow: String, text: String) {
-    var extras: [String] = []
-    switch packet.network {
-    case .ipv4(let header):
-      if options.compared.contains("ttl") { extras.append("ttl=\(header.ttl)") }
-      if options.compared.contains("ip-id") { extras.append("id=\(header.identification)") }
-    case .ipv6(let header):
-      if options.compared.contains("ttl") { extras.append("hlim=\(header.hopLimit)") }
-    default: break
+  /// A packet's flow, readable head and compared fields.
+  private struct Description {
+    var flow: String
+    var summary: String
+    var fields: [String] = []
+  }
+
+  /// The compared fields of one packet, in header order, each once.
+  private struct FieldList {
+    let options: NormalizationOptions
+    let prefix: String
+    var items: [String] = []
+    mutating func add(_ name: String, _ value: @autoclosure () -> String) {
+      if options.compares(name) { items.append("\(prefix)\(name)=\(value())") }
     }
+  }
+
+  private mutating func describe(_ packet: DecodedPacket, quoted: Bool) -> Description {
+    var fields = FieldList(options: options, prefix: quoted ? "quote." : "")
+    addLinkFields(packet.link, to: &fields)
+    addNetworkFields(packet.network, to: &fields)
+    var description: Description
     switch packet.transport {
     case .udp(let udp):
       let flow = "UDP \(endpoint(packet.source, udp.sourcePort)) → \(endpoint(packet.destination, udp.destinationPort))"
-      var text = flow
-      if !options.ignored.contains("length") { text += " len=\(udp.payloadLength)" }
-      if !options.ignored.contains("payload") { text += " data=\(hex(udp.payload))" }
-      return (flow, (text + extras.map { " " + $0 }.joined()))
+      description = Description(flow: flow, summary: flow)
+      if options.compares("payload-length") { description.summary += " len=\(udp.payloadLength)" }
+      fields.add("udp-length", "\(udp.length)")
+      fields.add("udp-checksum", hex16(udp.checksum))
+      fields.add("payload", hex(udp.payload))
 
     case .tcp(let tcp):
-      let from = endpoint(packet.source, tcp.sourcePort)
-      let to = endpoint(packet.destination, tcp.destinationPort)
-      let flow = "TCP \(from) → \(to)"
-      var text = flow
-      if !options.ignored.contains("tcp-flags") { text += " [\(tcp.flags.names.joined(separator: ","))]" }
-      if !options.ignored.contains("tcp-seq") && !quoted {
-        let forward = "\(from)>\(to)"
-        let backward = "\(to)>\(from)"
-        if initialSequence[forward] == nil { initialSequence[forward] = tcp.sequenceNumber }
-        text += " seq=\(tcp.sequenceNumber &- initialSequence[forward]!)"
-        if tcp.flags.contains(.ack) {
-          if let base = initialSequence[backward] {
-            text += " ack=\(tcp.acknowledgmentNumber &- base)"
-          } else {
-            text += " ack=?"
-          }
-        }
-      }
-      if options.compared.contains("tcp-window") { text += " win=\(tcp.window)" }
-      if !options.ignored.contains("length") { text += " len=\(tcp.payload.count)" }
-      if !options.ignored.contains("payload"), !tcp.payload.isEmpty { text += " data=\(hex(tcp.payload))" }
-      // Both directions of a connection are one flow, ordered together.
-      let flowKey = [from, to].sorted().joined(separator: " ⇄ ")
-      return ("TCP \(flowKey)", text + extras.map { " " + $0 }.joined())
+      description = describeTCP(tcp, packet, quoted: quoted, fields: &fields)
 
     case .icmpv4(let message), .icmpv6(let message):
       let kind = "\(message.isIPv6 ? "ICMPv6" : "ICMP") \(message.name) (\(message.type)/\(message.code))"
-      var text = "\(kind) \(packet.source?.description ?? "?") → \(packet.destination?.description ?? "?")"
-      if let mtu = message.mtu { text += " mtu=\(mtu)" }
-      var flow = kind
+      description = Description(
+        flow: kind, summary: "\(kind) \(packet.source?.description ?? "?") → \(packet.destination?.description ?? "?")")
+      if let mtu = message.mtu, options.compares("icmp-rest") { description.summary += " mtu=\(mtu)" }
+      fields.add("icmp-checksum", hex16(message.checksum))
+      if let identifier = message.identifier, let sequence = message.sequence {
+        fields.add("icmp-echo-id", "\(identifier)")
+        fields.add("icmp-echo-seq", "\(sequence)")
+      } else {
+        fields.add("icmp-rest", hex(message.restOfHeader))
+      }
+      if !message.payload.isEmpty { fields.add("payload", hex(message.payload)) }
       if let inner = message.quoted {
         let quotedDescription = describe(inner, quoted: true)
         // The quoted datagram's flow: the error is ordered against what caused it.
-        flow = quotedDescription.flow
-        if !options.ignored.contains("quote") { text += " quoting \(quotedDescription.text)" }
+        description.flow = quotedDescription.flow
+        if options.compares("quote") {
+          description.summary += " quoting \(quotedDescription.summary)"
+          fields.items += quotedDescription.fields
+        }
       }
-      return (flow, text + extras.map { " " + $0 }.joined())
 
     case .other(let number):
       let text = "IP \(packet.source?.description ?? "?") → \(packet.destination?.description ?? "?") proto=\(number)"
-      return (text, text)
+      description = Description(flow: text, summary: text)
     case nil:
-      let text = packet.summary
-      return (text, text)
+      description = Description(flow: packet.summary, summary: packet.summary)
     }
+    description.fields = fields.items
+    return description
+  }
+
+  private mutating func describeTCP(_ tcp: TCPHeader, _ packet: DecodedPacket, quoted: Bool, fields: inout FieldList)
+    -> Description
+  {
+    let from = endpoint(packet.source, tcp.sourcePort)
+    let to = endpoint(packet.destination, tcp.destinationPort)
+    let forward = "\(from)>\(to)"
+    let backward = "\(to)>\(from)"
+    // Both directions of a connection are one flow, ordered together.
+    var description = Description(
+      flow: "TCP " + [from, to].sorted().joined(separator: " ⇄ "), summary: "TCP \(from) → \(to)")
+    if options.compares("tcp-flags") { description.summary += " [\(tcp.flags.names.joined(separator: ","))]" }
+    // A quote does not start a direction: only packets on the wire set the initial sequence number.
+    if !quoted, initialSequence[forward] == nil { initialSequence[forward] = tcp.sequenceNumber }
+    if options.compares("tcp-seq") {
+      description.summary += " seq=" + relative(tcp.sequenceNumber, to: initialSequence[forward])
+      if tcp.flags.contains(.ack) {
+        description.summary += " ack=" + relative(tcp.acknowledgmentNumber, to: initialSequence[backward])
+      }
+    }
+    if options.compares("payload-length") { description.summary += " len=\(tcp.payload.count)" }
+    if tcp.flags.contains(.syn) { fields.add("tcp-isn", "\(tcp.sequenceNumber)") }
+    fields.add("tcp-data-offset", "\(tcp.headerLength)")
+    fields.add("tcp-window", "\(tcp.window)")
+    fields.add("tcp-checksum", hex16(tcp.checksum))
+    fields.add("tcp-urgent", "\(tcp.urgentPointer)")
+    let tcpOptions = tcp.parsedOptions
+    if !tcpOptions.isEmpty { fields.add("tcp-options", tcpOptions.map(\.name).joined(separator: ",")) }
+    for option in tcpOptions {
+      switch option {
+      case .maximumSegmentSize(let size): fields.add("tcp-mss", "\(size)")
+      case .windowScale(let shift): fields.add("tcp-wscale", "\(shift)")
+      case .sack(let blocks):
+        let base = initialSequence[backward]
+        fields.add(
+          "tcp-sack",
+          blocks.map { relative($0.left, to: base) + "-" + relative($0.right, to: base) }.joined(separator: ","))
+      case .timestamps(let value, let echoReply): fields.add("tcp-timestamps", "\(value)/\(echoReply)")
+      case .other(let kind, let data): fields.add("tcp-option-data", "\(kind):\(hex(data))")
+      case .malformed(let bytes): fields.add("tcp-option-data", "malformed:\(hex(bytes))")
+      case .end, .noOperation, .sackPermitted: break
+      }
+    }
+    if !tcp.payload.isEmpty { fields.add("payload", hex(tcp.payload)) }
+    return description
+  }
+
+  /// `value` less the initial sequence number, or `?` when that is not known.
+  private func relative(_ value: UInt32, to base: UInt32?) -> String {
+    base.map { String(value &- $0) } ?? "?"
+  }
+
+  private func addLinkFields(_ link: LinkHeader?, to fields: inout FieldList) {
+    switch link {
+    case .ethernet(let header):
+      fields.add("eth-dst", mac(header.destination))
+      fields.add("eth-src", mac(header.source))
+      fields.add("eth-type", hex16(header.etherType) + (header.vlanID.map { " vlan \($0)" } ?? ""))
+    case .linuxCooked(let header):
+      fields.add("sll-packet-type", "\(header.packetTypeName)/\(header.hardwareType)")
+      fields.add("sll-address", mac(header.address))
+      if let index = header.interfaceIndex { fields.add("sll-ifindex", "\(index)") }
+    case .loopback, .raw, nil:
+      break
+    }
+  }
+
+  private func addNetworkFields(_ network: NetworkHeader?, to fields: inout FieldList) {
+    switch network {
+    case .ipv4(let header):
+      fields.add("ip-header-length", "\(header.headerLength)")
+      fields.add("ip-tos", hex8(header.typeOfService))
+      fields.add("ip-length", "\(header.totalLength)")
+      fields.add("ip-id", "\(header.identification)")
+      let flags = [(header.reservedFlag, "RB"), (header.dontFragment, "DF"), (header.moreFragments, "MF")]
+        .filter(\.0).map(\.1)
+      fields.add("ip-flags", flags.isEmpty ? "none" : flags.joined(separator: ","))
+      fields.add("ip-fragment-offset", "\(header.fragmentOffset)")
+      fields.add("ip-ttl", "\(header.ttl)")
+      fields.add("ip-checksum", hex16(header.headerChecksum))
+      if !header.options.isEmpty { fields.add("ip-options", hex(header.options)) }
+    case .ipv6(let header):
+      fields.add("ipv6-traffic-class", hex8(header.trafficClass))
+      fields.add("ipv6-flow-label", "0x" + String(header.flowLabel, radix: 16))
+      fields.add("ipv6-payload-length", "\(header.payloadLength)")
+      fields.add(
+        "ipv6-next-header",
+        (header.extensionHeaders + [header.upperLayerProtocol])
+          .map(String.init).joined(separator: ","))
+      fields.add("ipv6-hop-limit", "\(header.hopLimit)")
+      if let offset = header.fragmentOffset {
+        fields.add("ipv6-fragment", "\(offset)\(header.moreFragments == true ? ",M" : "")")
+        fields.add("ipv6-fragment-id", "\(header.fragmentIdentification ?? 0)")
+      }
+    case .arp, .other, nil:
+      break
+    }
+  }
+
+  private func mac(_ bytes: [UInt8]) -> String {
+    bytes.map { hex8($0).dropFirst(2) }.joined(separator: ":")
+  }
+
+  private func hex8(_ value: UInt8) -> String {
+    "0x" + (value < 16 ? "0" : "") + String(value, radix: 16)
+  }
+
+  private func hex16(_ value: UInt16) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
   }
 
   private func hex(_ bytes: [UInt8]) -> String {

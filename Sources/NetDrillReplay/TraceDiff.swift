@@ -20,7 +20,7 @@ public struct DiffOptions: Sendable {
 
 /// One difference between an expected trace and an actual one.
 public struct TraceDifference: Sendable, Codable, Equatable {
-  public enum Kind: String, Sendable, Codable { case outcome, packet, capture }
+  public enum Kind: String, Sendable, Codable { case scenario, outcome, packet, capture }
   public var kind: Kind
   /// Where: `step #4 send(client)` or `flow UDP client → $closed, packet 2`.
   public var location: String
@@ -30,6 +30,8 @@ public struct TraceDifference: Sendable, Codable, Equatable {
   public var actual: String
   /// The packet before it in the same flow (or the step's call), for orientation.
   public var context: String?
+  /// For the embedded scenario: a line diff (`@@ -3,2 +3,3 @@`, `- old`, `+ new`, `  same`).
+  public var lines: [String]?
 }
 
 /// The comparison of two traces.
@@ -39,6 +41,9 @@ public struct TraceDiffResult: Sendable, Codable {
   public var differences: [TraceDifference]
   public var comparedSteps: Int
   public var comparedPackets: Int
+  /// What a reader should know that is not a difference, e.g. that the
+  /// traces were recorded on different kernel releases.
+  public var notes: [String] = []
   public var same: Bool { differences.isEmpty }
 }
 
@@ -48,7 +53,12 @@ public enum TraceDiff {
   public static func compare(expected: TraceDocument, actual: TraceDocument, options: DiffOptions = .init())
     -> TraceDiffResult
   {
-    var differences = compareOutcomes(expected, actual, options)
+    var differences: [TraceDifference] = []
+    if options.normalization.compares("scenario") {
+      differences += ScenarioSourceDiff.compare(
+        expected: expected.manifest.scenarioSource, actual: actual.manifest.scenarioSource)
+    }
+    differences += compareOutcomes(expected, actual, options)
     differences += comparePackets(expected, actual, options)
     for (label, document) in [("expected", expected), ("actual", actual)] where document.manifest.droppedPackets > 0 {
       differences.append(
@@ -56,10 +66,17 @@ public enum TraceDiff {
           kind: .capture, location: "capture of the \(label) trace", field: "dropped packets",
           expected: "0", actual: String(document.manifest.droppedPackets)))
     }
+    var notes: [String] = []
+    let kernels = (expected.manifest.run.environment.kernelRelease, actual.manifest.run.environment.kernelRelease)
+    if kernels.0 != kernels.1 {
+      notes.append(
+        "recorded on different kernels: Linux \(kernels.0) (expected) and Linux \(kernels.1) (actual); "
+          + "outcomes and packets may differ for that reason alone")
+    }
     return TraceDiffResult(
       expectedPath: expected.path, actualPath: actual.path, differences: differences,
       comparedSteps: max(expected.manifest.run.outcomes.count, actual.manifest.run.outcomes.count),
-      comparedPackets: max(expected.packets.count, actual.packets.count))
+      comparedPackets: max(expected.packets.count, actual.packets.count), notes: notes)
   }
 
   // MARK: Outcomes
@@ -188,7 +205,7 @@ public enum TraceDiff {
 
   private static func renormalize(_ document: TraceDocument, _ options: NormalizationOptions) -> [NormalizedPacket] {
     var normalizer = PacketNormalizer(names: document.manifest.run.names, options: options)
-    let keepHousekeeping = options.compared.contains("housekeeping")
+    let keepHousekeeping = options.compares("housekeeping")
     return document.packets.filter { keepHousekeeping || !$0.decoded.isHousekeeping }.map {
       normalizer.normalize(
         $0.decoded, interface: $0.normalized.interface, step: $0.normalized.step,
@@ -239,7 +256,8 @@ public enum TraceDiff {
           differences.append(
             .init(
               kind: .packet, location: "\(location), packet \(index + 1)", field: "changed packet",
-              expected: display(packet), actual: display(right[j]), context: previous))
+              expected: display(packet, against: right[j]), actual: display(right[j], against: packet),
+              context: previous))
         } else {
           differences.append(
             .init(
@@ -252,10 +270,29 @@ public enum TraceDiff {
     return differences
   }
 
+  /// A packet as a difference shows it: its readable head and the step that caused it.
   private static func display(_ packet: NormalizedPacket) -> String {
-    var text = packet.text
-    if text.count > 160 { text = String(text.prefix(159)) + "…" }
+    let text = shortened(packet.summary)
     return packet.step.map { "\(text)  (\($0))" } ?? text
+  }
+
+  /// A changed packet: its head and only the fields that differ from `other`
+  /// (`UDP client → $closed len=3 … ip-flags=DF`), so the change stands out.
+  static func display(_ packet: NormalizedPacket, against other: NormalizedPacket) -> String {
+    let otherFields = Set(other.fields)
+    var text = shortened(packet.summary)
+    let changed = packet.fields.filter { !otherFields.contains($0) }.map(shortened)
+    if !changed.isEmpty {
+      text += (changed.count < packet.fields.count ? " … " : " ") + changed.joined(separator: " ")
+    } else {
+      let absent = Set(other.fields).subtracting(packet.fields).map { String($0.prefix { $0 != "=" }) }
+      if !absent.isEmpty { text += " (without \(absent.sorted().joined(separator: ", ")))" }
+    }
+    return packet.step.map { "\(text)  (\($0))" } ?? text
+  }
+
+  private static func shortened(_ text: String) -> String {
+    text.count > 160 ? String(text.prefix(159)) + "…" : text
   }
 
   enum Operation: Equatable {

@@ -46,7 +46,7 @@ public struct TraceTimeline: Sendable {
   /// `TCP client → server [SYN] seq=0 len=0`,
   /// `ICMP port-unreachable (3/3) 127.0.0.1 → 127.0.0.1 quoting UDP client → $closed len=3`.
   static func summary(_ packet: NormalizedPacket) -> String {
-    packet.text.split(separator: " ").filter { !$0.hasPrefix("data=") }.joined(separator: " ")
+    packet.summary
   }
 
   /// The readable timeline.

@@ -208,8 +208,12 @@ public struct IPv4Header: Sendable, Hashable {
   public var source: IPAddress
   public var destination: IPAddress
   public var headerLength: Int
+  /// The Type of Service byte: DSCP (high six bits) and ECN (low two).
+  public var typeOfService: UInt8
   public var totalLength: UInt16
   public var identification: UInt16
+  /// The reserved flag bit (must be zero; RFC 3514's "evil bit").
+  public var reservedFlag: Bool
   public var dontFragment: Bool
   public var moreFragments: Bool
   /// Fragment offset in bytes (the header field times 8).
@@ -220,6 +224,8 @@ public struct IPv4Header: Sendable, Hashable {
   public var headerChecksum: UInt16
   /// Whether the header checksum verifies; `nil` when the header is cut.
   public var headerChecksumValid: Bool?
+  /// The options between byte 20 and the header length, as captured.
+  public var options: [UInt8] = []
 }
 
 /// An IPv6 header and the extension headers the decoder walked past.
@@ -282,14 +288,19 @@ public struct TCPFlags: OptionSet, Sendable, Hashable {
   public static let urg = TCPFlags(rawValue: 0x20)
   public static let ece = TCPFlags(rawValue: 0x40)
   public static let cwr = TCPFlags(rawValue: 0x80)
+  /// Accurate ECN (RFC 9768; was NS, RFC 3540), the lowest of the four bits before the flags.
+  public static let ae = TCPFlags(rawValue: 0x100)
 
   /// Flag names in the order people read them: `["SYN", "ACK"]`.
   public var names: [String] {
     let order: [(TCPFlags, String)] = [
       (.syn, "SYN"), (.fin, "FIN"), (.rst, "RST"), (.psh, "PSH"),
-      (.ack, "ACK"), (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"),
+      (.ack, "ACK"), (.urg, "URG"), (.ece, "ECE"), (.cwr, "CWR"), (.ae, "AE"),
     ]
-    return order.filter { contains($0.0) }.map(\.1)
+    var names = order.filter { contains($0.0) }.map(\.1)
+    // The three reserved bits have no name; a set one must still show.
+    if rawValue & 0x0E00 != 0 { names.append("reserved-\(rawValue >> 9 & 0x7)") }
+    return names
   }
 }
 
@@ -305,7 +316,93 @@ public struct TCPHeader: Sendable, Hashable {
   public var window: UInt16
   public var checksum: UInt16
   public var urgentPointer: UInt16
+  /// The options between byte 20 and the data offset, as captured.
+  public var options: [UInt8] = []
   public var payload: [UInt8]
+
+  /// The options one by one, in order; see ``TCPOption``.
+  public var parsedOptions: [TCPOption] { TCPOption.parse(options) }
+}
+
+/// One TCP option (RFC 9293 3.1 and the IANA registry).
+public enum TCPOption: Sendable, Hashable {
+  /// Kind 0: end of the option list.
+  case end
+  /// Kind 1: padding.
+  case noOperation
+  /// Kind 2: maximum segment size.
+  case maximumSegmentSize(UInt16)
+  /// Kind 3: window scale shift count.
+  case windowScale(UInt8)
+  /// Kind 4: SACK permitted.
+  case sackPermitted
+  /// Kind 5: selective acknowledgment blocks (left edge, right edge).
+  case sack([SACKBlock])
+  /// Kind 8: timestamps value and echo reply.
+  case timestamps(value: UInt32, echoReply: UInt32)
+  /// Any other kind with its data bytes (the kind and length bytes left out).
+  case other(kind: UInt8, data: [UInt8])
+  /// Bytes that do not form an option (a length byte below 2 or past the end).
+  case malformed([UInt8])
+
+  /// A short name: `mss`, `wscale`, `sackOK`, `sack`, `ts`, `nop`, `eol`, `kind-N`, `malformed`.
+  public var name: String {
+    switch self {
+    case .end: "eol"
+    case .noOperation: "nop"
+    case .maximumSegmentSize: "mss"
+    case .windowScale: "wscale"
+    case .sackPermitted: "sackOK"
+    case .sack: "sack"
+    case .timestamps: "ts"
+    case .other(let kind, _): "kind-\(kind)"
+    case .malformed: "malformed"
+    }
+  }
+
+  /// Splits an option area into options. Never traps: bytes that do not
+  /// form an option end the list as `.malformed`.
+  public static func parse(_ bytes: [UInt8]) -> [TCPOption] {
+    var options: [TCPOption] = []
+    let cursor = ByteCursor(bytes)
+    var offset = 0
+    while offset < bytes.count {
+      let kind = bytes[offset]
+      if kind == 0 {
+        options.append(.end)
+        break  // The rest is padding.
+      }
+      if kind == 1 {
+        options.append(.noOperation)
+        offset += 1
+        continue
+      }
+      guard let length = cursor.u8(offset + 1), length >= 2, offset + Int(length) <= bytes.count else {
+        options.append(.malformed(Array(bytes[offset...])))
+        break
+      }
+      let data = Array(bytes[(offset + 2)..<(offset + Int(length))])
+      let body = ByteCursor(data)
+      switch (kind, data.count) {
+      case (2, 2): options.append(.maximumSegmentSize(body.u16(0)!))
+      case (3, 1): options.append(.windowScale(data[0]))
+      case (4, 0): options.append(.sackPermitted)
+      case (5, let count) where count % 8 == 0:
+        options.append(
+          .sack(stride(from: 0, to: count, by: 8).map { SACKBlock(left: body.u32($0)!, right: body.u32($0 + 4)!) }))
+      case (8, 8): options.append(.timestamps(value: body.u32(0)!, echoReply: body.u32(4)!))
+      default: options.append(.other(kind: kind, data: data))
+      }
+      offset += Int(length)
+    }
+    return options
+  }
+}
+
+/// One SACK block: the sequence numbers of a received range (right edge exclusive).
+public struct SACKBlock: Sendable, Hashable {
+  public var left: UInt32
+  public var right: UInt32
 }
 
 /// An ICMP (IPv4) or ICMPv6 message.
@@ -321,6 +418,11 @@ public struct ICMPMessage: Sendable, Hashable {
   public var sequence: UInt16?
   /// Next-hop MTU of ICMP frag-needed or ICMPv6 packet-too-big.
   public var mtu: UInt32?
+  /// Bytes 4 to 7, the "rest of header": echo id and sequence, next-hop
+  /// MTU, parameter-problem pointer, redirect gateway, or unused.
+  public var restOfHeader: [UInt8] = []
+  /// What follows byte 8 when it is not a quoted datagram (echo data).
+  public var payload: [UInt8] = []
   /// The offending packet an error message quotes, decoded from its IP
   /// header; usually cut short (and marked truncated).
   public var quoted: DecodedPacket?

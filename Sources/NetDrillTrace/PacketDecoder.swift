@@ -139,7 +139,8 @@ public enum PacketDecoder {
   private static func ipv4(_ packet: DecodedPacket, _ bytes: [UInt8], depth: Int) -> DecodedPacket {
     var packet = packet
     let cursor = ByteCursor(bytes)
-    guard bytes.count >= 20, let first = cursor.u8(0), let totalLength = cursor.u16(2),
+    guard bytes.count >= 20, let first = cursor.u8(0), let typeOfService = cursor.u8(1),
+      let totalLength = cursor.u16(2),
       let identification = cursor.u16(4), let fragment = cursor.u16(6),
       let ttl = cursor.u8(8), let protocolNumber = cursor.u8(9), let checksum = cursor.u16(10)
     else {
@@ -153,12 +154,14 @@ public enum PacketDecoder {
     let header = IPv4Header(
       source: .v4(cursor.prefix(from: 12, length: 4)),
       destination: .v4(cursor.prefix(from: 16, length: 4)),
-      headerLength: headerLength, totalLength: totalLength, identification: identification,
+      headerLength: headerLength, typeOfService: typeOfService, totalLength: totalLength,
+      identification: identification, reservedFlag: fragment & 0x8000 != 0,
       dontFragment: fragment & 0x4000 != 0, moreFragments: fragment & 0x2000 != 0,
       fragmentOffset: Int(fragment & 0x1FFF) * 8, ttl: ttl, protocolNumber: protocolNumber,
       headerChecksum: checksum,
       headerChecksumValid: bytes.count >= headerLength && headerLength >= 20
-        ? onesComplementSum(bytes, count: headerLength) == 0xFFFF : nil)
+        ? onesComplementSum(bytes, count: headerLength) == 0xFFFF : nil,
+      options: headerLength > 20 ? cursor.prefix(from: 20, length: headerLength - 20) : [])
     packet.network = .ipv4(header)
     guard headerLength >= 20 else {
       packet.notes.append("IPv4 header length \(headerLength) is below 20")
@@ -305,8 +308,9 @@ public enum PacketDecoder {
       var header = TCPHeader(
         sourcePort: source, destinationPort: destination, sequenceNumber: sequence,
         acknowledgmentNumber: acknowledgment, headerLength: headerLength,
-        flags: TCPFlags(rawValue: offsetAndFlags & 0x00FF), window: window, checksum: checksum,
+        flags: TCPFlags(rawValue: offsetAndFlags & 0x0FFF), window: window, checksum: checksum,
         urgentPointer: urgent, payload: [])
+      if headerLength > 20 { header.options = cursor.prefix(from: 20, length: headerLength - 20) }
       if headerLength < 20 {
         packet.notes.append("TCP data offset \(headerLength) is below 20")
       } else if headerLength > bytes.count {
@@ -325,6 +329,7 @@ public enum PacketDecoder {
       var message = ICMPMessage(
         isIPv6: ipv6Message, type: type, code: code, checksum: checksum,
         identifier: nil, sequence: nil, mtu: nil, quoted: nil)
+      message.restOfHeader = cursor.prefix(from: 4, length: 4)
       let isEcho = ipv6Message ? (type == 128 || type == 129) : (type == 0 || type == 8)
       if isEcho {
         message.identifier = cursor.u16(4)
@@ -332,7 +337,9 @@ public enum PacketDecoder {
       }
       if ipv6Message && type == 2 { message.mtu = cursor.u32(4) }
       if !ipv6Message && type == 3 && code == 4 { message.mtu = cursor.u16(6).map(UInt32.init) }
-      if message.isError {
+      if !message.isError && bytes.count > 8 {
+        message.payload = Array(bytes[8...])
+      } else if message.isError {
         if depth >= maximumQuoteDepth {
           packet.notes.append("ICMP quotes nested too deep; not decoded")
         } else if bytes.count > 8 {

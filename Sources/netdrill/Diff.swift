@@ -9,12 +9,16 @@ struct ComparisonOptions: ParsableArguments {
 
   @Option(
     name: .long, parsing: .upToNextOption,
-    help: "Also ignore these packet fields: \(NormalizationOptions.ignorableFields.joined(separator: ", ")).")
+    help: ArgumentHelp(
+      "Leave out these normally compared fields (the field table in README.md, \"Comparing runs\").",
+      discussion: "One of: \(NormalizationOptions.ignorableFields.joined(separator: ", ")).", valueName: "field"))
   var ignore: [String] = []
 
   @Option(
     name: .long, parsing: .upToNextOption,
-    help: "Compare these normally ignored fields too: \(NormalizationOptions.volatileFields.joined(separator: ", ")).")
+    help: ArgumentHelp(
+      "Compare these normally ignored fields too.",
+      discussion: "One of: \(NormalizationOptions.volatileFields.joined(separator: ", ")).", valueName: "field"))
   var compare: [String] = []
 
   @Option(name: .long, help: "Compare when steps and packets happened, within this tolerance (e.g. 5ms).")
@@ -22,15 +26,29 @@ struct ComparisonOptions: ParsableArguments {
 
   func validate() throws {
     for field in ignore where !NormalizationOptions.ignorableFields.contains(field) {
-      throw ValidationError(
-        "--ignore \(field): not a field (choose from \(NormalizationOptions.ignorableFields.joined(separator: ", ")))")
+      throw ValidationError("--ignore \(field): \(Self.why(field, isCompared: true))")
     }
     for field in compare where !NormalizationOptions.volatileFields.contains(field) {
-      throw ValidationError(
-        "--compare \(field): not a field (choose from \(NormalizationOptions.volatileFields.joined(separator: ", ")))")
+      throw ValidationError("--compare \(field): \(Self.why(field, isCompared: false))")
     }
     if let timing, DurationText.parse(timing) == nil {
       throw ValidationError("--timing \(timing): expected a duration such as 5ms")
+    }
+  }
+
+  /// Why a name cannot be given to --ignore (`isCompared`) or --compare.
+  private static func why(_ field: String, isCompared: Bool) -> String {
+    let choices = isCompared ? NormalizationOptions.ignorableFields : NormalizationOptions.volatileFields
+    switch DiffField.byName[field] {
+    case let known? where !known.adjustable:
+      return "\(field) identifies a packet and is always \(known.treatment.rawValue)"
+    case let known? where known.comparedByDefault == isCompared:
+      return "not possible for this field"
+    case let known?:
+      return
+        "\(field) is already \(known.treatment.rawValue) (use --\(isCompared ? "compare" : "ignore") for the opposite)"
+    case nil:
+      return "not a field (choose from \(choices.joined(separator: ", ")))"
     }
   }
 

@@ -79,8 +79,8 @@ struct DiffMutationTests {
         })
     }
     #expect(result.differences.map(\.field) == ["changed packet"])
-    #expect(result.differences.first?.expected.contains("data=6f6e65") == true)
-    #expect(result.differences.first?.actual.contains("data=4f6e65") == true)
+    #expect(result.differences.first?.expected.contains("payload=6f6e65") == true)
+    #expect(result.differences.first?.actual.contains("payload=4f6e65") == true)
     #expect(cli.status == 1)
   }
 

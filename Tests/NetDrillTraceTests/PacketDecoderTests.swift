@@ -180,6 +180,52 @@ struct PacketDecoderTests {
     #expect(data.summary.hasSuffix("[PSH,ACK] seq=1 ack=1 win=64 len=4"))
   }
 
+  @Test("TCP options by kind; bytes that do not form an option end the list, never trap")
+  func tcpOptions() {
+    let syn: [UInt8] = [2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 3, 3, 10]
+    #expect(
+      TCPOption.parse(syn) == [
+        .maximumSegmentSize(65495), .sackPermitted, .timestamps(value: 1, echoReply: 2), .noOperation, .windowScale(10),
+      ])
+    #expect(TCPOption.parse([5, 10, 0, 0, 0, 1, 0, 0, 0, 9]) == [.sack([SACKBlock(left: 1, right: 9)])])
+    #expect(TCPOption.parse([254, 4, 7, 7, 0, 9]) == [.other(kind: 254, data: [7, 7]), .end])
+    #expect(TCPOption.parse([1, 8, 10, 0]) == [.noOperation, .malformed([8, 10, 0])])
+    #expect(TCPOption.parse([2, 1]) == [.malformed([2, 1])])
+    #expect(TCPOption.parse([2]) == [.malformed([2])])
+    // A segment with options: they are kept, the payload starts after them.
+    var segment = Self.tcp(sourcePort: 1, destinationPort: 2, sequence: 1, ack: 0, flags: 0x02, window: 64)
+    segment[12] = 0x60
+    segment.insert(contentsOf: [2, 4, 5, 0xb4], at: 20)
+    let decoded = PacketDecoder.decode(Self.ipv4(protocolNumber: 6, segment + [0xaa]), linkType: .raw)
+    #expect(decoded.tcp?.parsedOptions == [.maximumSegmentSize(1460)])
+    #expect(decoded.tcp?.payload == [0xaa])
+  }
+
+  @Test("IPv4 TOS, flags and options, the ICMP rest of header and TCP's AE bit are decoded")
+  func headerFieldsForDiff() {
+    var packet = Self.ipv4(protocolNumber: 17, flags: 0x8000, Self.udp(sourcePort: 1, destinationPort: 2, payload: []))
+    packet[1] = 0xb8
+    let decoded = PacketDecoder.decode(packet, linkType: .raw)
+    guard case .ipv4(let header)? = decoded.network else {
+      Issue.record("no IPv4 header")
+      return
+    }
+    #expect(header.typeOfService == 0xb8)
+    #expect(header.reservedFlag && !header.dontFragment)
+    #expect(header.options.isEmpty)
+    var withOptions = packet
+    withOptions[0] = 0x46
+    withOptions.insert(contentsOf: [1, 1, 1, 0], at: 20)
+    withOptions[3] += 4
+    if case .ipv4(let longer)? = PacketDecoder.decode(withOptions, linkType: .raw).network {
+      #expect(longer.options == [1, 1, 1, 0])
+    }
+    let unreachable = Self.ipv4(protocolNumber: 1, [3, 4, 0, 0, 0, 0, 0x05, 0xdc] + packet)
+    #expect(PacketDecoder.decode(unreachable, linkType: .raw).icmp?.restOfHeader == [0, 0, 0x05, 0xdc])
+    #expect(TCPFlags(rawValue: 0x118).names == ["PSH", "ACK", "AE"])
+    #expect(TCPFlags(rawValue: 0x200).names == ["reserved-1"])
+  }
+
   @Test func truncatedPacketsDecodeAsFarAsPossible() {
     let frame = Self.ethernet(
       etherType: 0x0800, Self.ipv4UDP(sourcePort: 41234, destinationPort: 9, payload: Array("hello".utf8)))
