@@ -82,7 +82,7 @@ public struct RunReport {
   }
 
   private func lines(for outcome: StepOutcome, width: Int) -> [String] {
-    let label = outcome.step == -1 ? "setup" : outcome.step < 0 ? "end" : "#\(outcome.step + 1)"
+    let label = outcome.step.label { "#\($0)" }
     let fullCall = TerminalText.escape(outcome.call)
     let call = fullCall.count > width ? String(fullCall.prefix(width - 1)) + "…" : fullCall
     let padded = call + String(repeating: " ", count: max(0, width - call.count))
@@ -113,7 +113,7 @@ public struct RunReport {
     var lines = [
       "  \(mark) \(label + String(repeating: " ", count: max(0, 5 - label.count))) \(padded)  \(colouredDetail)"
     ]
-    if let note = outcome.note, outcome.step >= 0 {
+    if let note = outcome.note, outcome.step.index != nil {
       lines.append(style.dim("            \(TerminalText.escape(note))"))
     }
     for check in outcome.checks where !check.passed {

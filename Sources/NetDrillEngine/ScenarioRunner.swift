@@ -25,7 +25,7 @@ public enum NetDrillVersion {
 /// interface first and tie packets to steps. Called on the run's thread.
 public protocol RunObserver: AnyObject, Sendable {
   func networkReady(_ interfaces: [NetworkInterfaceTarget]) throws
-  func stepStarting(step: Int, atNanoseconds: UInt64, call: String)
+  func stepStarting(step: StepPhase, atNanoseconds: UInt64, call: String)
   func stepsFinished()
 }
 

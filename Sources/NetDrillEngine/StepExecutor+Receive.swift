@@ -10,7 +10,7 @@ extension StepExecutor {
     let flagText = receive.flags.isEmpty ? "" : ", " + receive.flags.map(\.rawValue).joined(separator: "|")
     let sizeText = receive.call == .recvmmsg ? "\(receive.count) × \(receive.size)" : "\(receive.size)"
     var outcome = begin(
-      step: step.index, verb: receive.call.rawValue, socket: receive.socket,
+      step: step.phase, verb: receive.call.rawValue, socket: receive.socket,
       call: "\(receive.call.rawValue)(\(receive.socket), \(sizeText)\(flagText))")
     // MSG_ERRQUEUE never blocks (ip(7)); MSG_DONTWAIT by definition.
     let nonBlockingFlags = MessageFlag.MSG_DONTWAIT.value | MessageFlag.MSG_ERRQUEUE.value

@@ -37,7 +37,7 @@ extension StepExecutor {
     let controlText =
       send.control.isEmpty ? "" : ", control " + send.control.map { Self.describe($0) }.joined(separator: " ")
     var outcome = begin(
-      step: step.index, verb: send.call.rawValue, socket: send.socket, call: call.dropLast() + controlText + ")")
+      step: step.phase, verb: send.call.rawValue, socket: send.socket, call: call.dropLast() + controlText + ")")
     let sender = Sender(socket: open.socket, call: send.call, flags: flags, destination: destination, control: control)
     // Only TCP waits for room in the send buffer long enough to need a bound.
     let blocking = open.kind == .tcp && flags & MessageFlag.MSG_DONTWAIT.value == 0 && !open.nonBlocking

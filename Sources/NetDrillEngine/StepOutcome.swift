@@ -4,8 +4,9 @@ import NetDrillSockets
 /// resolved to concrete addresses, the return value or errno, what was read,
 /// and each expectation checked against it.
 public struct StepOutcome: Sendable, Codable, Equatable {
-  /// Index in `scenario.steps`; -1 for set-up calls (creating declared sockets).
-  public var step: Int
+  /// The step that made the call, or set-up (faults, programs, declared
+  /// sockets) or tear-down (stopping programs).
+  public var step: StepPhase
   public var verb: String
   public var socket: String?
   /// The call as made, e.g. `sendto(client, 5 bytes "hello", 127.0.0.1:9)`.
@@ -41,7 +42,7 @@ public struct StepOutcome: Sendable, Codable, Equatable {
 
   public var passed: Bool { checks.allSatisfy(\.passed) }
 
-  public init(step: Int, verb: String, socket: String?, call: String, startNanoseconds: UInt64) {
+  public init(step: StepPhase, verb: String, socket: String?, call: String, startNanoseconds: UInt64) {
     self.step = step
     self.verb = verb
     self.socket = socket
@@ -162,7 +163,8 @@ public struct RunEnvironment: Sendable, Codable, Equatable {
 public struct RunResult: Sendable, Codable {
   public var scenarioName: String
   public var scenarioPath: String?
-  /// Set-up calls first (step -1), then one outcome per step, in order.
+  /// Set-up calls first, then the outcomes of each step in order (a socket
+  /// step's declared options add one each), then tear-down.
   public var outcomes: [StepOutcome]
   /// Concrete `address:port` → symbolic name (`client`, `server`, `$closed`).
   public var names: [String: String]

@@ -111,8 +111,8 @@ final class Recording: RunObserver, @unchecked Sendable {
     }
   }
 
-  func stepStarting(step: Int, atNanoseconds time: UInt64, call: String) {
-    let label = step == -1 ? "setup: \(call)" : step < 0 ? "end: \(call)" : "step \(step + 1): \(call)"
+  func stepStarting(step: StepPhase, atNanoseconds time: UInt64, call: String) {
+    let label = step.label { "step \($0)" } + ": \(call)"
     lock.withLock { timeline.append((time, label)) }
   }
 

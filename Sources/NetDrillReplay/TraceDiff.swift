@@ -162,7 +162,7 @@ public enum TraceDiff {
   }
 
   private static func label(_ outcome: StepOutcome) -> String {
-    let step = outcome.step == -1 ? "setup" : outcome.step < 0 ? "end" : "step #\(outcome.step + 1)"
+    let step = outcome.step.label { "step #\($0)" }
     return "\(step) \(outcome.verb)(\(outcome.socket ?? ""))"
   }
 

@@ -74,7 +74,7 @@ public struct TraceTimeline: Sendable {
       let time = style.dim(String(format6(offset)))
       switch entry {
       case .step(let outcome):
-        let label = outcome.step == -1 ? "setup" : outcome.step < 0 ? "end" : "#\(outcome.step + 1)"
+        let label = outcome.step.label { "#\($0)" }
         let mark = outcome.checks.isEmpty ? " " : (outcome.passed ? style.green("✓") : style.red("✗"))
         var result = outcome.resultText
         if let data = outcome.data { result += "  \(data)" }

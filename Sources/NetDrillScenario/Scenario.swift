@@ -262,7 +262,8 @@ public struct Step: Sendable, Equatable {
   }
 }
 
-/// What a step does. Every case but `wait` acts on a named socket.
+/// What a step does: a call on a named socket, or (`wait`, the fault, link
+/// and program cases) a change to time or the network.
 public enum Action: Sendable, Equatable {
   case socket(String)
   case close(String)
@@ -296,7 +297,7 @@ public enum Action: Sendable, Equatable {
   /// Stop a program under test now (SIGTERM, then SIGKILL) and record how it ended.
   case stopProgram(String)
 
-  /// The socket the step acts on (nil for `wait`).
+  /// The socket the step acts on (nil for `wait` and the network and program cases).
   public var socketName: String? {
     switch self {
     case .socket(let name), .close(let name), .bind(let name, _), .connect(let name, _),
@@ -310,32 +311,32 @@ public enum Action: Sendable, Equatable {
     }
   }
 
-  /// The JSON key that names this action (`"sendto"`, `"recvmsg"`, ...).
-  public var verb: String {
+  /// The verb that names this action in JSON (`"sendto"`, `"recvmsg"`, ...).
+  public var verb: Verb {
     switch self {
-    case .socket: return "socket"
-    case .close: return "close"
-    case .bind: return "bind"
-    case .connect: return "connect"
-    case .disconnect: return "disconnect"
-    case .listen: return "listen"
-    case .accept: return "accept"
-    case .shutdown: return "shutdown"
-    case .send(let step): return step.call.rawValue
-    case .receive(let step): return step.call.rawValue
-    case .setsockopt: return "setsockopt"
-    case .getsockopt: return "getsockopt"
-    case .getsockname: return "getsockname"
-    case .getpeername: return "getpeername"
-    case .join: return "join"
-    case .leave: return "leave"
-    case .poll: return "poll"
-    case .wait: return "wait"
-    case .enableFault: return "enable"
-    case .disableFault: return "disable"
-    case .linkState(_, _, let up): return up ? "link_up" : "link_down"
-    case .setMTU: return "set_mtu"
-    case .stopProgram: return "stop"
+    case .socket: return .socket
+    case .close: return .close
+    case .bind: return .bind
+    case .connect: return .connect
+    case .disconnect: return .disconnect
+    case .listen: return .listen
+    case .accept: return .accept
+    case .shutdown: return .shutdown
+    case .send(let step): return Verb(step.call)
+    case .receive(let step): return Verb(step.call)
+    case .setsockopt: return .setsockopt
+    case .getsockopt: return .getsockopt
+    case .getsockname: return .getsockname
+    case .getpeername: return .getpeername
+    case .join: return .join
+    case .leave: return .leave
+    case .poll: return .poll
+    case .wait: return .wait
+    case .enableFault: return .enable
+    case .disableFault: return .disable
+    case .linkState(_, _, let up): return up ? .linkUp : .linkDown
+    case .setMTU: return .setMTU
+    case .stopProgram: return .stop
     }
   }
 }

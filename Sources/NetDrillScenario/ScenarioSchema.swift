@@ -227,8 +227,8 @@ public enum ScenarioSchema {
       }
     }
     var schema = strictObject(properties, required: [verb.name] + verb.fields.filter(\.required).map(\.key))
-    switch verb.name {
-    case "setsockopt":
+    switch verb.verb {
+    case .setsockopt:
       // The value's shape depends on the option: one branch per option.
       schema["oneOf"] = .array(
         ScenarioVocabulary.settableOptions.map { option in
@@ -239,7 +239,7 @@ public enum ScenarioSchema {
             ])
           ])
         })
-    case "getsockopt":
+    case .getsockopt:
       schema["oneOf"] = .array(
         SocketOptionName.all.map { option in
           .object([
@@ -251,7 +251,7 @@ public enum ScenarioSchema {
             ])
           ])
         })
-    case SendCall.sendmmsg.rawValue:
+    case .sendmmsg:
       // `data` (repeated `count` times) or `messages`, never both.
       schema["oneOf"] = .array([
         .object(["required": strings(["data"])]),

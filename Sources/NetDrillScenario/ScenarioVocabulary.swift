@@ -87,6 +87,7 @@ enum ScenarioVocabulary {
   /// Every verb, in the order a reader meets them.
   static let verbs: [VerbSpec] = makeVerbs()
 
+  /// How the verb written as `name` is used; nil when `name` is no verb.
   static func verb(named name: String) -> VerbSpec? { verbs.first { $0.name == name } }
 
   /// Every key some verb takes besides its verb key, for "does not apply" hints.
@@ -104,14 +105,14 @@ enum ScenarioVocabulary {
     // else the process has open: netdrill does not report it, so only the errno is checked.
     let newDescriptor = ["error"]
     var verbs: [VerbSpec] = [
-      VerbSpec("socket", expect: newDescriptor),
-      VerbSpec("bind", fields: [.init("address", .address)], expect: call),
-      VerbSpec("listen", fields: [.init("backlog", .backlog)], expect: call),
-      VerbSpec("connect", fields: [.init("to", .address, required: true)], expect: call),
-      VerbSpec("accept", fields: [.init("as", .newName, required: true)], expect: newDescriptor + ["from"]),
-      VerbSpec("disconnect", expect: call),
-      VerbSpec("shutdown", fields: [.init("how", .shutdownHow)], expect: call),
-      VerbSpec("close", expect: call),
+      VerbSpec(.socket, expect: newDescriptor),
+      VerbSpec(.bind, fields: [.init("address", .address)], expect: call),
+      VerbSpec(.listen, fields: [.init("backlog", .backlog)], expect: call),
+      VerbSpec(.connect, fields: [.init("to", .address, required: true)], expect: call),
+      VerbSpec(.accept, fields: [.init("as", .newName, required: true)], expect: newDescriptor + ["from"]),
+      VerbSpec(.disconnect, expect: call),
+      VerbSpec(.shutdown, fields: [.init("how", .shutdownHow)], expect: call),
+      VerbSpec(.close, expect: call),
     ]
     for sendCall in SendCall.allCases {
       let flags = StepField("flags", .messageFlags)
@@ -125,7 +126,7 @@ enum ScenarioVocabulary {
       case .sendmmsg:
         fields = [data, .init("count", .batchCount), .init("messages", .payloads), .init("to", .address), flags]
       }
-      verbs.append(VerbSpec(sendCall.rawValue, fields: fields, expect: call))
+      verbs.append(VerbSpec(Verb(sendCall), fields: fields, expect: call))
     }
     for receiveCall in ReceiveCall.allCases {
       let size = StepField("size", .bufferSize)
@@ -149,32 +150,32 @@ enum ScenarioVocabulary {
         fields = [size, .init("count", .batchCount), flags]
         expect = call + ["data", "from", "flags", "extended_error", "messages"]
       }
-      verbs.append(VerbSpec(receiveCall.rawValue, fields: fields, expect: expect))
+      verbs.append(VerbSpec(Verb(receiveCall), fields: fields, expect: expect))
     }
     verbs += [
       VerbSpec(
-        "setsockopt",
+        .setsockopt,
         fields: [
           .init("option", .settableOptionName, required: true), .init("value", .optionValue, required: true),
         ],
         expect: call),
-      VerbSpec("getsockopt", fields: [.init("option", .optionName, required: true)], expect: call + ["value"]),
-      VerbSpec("getsockname", fields: [.init("remember", .newName)], expect: call + ["address", "port"]),
-      VerbSpec("getpeername", fields: [.init("remember", .newName)], expect: call + ["address", "port"]),
+      VerbSpec(.getsockopt, fields: [.init("option", .optionName, required: true)], expect: call + ["value"]),
+      VerbSpec(.getsockname, fields: [.init("remember", .newName)], expect: call + ["address", "port"]),
+      VerbSpec(.getpeername, fields: [.init("remember", .newName)], expect: call + ["address", "port"]),
       VerbSpec(
-        "join", fields: [.init("group", .ipLiteral, required: true), .init("interface", .multicastInterface)],
+        .join, fields: [.init("group", .ipLiteral, required: true), .init("interface", .multicastInterface)],
         expect: call),
       VerbSpec(
-        "leave", fields: [.init("group", .ipLiteral, required: true), .init("interface", .multicastInterface)],
+        .leave, fields: [.init("group", .ipLiteral, required: true), .init("interface", .multicastInterface)],
         expect: call),
-      VerbSpec("poll", fields: [.init("events", .pollEvents)], expect: call + ["revents"]),
-      VerbSpec("wait", subject: .duration, expect: []),
-      VerbSpec("enable", subject: .fault, expect: []),
-      VerbSpec("disable", subject: .fault, expect: []),
-      VerbSpec("link_down", subject: .link, fields: [.init("host", .hostName)], expect: []),
-      VerbSpec("link_up", subject: .link, fields: [.init("host", .hostName)], expect: []),
-      VerbSpec("set_mtu", subject: .link, fields: [.init("mtu", .mtu, required: true)], expect: []),
-      VerbSpec("stop", subject: .program, expect: ["returns"]),
+      VerbSpec(.poll, fields: [.init("events", .pollEvents)], expect: call + ["revents"]),
+      VerbSpec(.wait, subject: .duration, expect: []),
+      VerbSpec(.enable, subject: .fault, expect: []),
+      VerbSpec(.disable, subject: .fault, expect: []),
+      VerbSpec(.linkDown, subject: .link, fields: [.init("host", .hostName)], expect: []),
+      VerbSpec(.linkUp, subject: .link, fields: [.init("host", .hostName)], expect: []),
+      VerbSpec(.setMTU, subject: .link, fields: [.init("mtu", .mtu, required: true)], expect: []),
+      VerbSpec(.stop, subject: .program, expect: ["returns"]),
     ]
     return verbs
   }
@@ -184,7 +185,7 @@ enum ScenarioVocabulary {
 /// which `expect` keys make sense for it.
 struct VerbSpec: Sendable {
   enum Subject: Sendable {
-    /// The verb's value is a socket name (every verb but `wait`).
+    /// The verb's value is a socket name.
     case socket
     /// The verb's value is a duration (`wait`).
     case duration
@@ -192,14 +193,17 @@ struct VerbSpec: Sendable {
     case fault, link, program
   }
 
-  let name: String
+  let verb: Verb
   let subject: Subject
   let fields: [StepField]
   /// Keys of `expect` this verb can be checked with.
   let expectKeys: [String]
 
-  init(_ name: String, subject: Subject = .socket, fields: [StepField] = [], expect: [String]) {
-    self.name = name
+  /// The verb's key as written in scenarios.
+  var name: String { verb.rawValue }
+
+  init(_ verb: Verb, subject: Subject = .socket, fields: [StepField] = [], expect: [String]) {
+    self.verb = verb
     self.subject = subject
     self.fields = fields
     self.expectKeys = expect
