@@ -1,7 +1,14 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Data flows one way: Scenario → Engine (over Sockets, Network, Capture, Trace) → Replay → netdrill.
+// Dependencies point one way, from the command down to the kernel; no target imports one above it:
+//   netdrill (the command line)
+//   → Replay (show, diff, replay and check over traces)
+//   → Engine (runs a scenario: set-up, steps, expectations, recording)
+//   → Scenario (the file format), Network (namespaces, links, faults, programs),
+//     Capture (libpcap), Trace (pcapng, packet decoding)
+//   → Sockets (socket calls and their errnos; Scenario and Network use it too).
+// Capture and Trace depend on no other netdrill target.
 let package = Package(
   name: "netdrill",
   platforms: [.macOS(.v13)],

@@ -61,7 +61,9 @@ extension StepExecutor {
   }
 
   /// connect(2), bounded for a blocking TCP socket.
-  func performConnect(_ name: String, to spec: AddressSpec, _ step: Step, bound: Duration) throws(RunError) -> StepOutcome {
+  func performConnect(_ name: String, to spec: AddressSpec, _ step: Step, bound: Duration) throws(RunError)
+    -> StepOutcome
+  {
     let open = try socket(name, step)
     let address = try resolve(spec, for: name, step)
     var outcome = begin(step: step.phase, verb: .connect, socket: name, call: "connect(\(name), \(address))")
@@ -94,7 +96,8 @@ extension StepExecutor {
 
   /// accept(2), bounded unless the socket is nonblocking; the connection
   /// becomes the socket `newName`.
-  func performAccept(_ name: String, as newName: String, _ step: Step, bound: Duration) throws(RunError) -> StepOutcome {
+  func performAccept(_ name: String, as newName: String, _ step: Step, bound: Duration) throws(RunError) -> StepOutcome
+  {
     let open = try socket(name, step)
     var outcome = begin(step: step.phase, verb: .accept, socket: name, call: "accept(\(name)) → \(newName)")
     let limit = open.nonBlocking ? nil : CallBound(socket: open.socket, bound: bound, timeoutOption: SO_RCVTIMEO)

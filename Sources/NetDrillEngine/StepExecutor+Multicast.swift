@@ -4,7 +4,9 @@ import NetDrillSockets
 // The multicast family: join and leave.
 extension StepExecutor {
   /// IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP, or IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP.
-  func performMembership(_ name: String, group: String, interface: String?, _ step: Step) throws(RunError) -> StepOutcome {
+  func performMembership(_ name: String, group: String, interface: String?, _ step: Step) throws(RunError)
+    -> StepOutcome
+  {
     let open = try socket(name, step)
     let joining = step.action.verb == .join
     let call =

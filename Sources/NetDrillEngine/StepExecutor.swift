@@ -4,10 +4,12 @@ import NetDrillScenario
 import NetDrillSockets
 
 /// Runs a scenario's steps, in order, each call a real syscall (a bounded
-/// blocking call may take several: see `CallBound`), on the
-/// thread (and so in the network namespace) it was created on.
+/// blocking call may take several: see `CallBound`), on the thread it was
+/// created on, which it moves into the network namespace of each socket's host.
 ///
 /// Not Sendable: it owns the scenario's sockets, which belong to that thread.
+/// The calls are grouped by family in `StepExecutor+*.swift`: Connection,
+/// Send, Receive, Options, Multicast, Poll, Addresses, Network.
 final class StepExecutor {
   let scenario: Scenario
   let closedPort: UInt16
@@ -45,11 +47,13 @@ final class StepExecutor {
   // MARK: Set-up
 
   /// Installs the active faults, starts the programs under test and creates
-  /// every socket not marked `deferred`; one outcome per action.
+  /// every socket not marked `deferred`; one outcome per call (a declared
+  /// option is a setsockopt call of its own).
   func setUp() throws -> [StepOutcome] {
     var outcomes: [StepOutcome] = []
     for fault in scenario.faults where fault.active {
-      var outcome = begin(step: .setUp, verb: "fault", socket: nil, call: "fault \(fault.name): \(Self.describe(fault))")
+      var outcome = begin(
+        step: .setUp, verb: "fault", socket: nil, call: "fault \(fault.name): \(Self.describe(fault))")
       try network.apply(fault)
       outcome.returned = 0
       finish(&outcome)

@@ -11,11 +11,14 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var socket: String?
   /// The call as made, e.g. `sendto(client, 5 bytes "hello", 127.0.0.1:9)`.
   public var call: String
-  /// The return value (bytes, message count, descriptor, 0). Nil when the call failed.
+  /// The return value (bytes, message count, 0), or a stopped program's exit
+  /// status. Nil when the call failed, and for socket() and accept(): the new
+  /// descriptor's number depends on what else is open, so it is not reported.
   public var returned: Int?
   /// The errno name when the call failed.
   public var error: String?
-  /// True when a blocking call hit the step's time bound (the kernel answered EAGAIN/EINPROGRESS).
+  /// True when a blocking call hit the step's time bound (the kernel answered
+  /// EAGAIN, EINPROGRESS or EALREADY), or a poll saw no event within it.
   public var timedOut: Bool?
   /// Bytes received (or the first message's, for recvmmsg).
   public var data: OutcomeBytes?
@@ -24,8 +27,9 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var fromName: String?
   /// `msg_flags` set by the kernel, by name.
   public var flags: [String]?
-  /// getsockopt's value; getsockname/getpeername's address; poll's revents.
+  /// getsockopt's value, or how a stopped program ended.
   public var value: String?
+  /// getsockname/getpeername's address, concrete and symbolic.
   public var address: String?
   public var addressName: String?
   public var revents: [String]?
@@ -58,7 +62,7 @@ public struct StepOutcome: Sendable, Codable, Equatable {
     return control.map(\.description).joined(separator: ", ")
   }
 
-  /// A short text of the result: `5`, `ECONNREFUSED`, `EAGAIN (timed out after 1s)`.
+  /// A short text of the result: `5`, `ok`, `ECONNREFUSED`, `EAGAIN (timed out)`.
   public var resultText: String {
     if let error { return timedOut == true ? "\(error) (timed out)" : error }
     return returned.map(String.init) ?? "ok"

@@ -40,9 +40,10 @@ enum ScenarioVocabulary {
   /// Largest payload, in bytes, for any encoding.
   static let maximumPayloadSize = 1_048_576
 
-  /// Step keys allowed next to any verb but `wait`.
+  /// Step keys every socket verb takes besides its own.
   static let commonStepKeys = ["expect", "timeout", "note"]
-  /// A wait has no call to bound or check: only a note.
+  /// A step that makes no socket call (`wait`, a fault, a link) has nothing to
+  /// bound or check: only a note. (`stop` also takes `expect`: see `VerbSpec.allowedKeys`.)
   static let waitStepKeys = ["note"]
 
   static let expectKeys = [
