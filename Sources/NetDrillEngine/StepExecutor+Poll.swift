@@ -1,7 +1,7 @@
 import NetDrillScenario
 import NetDrillSockets
 
-// poll.
+// The readiness family: poll on one socket, bounded by the step.
 extension StepExecutor {
   /// poll(2) on one socket for the step's bound; no event in time is `timed out`.
   func performPoll(_ name: String, events: [PollEvent], _ step: Step, bound: Duration) throws(RunError) -> StepOutcome {
