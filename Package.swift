@@ -1,13 +1,14 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Data flows one way: Scenario → Engine (over Sockets, Network, Capture, Trace) → Replay → netdrill.
+// Data flows one way: Scenario → Engine (over Sockets, Network, Capture, Trace) → Replay → Commands → netdrill.
 let package = Package(
   name: "netdrill",
   platforms: [.macOS(.v13)],
   products: [
     .executable(name: "netdrill", targets: ["netdrill"]),
     .library(name: "NetDrillEngine", targets: ["NetDrillEngine"]),
+    .library(name: "NetDrillCommands", targets: ["NetDrillCommands"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -30,12 +31,16 @@ let package = Package(
       dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace"]),
     // Show, diff, replay and suite checking over traces.
     .target(name: "NetDrillReplay", dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillTrace"]),
+    // Each command as a library (loading, reports, JSON output, exit status), so a library user gets what the
+    // executable does; it re-exports Scenario, Engine and Replay.
+    .target(
+      name: "NetDrillCommands",
+      dependencies: [
+        "NetDrillScenario", "NetDrillEngine", "NetDrillReplay", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace",
+      ]),
     .executableTarget(
       name: "netdrill",
-      dependencies: [
-        "NetDrillEngine", "NetDrillReplay", "NetDrillCapture", "NetDrillScenario", "NetDrillNetwork", "NetDrillTrace",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      dependencies: ["NetDrillCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(
       name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
     .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture"]),
@@ -46,7 +51,7 @@ let package = Package(
       name: "NetDrillTests",
       dependencies: [
         "CNetDrillLinux", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
-        "NetDrillReplay", "NetDrillTrace",
+        "NetDrillReplay", "NetDrillTrace", "NetDrillCommands",
       ]),
   ],
   swiftLanguageModes: [.v6]
