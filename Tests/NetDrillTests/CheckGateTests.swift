@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillEngine
 import NetDrillReplay
+import NetDrillScenario
 import Testing
 
 /// A scratch suite: `scenarios/` with the given files and an empty `traces/`.
