@@ -96,7 +96,8 @@ struct CommandsTests {
 
   @Test("--ignore and --compare name what is wrong with a field; a good choice has no problem")
   func comparisonChoices() {
-    #expect(ComparisonChoices(ignore: ["nosuch"]).problem?.hasPrefix("--ignore nosuch: not a field (choose from ") == true)
+    #expect(
+      ComparisonChoices(ignore: ["nosuch"]).problem?.hasPrefix("--ignore nosuch: not a field (choose from ") == true)
     #expect(ComparisonChoices(timing: "soon").problem == "--timing soon: expected a duration such as 5ms")
     let good = ComparisonChoices(strictOrder: true, ignore: [NormalizationOptions.ignorableFields[0]], timing: "5ms")
     #expect(good.problem == nil)
