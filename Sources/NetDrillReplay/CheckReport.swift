@@ -10,10 +10,8 @@ public enum CheckReport {
     var text = line(for: check, style: style)
     if check.status == .failed || check.status == .error, let details = check.details {
       // The details quote the scenario and the traces: escaped for the terminal.
-      text +=
-        "\n"
-        + details.split(separator: "\n").map { "      " + TerminalText.escape(String($0)) }
-        .joined(separator: "\n")
+      let indented = details.split(separator: "\n").map { "      " + TerminalText.escape(String($0)) }
+      text += "\n" + indented.joined(separator: "\n")
     }
     return text
   }
