@@ -2,7 +2,8 @@
 import PackageDescription
 
 // Dependencies point one way, from the command down to the kernel; no target imports one above it:
-//   netdrill (the command line)
+//   netdrill (the command line: argument parsing only)
+//   → Commands (each command's behaviour: loading, reports, JSON, exit status)
 //   → Replay (show, diff, replay and check over traces)
 //   → Engine (runs a scenario: set-up, steps, expectations, recording)
 //   → Scenario (the file format), Network (namespaces, links, faults, programs),
@@ -15,6 +16,7 @@ let package = Package(
   products: [
     .executable(name: "netdrill", targets: ["netdrill"]),
     .library(name: "NetDrillEngine", targets: ["NetDrillEngine"]),
+    .library(name: "NetDrillCommands", targets: ["NetDrillCommands"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -37,12 +39,16 @@ let package = Package(
       dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace"]),
     // Show, diff, replay and suite checking over traces.
     .target(name: "NetDrillReplay", dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillTrace"]),
+    // Each command as a library (loading, reports, JSON output, exit status), so a library user gets what the
+    // executable does; it re-exports Scenario, Engine and Replay.
+    .target(
+      name: "NetDrillCommands",
+      dependencies: [
+        "NetDrillScenario", "NetDrillEngine", "NetDrillReplay", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace",
+      ]),
     .executableTarget(
       name: "netdrill",
-      dependencies: [
-        "NetDrillEngine", "NetDrillReplay", "NetDrillCapture", "NetDrillScenario", "NetDrillNetwork", "NetDrillTrace",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]),
+      dependencies: ["NetDrillCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(
       name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
     .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture"]),
@@ -53,7 +59,7 @@ let package = Package(
       name: "NetDrillTests",
       dependencies: [
         "CNetDrillLinux", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
-        "NetDrillReplay", "NetDrillTrace",
+        "NetDrillReplay", "NetDrillTrace", "NetDrillCommands",
       ]),
   ],
   swiftLanguageModes: [.v6]

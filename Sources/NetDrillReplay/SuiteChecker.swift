@@ -149,19 +149,6 @@ public struct SuiteResult: Sendable, Codable {
 /// Runs every scenario of a folder, each in its own private network, checks
 /// its expectations and compares its trace with the golden one.
 public enum SuiteChecker {
-  /// Scenario files under `directory` (relative paths, sorted) that match `filter`.
-  public static func scenarioFiles(in directory: String, filter: String?) -> [String] {
-    guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
-    return walker.compactMap { $0 as? String }
-      .filter { $0.hasSuffix(".json") }
-      .filter { path in
-        guard let filter else { return true }
-        if filter.contains(where: { "*?[".contains($0) }) { return fnmatch(filter, path, 0) == 0 }
-        return path.contains(filter)
-      }
-      .sorted()
-  }
-
   /// The scenarios `options` selects (relative paths, sorted): the filter's, then
   /// the shard's part of those. Throws for anything that would make a green
   /// run meaningless: no scenario folder, no golden folder (unless recording),
@@ -180,9 +167,9 @@ public enum SuiteChecker {
     guard !(options.update && options.repeatCount > 1) else {
       throw .invalidOption("--repeat and --update do not go together: record once, then repeat against the goldens")
     }
-    let all = scenarioFiles(in: options.scenariosDirectory, filter: nil)
+    let all = ScenarioFiles.find(in: options.scenariosDirectory)
     guard !all.isEmpty else { throw .noScenarios(options.scenariosDirectory) }
-    let filtered = options.filter.map { scenarioFiles(in: options.scenariosDirectory, filter: $0) } ?? all
+    let filtered = options.filter.map { ScenarioFiles.find(in: options.scenariosDirectory, filter: $0) } ?? all
     if let filter = options.filter, filtered.isEmpty {
       throw .filterSelectsNothing(filter, folder: options.scenariosDirectory, total: all.count)
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
-import NetDrillEngine
-import NetDrillReplay
+import NetDrillCommands
 
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -62,63 +61,6 @@ struct Check: ParsableCommand {
       scenariosDirectory: directory, tracesDirectory: traces, update: update, jobs: jobs, filter: filter,
       shard: shard, repeatCount: repeatCount, failFast: failFast, noSkip: noSkip, diff: comparison.diffOptions,
       record: capture.recordOptions)
-    do {
-      _ = try SuiteChecker.selection(options)
-    } catch {
-      FileHandleOutput.standardError("netdrill: \(error)")
-      throw ExitCode(2)
-    }
-    try ScenarioLoading.enterPrivilegesIfNeeded(hostNetwork: false)
-    let style = output.style
-    let json = output.json
-    let result = try SuiteChecker.check(options: options) { check in
-      guard !json else { return }
-      print(CheckReport.line(for: check, style: style))
-      if check.status == .failed || check.status == .error, let details = check.details {
-        print(details.split(separator: "\n").map { "      " + TerminalText.escape(String($0)) }.joined(separator: "\n"))
-      }
-    }
-    if let junit {
-      let xml = JUnitReport(result: result, scenariosDirectory: directory).xml
-      do {
-        try xml.write(toFile: junit, atomically: true, encoding: .utf8)
-      } catch {
-        FileHandleOutput.standardError("netdrill: cannot write \(junit): \(error.localizedDescription)")
-        throw ExitCode(2)
-      }
-    }
-    if json {
-      print(try JSONOutput.encode(result))
-    } else {
-      print(CheckReport.summary(result, style: style))
-    }
-    if result.exitCode != 0 { throw ExitCode(result.exitCode) }
-  }
-}
-
-enum CheckReport {
-  static func line(for check: ScenarioCheck, style: TextStyle) -> String {
-    let mark: String
-    switch check.status {
-    case .passed: mark = style.green("✓")
-    case .recorded: mark = style.green("●")
-    case .failed: mark = style.red("✗")
-    case .error: mark = style.red("!")
-    case .skipped: mark = style.yellow("-")
-    }
-    let time = String(format: "%.2fs", check.seconds)
-    // File names and messages may quote scenario text: escaped for the terminal.
-    let message = check.message.map { "  " + TerminalText.escape($0) } ?? ""
-    return "\(mark) \(TerminalText.escape(check.scenario)) \(style.dim(time))\(message)"
-  }
-
-  static func summary(_ result: SuiteResult, style: TextStyle) -> String {
-    let total = result.checks.count
-    var text =
-      "\(total) scenarios\(result.shard.map { " (shard \($0))" } ?? ""): \(result.count(.passed)) passed, "
-      + "\(result.count(.recorded)) recorded, \(result.count(.skipped)) skipped, "
-      + "\(result.count(.failed)) failed, \(result.count(.error)) errors in \(String(format: "%.1f", result.seconds))s"
-    if result.notRun > 0 { text += "; \(result.notRun) not run (--fail-fast)" }
-    return result.exitCode == 0 ? style.green("✓ ") + text : style.red("✗ ") + text
+    try finish(CheckCommand(options: options, junitPath: junit, format: output.format).run())
   }
 }

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Glibc
-import NetDrillCapture
-import NetDrillEngine
+import NetDrillCommands
 
-enum NetDrillVersionText {
-  static let value = NetDrillVersion.current
+/// A command's status as the process's exit code (0 needs no throw).
+func finish(_ status: CommandStatus) throws {
+  if status != .success { throw ExitCode(status.rawValue) }
 }
 
 enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
@@ -19,11 +19,12 @@ struct OutputOptions: ParsableArguments {
   @Option(name: .long, help: "Colour: auto (on a terminal, unless NO_COLOR is set), always, never.")
   var color: ColorChoice = .auto
 
-  var style: TextStyle {
+  var format: OutputFormat {
+    guard !json else { return .json }
     switch color {
-    case .always: return TextStyle(enabled: true)
-    case .never: return TextStyle(enabled: false)
-    case .auto: return TextStyle(enabled: isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == nil)
+    case .always: return .text(TextStyle(enabled: true))
+    case .never: return .text(TextStyle(enabled: false))
+    case .auto: return .text(TextStyle(enabled: isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == nil))
     }
   }
 }
@@ -32,18 +33,6 @@ struct OutputOptions: ParsableArguments {
 struct NetworkOptions: ParsableArguments {
   @Flag(name: .long, help: "Run on the host's own network instead of a fresh private namespace (no isolation).")
   var hostNetwork = false
-}
-
-enum FileHandleOutput {
-  /// Writes a message line by line, each line escaped for the terminal:
-  /// messages quote scenario and trace text, which may be untrusted.
-  static func standardError(_ text: String) {
-    var line = text.split(separator: "\n", omittingEmptySubsequences: false)
-      .map { TerminalText.escape(String($0)) }.joined(separator: "\n")
-    if !line.hasSuffix("\n") { line += "\n" }
-    let bytes = Array(line.utf8)
-    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-  }
 }
 
 /// Capture settings for the commands that record.
@@ -58,6 +47,39 @@ struct CaptureOptions: ParsableArguments {
   var filter: String?
 
   var recordOptions: RecordOptions {
-    RecordOptions(capture: CaptureConfiguration(snapLength: snapLength, bufferBytes: bufferMib << 20, filter: filter))
+    RecordOptions(snapLength: snapLength, bufferBytes: bufferMib << 20, captureFilter: filter)
   }
+}
+
+/// How traces are compared; shared by diff, replay and check.
+struct ComparisonOptions: ParsableArguments {
+  @Flag(name: .long, help: "Compare the order of all packets, not only within each flow.")
+  var strictOrder = false
+
+  @Option(
+    name: .long, parsing: .upToNextOption,
+    help: ArgumentHelp(
+      "Leave out these normally compared fields (the field table in README.md, \"Comparing runs\").",
+      discussion: "One of: \(NormalizationOptions.ignorableFields.joined(separator: ", ")).", valueName: "field"))
+  var ignore: [String] = []
+
+  @Option(
+    name: .long, parsing: .upToNextOption,
+    help: ArgumentHelp(
+      "Compare these normally ignored fields too.",
+      discussion: "One of: \(NormalizationOptions.volatileFields.joined(separator: ", ")).", valueName: "field"))
+  var compare: [String] = []
+
+  @Option(name: .long, help: "Compare when steps and packets happened, within this tolerance (e.g. 5ms).")
+  var timing: String?
+
+  var choices: ComparisonChoices {
+    ComparisonChoices(strictOrder: strictOrder, ignore: ignore, compare: compare, timing: timing)
+  }
+
+  func validate() throws {
+    if let problem = choices.problem { throw ValidationError(problem) }
+  }
+
+  var diffOptions: DiffOptions { choices.diffOptions }
 }

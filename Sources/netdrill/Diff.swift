@@ -1,63 +1,5 @@
 import ArgumentParser
-import NetDrillReplay
-import NetDrillScenario
-
-/// How traces are compared; shared by diff, replay and check.
-struct ComparisonOptions: ParsableArguments {
-  @Flag(name: .long, help: "Compare the order of all packets, not only within each flow.")
-  var strictOrder = false
-
-  @Option(
-    name: .long, parsing: .upToNextOption,
-    help: ArgumentHelp(
-      "Leave out these normally compared fields (the field table in README.md, \"Comparing runs\").",
-      discussion: "One of: \(NormalizationOptions.ignorableFields.joined(separator: ", ")).", valueName: "field"))
-  var ignore: [String] = []
-
-  @Option(
-    name: .long, parsing: .upToNextOption,
-    help: ArgumentHelp(
-      "Compare these normally ignored fields too.",
-      discussion: "One of: \(NormalizationOptions.volatileFields.joined(separator: ", ")).", valueName: "field"))
-  var compare: [String] = []
-
-  @Option(name: .long, help: "Compare when steps and packets happened, within this tolerance (e.g. 5ms).")
-  var timing: String?
-
-  func validate() throws {
-    for field in ignore where !NormalizationOptions.ignorableFields.contains(field) {
-      throw ValidationError("--ignore \(field): \(Self.why(field, isCompared: true))")
-    }
-    for field in compare where !NormalizationOptions.volatileFields.contains(field) {
-      throw ValidationError("--compare \(field): \(Self.why(field, isCompared: false))")
-    }
-    if let timing, DurationText.parse(timing) == nil {
-      throw ValidationError("--timing \(timing): expected a duration such as 5ms")
-    }
-  }
-
-  /// Why a name cannot be given to --ignore (`isCompared`) or --compare.
-  private static func why(_ field: String, isCompared: Bool) -> String {
-    let choices = isCompared ? NormalizationOptions.ignorableFields : NormalizationOptions.volatileFields
-    switch DiffField.byName[field] {
-    case let known? where !known.adjustable:
-      return "\(field) identifies a packet and is always \(known.treatment.rawValue)"
-    case let known? where known.comparedByDefault == isCompared:
-      return "not possible for this field"
-    case let known?:
-      return
-        "\(field) is already \(known.treatment.rawValue) (use --\(isCompared ? "compare" : "ignore") for the opposite)"
-    case nil:
-      return "not a field (choose from \(choices.joined(separator: ", ")))"
-    }
-  }
-
-  var diffOptions: DiffOptions {
-    DiffOptions(
-      normalization: NormalizationOptions(ignored: Set(ignore), compared: Set(compare)), strictOrder: strictOrder,
-      timingTolerance: timing.flatMap(DurationText.parse))
-  }
-}
+import NetDrillCommands
 
 struct Diff: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -73,15 +15,8 @@ struct Diff: ParsableCommand {
   @OptionGroup var output: OutputOptions
 
   func run() throws {
-    let options = comparison.diffOptions
-    let left = try TraceLoading.load(expected, options: options.normalization)
-    let right = try TraceLoading.load(actual, options: options.normalization)
-    let result = TraceDiff.compare(expected: left, actual: right, options: options)
-    if output.json {
-      print(try JSONOutput.encode(result))
-    } else {
-      print(DiffReport(result: result, style: output.style).text)
-    }
-    if !result.same { throw ExitCode(1) }
+    let command = DiffCommand(
+      expectedPath: expected, actualPath: actual, options: comparison.diffOptions, format: output.format)
+    try finish(command.run())
   }
 }

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Glibc
+import NetDrillCommands
 
 @main
 struct NetDrill: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "netdrill",
     abstract: "Run network scenarios on real sockets in a private network, record and compare what the kernel did.",
-    version: NetDrillVersionText.value,
+    version: NetDrillVersion.current,
     subcommands: [Run.self, Record.self, Show.self, Replay.self, Diff.self, Check.self, Schema.self]
   )
 
@@ -24,7 +25,7 @@ struct NetDrill: ParsableCommand {
         exit(withError: error)
       }
       let message = fullMessage(for: error)
-      if !message.isEmpty { FileHandleOutput.standardError(message) }
+      if !message.isEmpty { CommandConsole.standard.error(message) }
       Glibc.exit(2)
     }
   }

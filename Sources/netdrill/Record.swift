@@ -1,5 +1,5 @@
 import ArgumentParser
-import NetDrillEngine
+import NetDrillCommands
 
 struct Record: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -16,25 +16,8 @@ struct Record: ParsableCommand {
   @OptionGroup var output_: OutputOptions
 
   func run() throws {
-    let (scenario, source) = try ScenarioLoading.loadOne(file)
-    try ScenarioLoading.enterPrivilegesIfNeeded(hostNetwork: false)
-    let result: RecordResult
-    do {
-      result = try ScenarioRecorder.record(scenario, source: source, to: output, options: capture.recordOptions)
-    } catch {
-      FileHandleOutput.standardError("netdrill: \(file): \(error)")
-      throw ExitCode(2)
-    }
-    if output_.json {
-      print(try JSONOutput.encode(result.manifest))
-    } else {
-      let style = output_.style
-      print(RunReport(result: result.run, scenario: scenario, style: style).text)
-      let dropped = result.manifest.droppedPackets
-      print(
-        "trace \(output): \(result.manifest.packetCount) packets on \(result.manifest.interfaces.joined(separator: ", ")), "
-          + (dropped == 0 ? "0 dropped" : style.red("\(dropped) DROPPED: the trace is incomplete")))
-    }
-    if !result.passed { throw ExitCode(1) }
+    let command = RecordCommand(
+      file: file, tracePath: output, options: capture.recordOptions, format: output_.format)
+    try finish(command.run())
   }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
-import NetDrillEngine
-import NetDrillReplay
+import NetDrillCommands
 
 struct Replay: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -23,25 +22,9 @@ struct Replay: ParsableCommand {
   @OptionGroup var output_: OutputOptions
 
   func run() throws {
-    try ScenarioLoading.enterPrivilegesIfNeeded(hostNetwork: false)
-    let result: ReplayResult
-    do {
-      result = try Replayer.replay(
-        trace: trace, output: output, diffOptions: comparison.diffOptions, recordOptions: capture.recordOptions,
-        allowPrograms: allowPrograms)
-    } catch {
-      FileHandleOutput.standardError("netdrill: \(error)")
-      throw ExitCode(2)
-    }
-    if output_.json {
-      print(try JSONOutput.encode(result.diff))
-    } else {
-      let style = output_.style
-      if !result.record.run.passed {
-        print(style.red("✗ \(result.record.run.failedChecks) expectation(s) failed in the replay"))
-      }
-      print(DiffReport(result: result.diff, style: style).text)
-    }
-    if !result.passed { throw ExitCode(1) }
+    let command = ReplayCommand(
+      tracePath: trace, outputPath: output, allowPrograms: allowPrograms, diffOptions: comparison.diffOptions,
+      recordOptions: capture.recordOptions, format: output_.format)
+    try finish(command.run())
   }
 }

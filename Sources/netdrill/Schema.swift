@@ -1,5 +1,5 @@
 import ArgumentParser
-import NetDrillScenario
+import NetDrillCommands
 
 struct Schema: ParsableCommand {
   static let configuration = CommandConfiguration(abstract: "Print the JSON Schema of the scenario format.")

@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillEngine
 import NetDrillReplay
+import NetDrillScenario
 import Testing
 
 /// A scratch suite: `scenarios/` with the given files and an empty `traces/`.
@@ -106,7 +107,7 @@ struct CheckGateTests {
       #expect(cases.allSatisfy { $0.contains(" pass") }, "\(cases)")
       seen += cases.map { String($0.split(separator: " ")[0]) }
     }
-    let bundled = SuiteChecker.scenarioFiles(in: TestPaths.scenarios.path, filter: nil).map {
+    let bundled = ScenarioFiles.find(in: TestPaths.scenarios.path).map {
       (($0 as NSString).deletingPathExtension as String)
     }
     #expect(seen.sorted() == bundled.sorted(), "shards ran \(seen.sorted())")

@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillEngine
 import NetDrillReplay
+import NetDrillScenario
 import Testing
 
 @Suite(
@@ -14,7 +15,7 @@ struct CheckTests {
 
   @Test("every bundled scenario has a golden trace")
   func goldensExist() {
-    let scenarios = SuiteChecker.scenarioFiles(in: TestPaths.scenarios.path, filter: nil)
+    let scenarios = ScenarioFiles.find(in: TestPaths.scenarios.path)
     let traces = TestPaths.packageRoot.appendingPathComponent("traces")
     for relative in scenarios {
       let golden = traces.appendingPathComponent((relative as NSString).deletingPathExtension + ".pcapng").path
@@ -28,7 +29,7 @@ struct CheckTests {
     var failures: [String] = []
     for run in 1...20 {
       let result = try SuiteChecker.check(options: bundledOptions)
-      #expect(result.checks.count == SuiteChecker.scenarioFiles(in: TestPaths.scenarios.path, filter: nil).count)
+      #expect(result.checks.count == ScenarioFiles.find(in: TestPaths.scenarios.path).count)
       for check in result.checks where check.status != .passed || check.message != nil {
         failures.append("run \(run): \(check.scenario): \(check.message ?? "") \(check.details ?? "")")
       }

@@ -23,10 +23,9 @@ enum TestPaths {
     return exe.deletingLastPathComponent().appendingPathComponent("netdrill")
   }()
 
-  /// Every bundled scenario file, sorted.
+  /// Every bundled scenario file, sorted: the files `netdrill run scenarios` runs.
   static func bundledScenarios() -> [URL] {
-    guard let walker = FileManager.default.enumerator(at: scenarios, includingPropertiesForKeys: nil) else { return [] }
-    return walker.compactMap { $0 as? URL }.filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
+    ScenarioFiles.expand([scenarios.path]).map { URL(fileURLWithPath: $0) }
   }
 }
 
