@@ -29,7 +29,8 @@ let package = Package(
       name: "NetDrillEngine",
       dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace"]),
     // Show, diff, replay and suite checking over traces.
-    .target(name: "NetDrillReplay", dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillTrace"]),
+    .target(
+      name: "NetDrillReplay", dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillTrace", "NetDrillCapture"]),
     .executableTarget(
       name: "netdrill",
       dependencies: [
