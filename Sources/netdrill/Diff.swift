@@ -69,14 +69,19 @@ struct Diff: ParsableCommand {
   @Argument(help: "The actual trace.")
   var actual: String
 
+  @Option(name: .long, help: "Compare only packets this BPF filter (tcpdump syntax, compiled by libpcap) selects.")
+  var filter: String?
+
   @OptionGroup var comparison: ComparisonOptions
   @OptionGroup var output: OutputOptions
 
   func run() throws {
     let options = comparison.diffOptions
-    let left = try TraceLoading.load(expected, options: options.normalization)
-    let right = try TraceLoading.load(actual, options: options.normalization)
-    let result = TraceDiff.compare(expected: left, actual: right, options: options)
+    let packetFilter = try TraceLoading.filter(filter)
+    // Both traces are read once, side by side (netdrill's or any capture).
+    let result = try TraceLoading.failing {
+      try StreamingDiff.compare(expectedPath: expected, actualPath: actual, options: options, filter: packetFilter)
+    }
     if output.json {
       print(try JSONOutput.encode(result))
     } else {

@@ -113,12 +113,18 @@ public struct ConversationTimeline {
 
   /// Streams `path` as a timeline into `output`: header, one line per
   /// packet, conversation summary.
-  public static func write(path: String, filter: PacketFilter?, to output: OutputBuffer) throws {
+  /// `names` are a netdrill manifest's endpoint names (`address:port` → name), which win over made-up ones.
+  public static func write(
+    path: String, filter: PacketFilter?, names: [String: String] = [:], to output: OutputBuffer
+  ) throws {
     let stream = try PacketStream(path: path, filter: filter)
-    var table = FlowTable()
+    var table = FlowTable(names: EndpointNames(manifest: names))
     var statistics = TraceStatistics()
     var timeline = ConversationTimeline()
-    output.line("trace \(TerminalText.escape(path))  (no netdrill manifest: conversations by flow)")
+    output.line(
+      "trace \(TerminalText.escape(path))"
+        + (names.isEmpty ? "  (no netdrill manifest: conversations by flow)" : "  (conversations by flow)")
+        + (filter.map { "  filter \(TerminalText.escape($0.expression))" } ?? ""))
     while let packet = try stream.next() {
       let placement = table.place(packet.decoded, wireLength: Int(packet.record.originalLength))
       statistics.count(packet, placement: placement)
