@@ -48,7 +48,8 @@ public final class PacketFilter {
     if let compiled = programs[linkType] { return compiled }
     let dlt = Self.dataLinkType(linkType)
     guard let handle = pcap_open_dead(dlt, 262_144) else {
-      throw PacketFilterError(expression: expression, message: "libpcap could not open a handle for link type \(linkType)")
+      throw PacketFilterError(
+        expression: expression, message: "libpcap could not open a handle for link type \(linkType)")
     }
     let compiled = Program(handle: handle)
     if pcap_compile(handle, &compiled.program, expression, 1, PCAP_NETMASK_UNKNOWN) != 0 {

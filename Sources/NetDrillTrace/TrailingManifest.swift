@@ -25,7 +25,8 @@ public enum TrailingManifest {
     var status = stat()
     guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
     let size = UInt64(status.st_size)
-    guard let magic = read(descriptor, at: 0, count: 12), ByteCursor(magic, bigEndian: false).u32(0) == PcapngFormat.sectionHeaderBlock
+    guard let magic = read(descriptor, at: 0, count: 12),
+      ByteCursor(magic, bigEndian: false).u32(0) == PcapngFormat.sectionHeaderBlock
     else { return nil }
     // The section's byte order; files with several sections are rare and
     // netdrill writes one.
@@ -49,7 +50,8 @@ public enum TrailingManifest {
         guard let jsonLength = body.u32(16), UInt64(jsonLength) <= UInt64(length) - 24 else {
           throw TraceError(
             path: path, byteOffset: start + 16,
-            message: "in the custom block starting at byte \(start): netdrill manifest length runs past the end of its block")
+            message:
+              "in the custom block starting at byte \(start): netdrill manifest length runs past the end of its block")
         }
         return (Array(block[20..<(20 + Int(jsonLength))]), start)
       }

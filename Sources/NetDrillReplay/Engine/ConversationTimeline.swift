@@ -53,7 +53,8 @@ public struct ConversationTimeline {
       text += " win=\(tcp.window) len=\(tcp.payload.count)"
       return text
     case .icmpv4(let message), .icmpv6(let message):
-      var text = "\(message.isIPv6 ? "ICMPv6" : "ICMP") \(message.name) (\(message.type)/\(message.code)) \(from) → \(to)"
+      var text =
+        "\(message.isIPv6 ? "ICMPv6" : "ICMP") \(message.name) (\(message.type)/\(message.code)) \(from) → \(to)"
       if let sequence = message.sequence { text += " seq=\(sequence)" }
       if !message.payload.isEmpty { text += " len=\(message.payload.count)" }
       return text

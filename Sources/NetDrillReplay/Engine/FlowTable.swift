@@ -188,7 +188,9 @@ public struct FlowTable {
     _ flowProtocol: FlowProtocol, _ from: Endpoint, _ to: Endpoint, syn: Bool?, wireLength: Int,
     countPacket: Bool = true
   ) -> PacketPlacement {
-    let key = from < to ? Key(flowProtocol: flowProtocol, low: from, high: to) : Key(flowProtocol: flowProtocol, low: to, high: from)
+    let key =
+      from < to
+      ? Key(flowProtocol: flowProtocol, low: from, high: to) : Key(flowProtocol: flowProtocol, low: to, high: from)
     if let id = index[key] {
       if countPacket {
         flows[id - 1].packets += 1
