@@ -38,7 +38,8 @@ let package = Package(
       name: "NetDrillEngine",
       dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace"]),
     // Show, diff, replay and suite checking over traces.
-    .target(name: "NetDrillReplay", dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillTrace"]),
+    .target(
+      name: "NetDrillReplay", dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillTrace", "NetDrillCapture"]),
     // Each command as a library (loading, reports, JSON output, exit status), so a library user gets what the
     // executable does; it re-exports Scenario, Engine and Replay.
     .target(

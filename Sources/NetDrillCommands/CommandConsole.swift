@@ -19,13 +19,18 @@ public struct CommandConsole: Sendable {
     output: { Swift.print($0, terminator: "") },
     error: { text in
       let bytes = Array(text.utf8)
-      _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+      _ = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     })
 
   /// Writes `text` and a newline to standard output. Reports escape what
   /// they quote themselves (`TerminalText`).
   public func print(_ text: String = "") {
     writeOutput(text + "\n")
+  }
+
+  /// Writes `text` to standard output as it is (a chunk of whole lines).
+  public func write(_ text: String) {
+    writeOutput(text)
   }
 
   /// Writes a message to standard error line by line, each line escaped for

@@ -32,4 +32,9 @@ public enum OutputFormat: Sendable {
   case text(TextStyle)
   /// One JSON document (`JSONOutput`).
   case json
+
+  public var isJSON: Bool {
+    if case .json = self { return true }
+    return false
+  }
 }

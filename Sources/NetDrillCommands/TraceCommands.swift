@@ -1,18 +1,32 @@
+import NetDrillCapture
 import NetDrillEngine
 import NetDrillReplay
 
-/// `netdrill show`: a trace as a timeline, steps and outcomes among the packets.
+/// `netdrill show`: a trace as a timeline, steps and outcomes among the
+/// packets; any other capture as its packets by conversation; or totals.
 public struct ShowCommand: Sendable {
   public var tracePath: String
+  /// Totals only (`--stats`).
+  public var statistics: Bool
+  /// A BPF expression (`--filter`): only the packets it selects.
+  public var filter: String?
   public var format: OutputFormat
 
-  public init(tracePath: String, format: OutputFormat) {
+  public init(tracePath: String, statistics: Bool = false, filter: String? = nil, format: OutputFormat) {
     self.tracePath = tracePath
+    self.statistics = statistics
+    self.filter = filter
     self.format = format
   }
 
   public func run(console: CommandConsole = .standard) throws -> CommandStatus {
     try CommandStatus.of {
+      let packetFilter = try TraceLoading.filter(filter, console: console)
+      let manifest = try TraceLoading.failing(console) { try TraceSource.manifest(path: tracePath) }
+      if statistics || manifest == nil || packetFilter != nil {
+        try showStreaming(manifest: manifest, filter: packetFilter, console: console)
+        return .success
+      }
       let document = try TraceLoading.load(tracePath, console: console)
       let timeline = TraceTimeline(document: document)
       switch format {
@@ -27,28 +41,52 @@ public struct ShowCommand: Sendable {
       return .success
     }
   }
+
+  /// The streaming engine: totals, a foreign capture, or a filtered view of any
+  /// trace — one pass over the file, memory bounded by the live flows.
+  private func showStreaming(manifest: TraceManifest?, filter: PacketFilter?, console: CommandConsole) throws {
+    if statistics || format.isJSON {
+      let totals = try TraceLoading.failing(console) { try TraceStatistics.read(path: tracePath, filter: filter) }
+      console.print(format.isJSON ? try JSONOutput.encode(totals) : totals.text(path: tracePath))
+      return
+    }
+    let buffer = OutputBuffer(sink: console.write)
+    try TraceLoading.failing(console) {
+      try ConversationTimeline.write(path: tracePath, filter: filter, names: manifest?.run.names ?? [:], to: buffer)
+    }
+    buffer.flush()
+  }
 }
 
-/// `netdrill diff`: two traces compared, step outcomes and normalized packets.
+/// `netdrill diff`: two traces compared, step outcomes and normalized packets,
+/// both read once, side by side (netdrill's traces or any captures).
 public struct DiffCommand: Sendable {
   public var expectedPath: String
   public var actualPath: String
   public var options: DiffOptions
+  /// A BPF expression (`--filter`): only the packets it selects are compared.
+  public var filter: String?
   public var format: OutputFormat
 
-  public init(expectedPath: String, actualPath: String, options: DiffOptions = .init(), format: OutputFormat) {
+  public init(
+    expectedPath: String, actualPath: String, options: DiffOptions = .init(), filter: String? = nil,
+    format: OutputFormat
+  ) {
     self.expectedPath = expectedPath
     self.actualPath = actualPath
     self.options = options
+    self.filter = filter
     self.format = format
   }
 
   /// `.failure` when the traces differ.
   public func run(console: CommandConsole = .standard) throws -> CommandStatus {
     try CommandStatus.of {
-      let expected = try TraceLoading.load(expectedPath, options: options.normalization, console: console)
-      let actual = try TraceLoading.load(actualPath, options: options.normalization, console: console)
-      let result = TraceDiff.compare(expected: expected, actual: actual, options: options)
+      let packetFilter = try TraceLoading.filter(filter, console: console)
+      let result = try TraceLoading.failing(console) {
+        try StreamingDiff.compare(
+          expectedPath: expectedPath, actualPath: actualPath, options: options, filter: packetFilter)
+      }
       switch format {
       case .json: console.print(try JSONOutput.encode(result))
       case .text(let style): console.print(DiffReport(result: result, style: style).text)
@@ -113,10 +151,21 @@ enum TraceLoading {
   static func load(_ path: String, options: NormalizationOptions = .init(), console: CommandConsole) throws
     -> TraceDocument
   {
+    try failing(console) { try TraceDocument.load(path: path, options: options) }
+  }
+
+  /// `body`'s value, or `.badInput` thrown after its error's message (file and byte offset).
+  static func failing<T>(_ console: CommandConsole, _ body: () throws -> T) throws -> T {
     do {
-      return try TraceDocument.load(path: path, options: options)
+      return try body()
     } catch {
       throw console.badInput("netdrill: \(error)")
     }
+  }
+
+  /// A BPF expression compiled by libpcap; a bad one is bad input.
+  static func filter(_ expression: String?, console: CommandConsole) throws -> PacketFilter? {
+    guard let expression else { return nil }
+    return try failing(console) { try PacketFilter(expression: expression) }
   }
 }

@@ -11,12 +11,15 @@ struct Diff: ParsableCommand {
   @Argument(help: "The actual trace.")
   var actual: String
 
+  @Option(name: .long, help: "Compare only packets this BPF filter (tcpdump syntax, compiled by libpcap) selects.")
+  var filter: String?
+
   @OptionGroup var comparison: ComparisonOptions
   @OptionGroup var output: OutputOptions
 
   func run() throws {
     let command = DiffCommand(
-      expectedPath: expected, actualPath: actual, options: comparison.diffOptions, format: output.format)
+      expectedPath: expected, actualPath: actual, options: comparison.diffOptions, filter: filter, format: output.format)
     try finish(command.run())
   }
 }

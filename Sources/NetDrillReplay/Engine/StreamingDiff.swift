@@ -1,0 +1,264 @@
+import NetDrillCapture
+import NetDrillEngine
+import NetDrillTrace
+
+/// Compares two traces while reading both once, side by side: the same
+/// comparison as ``TraceDiff`` (packets normalized by ``PacketNormalizer``,
+/// in order within each flow and free across flows; outcomes from the
+/// manifests), in memory bounded by how far the two traces drift apart.
+///
+/// Each flow keeps a queue per side. While the heads of a flow's queues are
+/// equal they are matched and dropped at once, which is exactly the common
+/// prefix ``TraceDiff/align(_:_:)`` trims; from the first mismatch on, that
+/// flow's remaining packets are kept and aligned at the end. Two traces of
+/// the same behaviour therefore hold only the packets one has read ahead
+/// of the other.
+public struct StreamingDiff {
+  /// One flow's state (per interface, as ``TraceDiff`` compares).
+  private struct FlowState {
+    var expected = PacketQueue()
+    var actual = PacketQueue()
+    /// Packets of each side matched (or consumed) so far: the index base of the queues.
+    var expectedMatched = 0
+    var actualMatched = 0
+    /// The last packet matched, shown as context for the next difference.
+    var previous: String?
+    var diverged = false
+    var expectedOrder: Int?
+    var actualOrder: Int?
+  }
+
+  private let options: DiffOptions
+  private var flows: [String: FlowState] = [:]
+  private var expectedFlowCount = 0
+  private var actualFlowCount = 0
+  private var timingDifferences: [String: [TraceDifference]] = [:]
+  private let expectedStart: UInt64?
+  private let actualStart: UInt64?
+  private var firstTimestamps: (UInt64?, UInt64?) = (nil, nil)
+
+  init(options: DiffOptions, expectedStart: UInt64?, actualStart: UInt64?) {
+    self.options = options
+    self.expectedStart = expectedStart
+    self.actualStart = actualStart
+  }
+
+  /// Compares the traces at two paths.
+  public static func compare(
+    expectedPath: String, actualPath: String, options: DiffOptions = .init(), filter: PacketFilter? = nil
+  ) throws -> TraceDiffResult {
+    let expected = try TraceSource(path: expectedPath, filter: filter)
+    let actual = try TraceSource(path: actualPath, filter: filter)
+    var diff = StreamingDiff(
+      options: options, expectedStart: expected.manifest?.run.startNanoseconds,
+      actualStart: actual.manifest?.run.startNanoseconds)
+    var expectedNormalizer = PacketNormalizer(
+      names: expected.manifest?.run.names ?? [:], options: options.normalization)
+    var actualNormalizer = PacketNormalizer(names: actual.manifest?.run.names ?? [:], options: options.normalization)
+    let keepHousekeeping = options.normalization.compares("housekeeping")
+    var expectedOpen = true
+    var actualOpen = true
+    // One packet from each side in turn: the traces are read once, together.
+    while expectedOpen || actualOpen {
+      if expectedOpen {
+        if let packet = try expected.stream.next() {
+          if keepHousekeeping || !packet.decoded.isHousekeeping {
+            diff.add(normalize(packet, &expectedNormalizer), expected: true)
+          }
+        } else {
+          expectedOpen = false
+        }
+      }
+      if actualOpen {
+        if let packet = try actual.stream.next() {
+          if keepHousekeeping || !packet.decoded.isHousekeeping {
+            diff.add(normalize(packet, &actualNormalizer), expected: false)
+          }
+        } else {
+          actualOpen = false
+        }
+      }
+    }
+    let packetDifferences = diff.finish()
+    let comparedPackets = max(expected.stream.packetsPassed, actual.stream.packetsPassed)
+    guard let expectedManifest = expected.manifest, let actualManifest = actual.manifest else {
+      var notes: [String] = []
+      if (expected.manifest == nil) != (actual.manifest == nil) {
+        notes.append("only one of the traces is netdrill's: step outcomes are not compared, packets are")
+      }
+      return TraceDiffResult(
+        expectedPath: expectedPath, actualPath: actualPath, differences: packetDifferences, comparedSteps: 0,
+        comparedPackets: comparedPackets, notes: notes)
+    }
+    // Outcomes, the embedded scenario and capture drops live in the manifests (small):
+    // the whole-trace comparison does them, over documents without packets.
+    var result = TraceDiff.compare(
+      expected: TraceDocument(path: expectedPath, manifest: expectedManifest, packets: []),
+      actual: TraceDocument(path: actualPath, manifest: actualManifest, packets: []), options: options)
+    let capture = result.differences.filter { $0.kind == .capture }
+    result.differences = result.differences.filter { $0.kind != .capture } + packetDifferences + capture
+    result.comparedPackets = comparedPackets
+    return result
+  }
+
+  private static func normalize(_ packet: StreamedPacket, _ normalizer: inout PacketNormalizer) -> NormalizedPacket {
+    normalizer.normalize(
+      packet.decoded, interface: packet.interface, step: packet.record.comment,
+      timestamp: packet.record.timestampNanoseconds)
+  }
+
+  /// Takes the next packet of one side.
+  mutating func add(_ packet: NormalizedPacket, expected: Bool) {
+    if expected, firstTimestamps.0 == nil { firstTimestamps.0 = packet.timestampNanoseconds }
+    if !expected, firstTimestamps.1 == nil { firstTimestamps.1 = packet.timestampNanoseconds }
+    let key = options.strictOrder ? "all packets" : "flow \(packet.flow) on \(packet.interface)"
+    var state = flows.removeValue(forKey: key) ?? FlowState()
+    if expected {
+      if state.expectedOrder == nil {
+        state.expectedOrder = expectedFlowCount
+        expectedFlowCount += 1
+      }
+      state.expected.append(packet)
+    } else {
+      if state.actualOrder == nil {
+        state.actualOrder = actualFlowCount
+        actualFlowCount += 1
+      }
+      state.actual.append(packet)
+    }
+    if !state.diverged { matchHeads(&state, location: key) }
+    flows[key] = state
+  }
+
+  /// Matches equal heads; the first unequal pair marks the flow diverged.
+  private mutating func matchHeads(_ state: inout FlowState, location: String) {
+    while let left = state.expected.first, let right = state.actual.first {
+      guard left.text == right.text else {
+        state.diverged = true
+        return
+      }
+      if let difference = timing(left, right, index: state.expectedMatched, location: location) {
+        timingDifferences[location, default: []].append(difference)
+      }
+      state.previous = Self.display(left)
+      state.expected.removeFirst()
+      state.actual.removeFirst()
+      state.expectedMatched += 1
+      state.actualMatched += 1
+    }
+  }
+
+  private func timing(_ left: NormalizedPacket, _ right: NormalizedPacket, index: Int, location: String)
+    -> TraceDifference?
+  {
+    guard let tolerance = options.timingTolerance else { return nil }
+    let wantStart = expectedStart ?? firstTimestamps.0 ?? 0
+    let gotStart = actualStart ?? firstTimestamps.1 ?? 0
+    let want = Int64(bitPattern: left.timestampNanoseconds &- wantStart)
+    let got = Int64(bitPattern: right.timestampNanoseconds &- gotStart)
+    guard abs(want - got) > tolerance.nanoseconds else { return nil }
+    return TraceDifference(
+      kind: .packet, location: "\(location), packet \(index + 1)", field: "timing",
+      expected: Self.milliseconds(want), actual: Self.milliseconds(got), context: Self.display(left))
+  }
+
+  /// Aligns what is left in every flow and returns all packet differences,
+  /// flows in order of first appearance in the expected trace, then the actual's.
+  mutating func finish() -> [TraceDifference] {
+    let ordered = flows.sorted { a, b in
+      let left = (a.value.expectedOrder ?? expectedFlowCount + (a.value.actualOrder ?? 0))
+      let right = (b.value.expectedOrder ?? expectedFlowCount + (b.value.actualOrder ?? 0))
+      return left < right
+    }
+    var differences: [TraceDifference] = []
+    for (location, state) in ordered {
+      differences += timingDifferences[location] ?? []
+      guard !state.expected.isEmpty || !state.actual.isEmpty else { continue }
+      differences += remaining(state, location: location)
+    }
+    return differences
+  }
+
+  /// The differences in a flow's unmatched packets, reported as ``TraceDiff`` does.
+  private func remaining(_ state: FlowState, location: String) -> [TraceDifference] {
+    let left = state.expected.elements
+    let right = state.actual.elements
+    let leftBase = state.expectedMatched
+    let rightBase = state.actualMatched
+    var differences: [TraceDifference] = []
+    var previous = state.previous
+    var pendingMissing: [(Int, NormalizedPacket)] = []
+    func flushMissing() {
+      for (index, packet) in pendingMissing {
+        differences.append(
+          .init(
+            kind: .packet, location: "\(location), packet \(leftBase + index + 1)", field: "missing packet",
+            expected: Self.display(packet), actual: "nothing", context: previous))
+      }
+      pendingMissing.removeAll()
+    }
+    for operation in TraceDiff.align(left.map(\.text), right.map(\.text)) {
+      switch operation {
+      case .same(let i, let j):
+        flushMissing()
+        if let difference = timing(left[i], right[j], index: leftBase + i, location: location) {
+          differences.append(difference)
+        }
+        previous = Self.display(left[i])
+      case .missing(let i):
+        pendingMissing.append((i, left[i]))
+      case .extra(let j):
+        if !pendingMissing.isEmpty {
+          let (index, packet) = pendingMissing.removeFirst()
+          differences.append(
+            .init(
+              kind: .packet, location: "\(location), packet \(leftBase + index + 1)", field: "changed packet",
+              expected: TraceDiff.display(packet, against: right[j]),
+              actual: TraceDiff.display(right[j], against: packet), context: previous))
+        } else {
+          differences.append(
+            .init(
+              kind: .packet, location: "\(location), packet \(rightBase + j + 1) of the actual trace",
+              field: "extra packet", expected: "nothing", actual: Self.display(right[j]), context: previous))
+        }
+      }
+    }
+    flushMissing()
+    return differences
+  }
+
+  /// As ``TraceDiff`` shows a packet: its readable head and its step.
+  static func display(_ packet: NormalizedPacket) -> String {
+    let text = packet.summary.count > 160 ? String(packet.summary.prefix(159)) + "…" : packet.summary
+    return packet.step.map { "\(text)  (\($0))" } ?? text
+  }
+
+  private static func milliseconds(_ nanoseconds: Int64) -> String {
+    let tenths = nanoseconds / 100_000
+    return "+\(tenths / 10).\(abs(tenths % 10))ms"
+  }
+}
+
+/// A FIFO of normalized packets: appends at the back, removals at the front
+/// in O(1) amortised (the consumed prefix is dropped once it is half the storage).
+struct PacketQueue {
+  private var storage: [NormalizedPacket] = []
+  private var head = 0
+
+  var isEmpty: Bool { head == storage.count }
+  var first: NormalizedPacket? { isEmpty ? nil : storage[head] }
+  var elements: [NormalizedPacket] { Array(storage[head...]) }
+
+  mutating func append(_ packet: NormalizedPacket) { storage.append(packet) }
+
+  mutating func removeFirst() {
+    head += 1
+    if head == storage.count {
+      storage.removeAll(keepingCapacity: true)
+      head = 0
+    } else if head > 64 && head * 2 > storage.count {
+      storage.removeFirst(head)
+      head = 0
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import NetDrillCapture
+import NetDrillTrace
+
+/// A pipeline consumer: totals over a trace, in constant memory per flow
+/// table (`show --stats`).
+public struct TraceStatistics: Sendable, Encodable {
+  public var packets = 0
+  /// Bytes on the wire (original lengths).
+  public var bytes: UInt64 = 0
+  /// Bytes kept in the file.
+  public var capturedBytes: UInt64 = 0
+  /// Conversations (UDP, TCP, ICMP echo).
+  public var flows = 0
+  public var flowsByProtocol: [String: Int] = [:]
+  public var icmpErrors = 0
+  /// Packets cut short by the snap length or damaged.
+  public var truncated = 0
+  public var linkTypes: [String: Int] = [:]
+  /// Packets outside any conversation, by kind (ARP, IGMP, fragments…).
+  public var other: [String: Int] = [:]
+  /// Packets the file says the capture dropped (pcapng statistics).
+  public var droppedByCapture: UInt64 = 0
+  /// Packets read before a `--filter` (equal to `packets` without one).
+  public var packetsRead = 0
+
+  enum CodingKeys: String, CodingKey {
+    case packets, bytes, capturedBytes = "captured_bytes", flows, flowsByProtocol = "flows_by_protocol"
+    case icmpErrors = "icmp_errors", truncated, linkTypes = "link_types", other
+    case droppedByCapture = "dropped_by_capture", packetsRead = "packets_read"
+  }
+
+  public init() {}
+
+  /// Counts one packet, placed by the flow table.
+  public mutating func count(_ packet: StreamedPacket, placement: PacketPlacement) {
+    packets += 1
+    bytes += UInt64(packet.record.originalLength)
+    capturedBytes += UInt64(packet.record.data.count)
+    if packet.decoded.truncated { truncated += 1 }
+    linkTypes[packet.record.linkType.name, default: 0] += 1
+    switch placement {
+    case .flow: break
+    case .icmpError: icmpErrors += 1
+    case .other(let kind): other[kind, default: 0] += 1
+    }
+  }
+
+  /// Takes the per-protocol flow counts from the table at the end.
+  public mutating func finish(flows table: FlowTable, stream: PacketStream) {
+    flows = table.flows.count
+    flowsByProtocol = [:]
+    for flow in table.flows { flowsByProtocol[flow.flowProtocol.rawValue, default: 0] += 1 }
+    droppedByCapture = stream.droppedPackets
+    packetsRead = stream.packetsRead
+  }
+
+  /// Reads a whole trace through the pipeline and returns its totals.
+  public static func read(path: String, filter: PacketFilterOption = nil) throws -> TraceStatistics {
+    let stream = try PacketStream(path: path, filter: filter)
+    var table = FlowTable()
+    var statistics = TraceStatistics()
+    while let packet = try stream.next() {
+      let placement = table.place(packet.decoded, wireLength: Int(packet.record.originalLength))
+      statistics.count(packet, placement: placement)
+    }
+    statistics.finish(flows: table, stream: stream)
+    return statistics
+  }
+
+  /// The text `show --stats` prints.
+  public func text(path: String) -> String {
+    func list(_ counts: [String: Int]) -> String {
+      counts.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+    var lines = ["trace \(path)"]
+    lines.append("  packets      \(packets)" + (packetsRead != packets ? " (of \(packetsRead) read; --filter)" : ""))
+    lines.append("  bytes        \(bytes) on the wire, \(capturedBytes) captured")
+    lines.append("  flows        \(flows)" + (flows > 0 ? " (\(list(flowsByProtocol)))" : ""))
+    lines.append("  icmp errors  \(icmpErrors)")
+    lines.append("  truncated    \(truncated)")
+    lines.append("  link types   \(list(linkTypes))")
+    if !other.isEmpty { lines.append("  other        \(list(other))") }
+    if droppedByCapture > 0 { lines.append("  ⚠ the capture dropped \(droppedByCapture) packets") }
+    return lines.joined(separator: "\n")
+  }
+}
+
+/// An optional compiled `--filter`.
+public typealias PacketFilterOption = PacketFilter?
