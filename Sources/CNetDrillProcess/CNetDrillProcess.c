@@ -97,6 +97,9 @@ static void forward_signal(int number) {
   errno = saved;
 }
 
+/// Only interrupts ppoll: the init's loop reaps the children itself.
+static void wake_up(int number) { (void)number; }
+
 static const int forwarded_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
 /// PID 1 of the program's namespace. Never returns.
@@ -107,7 +110,10 @@ static void init_main(const nd_contained_spawn *request) {
   // report pipe tells: with no reader left, poll() on its write end gives POLLERR.
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_NAME, "netdrill-init");  // as ps shows it (its argv is still netdrill's)
-  struct pollfd lifeline = {report, POLLOUT, 0};
+  // clone(2) copied netdrill's descriptors, the report pipe's read end among
+  // them: drop that copy, or the pipe would always have a reader (ours).
+  close(request->report_read_fd);
+  struct pollfd lifeline = {report, 0, 0};
   if (poll(&lifeline, 1, 0) == 1 && (lifeline.revents & POLLERR)) _exit(127);
 
   sigset_t all, none;
@@ -165,15 +171,33 @@ static void init_main(const nd_contained_spawn *request) {
   }
   write_record(report, 'S', 0);
 
-  sigprocmask(SIG_SETMASK, &none, NULL);
+  // Wait for the program to end, and for netdrill to go: the death signal
+  // covers netdrill ending after the prctl above, the report pipe losing its
+  // last reader (POLLERR) every other case, whatever the timing. SIGCHLD stays
+  // blocked except inside ppoll, so a program that ends between the reaping
+  // and the wait still wakes it.
+  struct sigaction on_child = {0};
+  on_child.sa_handler = wake_up;
+  sigaction(SIGCHLD, &on_child, NULL);
+  sigset_t waiting = none;
+  sigset_t child_only;
+  sigemptyset(&child_only);
+  sigaddset(&child_only, SIGCHLD);
+  sigprocmask(SIG_SETMASK, &child_only, NULL);
   for (;;) {
     int status;
-    pid_t ended = waitpid(-1, &status, 0);  // reaps orphans of the namespace too
-    if (ended == program) {
-      write_record(report, 'X', status);
-      _exit(0);  // the kernel now SIGKILLs whatever is left in the namespace
+    pid_t ended;
+    while ((ended = waitpid(-1, &status, WNOHANG)) > 0) {  // reaps orphans of the namespace too
+      if (ended == program) {
+        write_record(report, 'X', status);
+        _exit(0);  // the kernel now SIGKILLs whatever is left in the namespace
+      }
     }
     if (ended < 0 && errno != EINTR) _exit(127);
+    struct pollfd watch = {report, 0, 0};
+    if (ppoll(&watch, 1, NULL, &waiting) == 1 && (watch.revents & (POLLERR | POLLHUP))) {
+      _exit(0);  // netdrill is gone: so is everything in this namespace
+    }
   }
 }
 

@@ -74,7 +74,9 @@ enum ProgramSupervisor {
       return
     }
 
-    let spawned = spawn(launch, standardOutput: output.write, standardError: errors.write, report: report.write)
+    let spawned = spawn(
+      launch, standardOutput: output.write, standardError: errors.write, report: report.write,
+      reportRead: report.read)
     // The init holds its own copies now; ours must go, or the readers never see end of file.
     close(output.write)
     close(errors.write)
@@ -112,7 +114,7 @@ enum ProgramSupervisor {
   /// else; default signal dispositions and an empty mask (netdrill ignores
   /// SIGPIPE, SIGINT and SIGTERM, and threads may block signals).
   private static func spawn(
-    _ launch: ProgramLaunch, standardOutput: Int32, standardError: Int32, report: Int32
+    _ launch: ProgramLaunch, standardOutput: Int32, standardError: Int32, report: Int32, reportRead: Int32
   ) -> Result<pid_t, Errno> {
     // Everything the code after clone(2) touches is prepared here: it may not allocate.
     let argv = launch.arguments.map { strdup($0) } + [nil]
@@ -124,7 +126,7 @@ enum ProgramSupervisor {
       envp.withUnsafeBufferPointer { envpBuffer in
         var request = nd_contained_spawn(
           path: path, argv: argvBuffer.baseAddress, envp: envpBuffer.baseAddress, directory: directory,
-          stdout_fd: standardOutput, stderr_fd: standardError, report_fd: report)
+          stdout_fd: standardOutput, stderr_fd: standardError, report_fd: report, report_read_fd: reportRead)
         return nd_spawn_contained(&request)
       }
     }

@@ -41,7 +41,7 @@ struct TerminalOutputTests {
       "netdrill": 1,
       "name": "evil\u001b[2Jname\u202e",
       "description": "fake\nline \u001b]0;title\u0007",
-      "programs": { "talker": { "command": ["printf", "out\\033[2J\\nline2"] } },
+      "programs": { "talker": { "command": ["printf", "out\\033[2J\\nline2"], "ready": { "output": "out" } } },
       "sockets": { "a": { "type": "udp" }, "b": { "type": "udp" } },
       "steps": [
         { "bind": "b", "address": "127.0.0.1:0" },

@@ -42,6 +42,9 @@ typedef struct {
   /// The write end of the report pipe (close-on-exec, above 2): the
   /// namespace's init writes `nd_report` records to it.
   int report_fd;
+  /// The read end of the report pipe, which only netdrill may hold: the init
+  /// closes its inherited copy first, so "no reader left" means netdrill is gone.
+  int report_read_fd;
 } nd_contained_spawn;
 
 /// One record on the report pipe; written whole (8 bytes < PIPE_BUF).
