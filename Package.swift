@@ -1,7 +1,9 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
-// Data flows one way: Scenario → Engine (over Sockets, Network, Capture, Trace) → Replay → netdrill.
+// Data flows one way: System → Scenario → Engine (over Sockets, Network, Capture, Trace) → Replay → netdrill.
+// NetDrillSystem is the bottom: the one door to the kernel (errno, EINTR, file descriptors, pipes) that
+// every other netdrill module goes through; it depends on nothing of netdrill's.
 let package = Package(
   name: "netdrill",
   platforms: [.macOS(.v13)],
@@ -10,24 +12,30 @@ let package = Package(
     .library(name: "NetDrillEngine", targets: ["NetDrillEngine"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
   ],
   targets: [
     // C shims for what Swift cannot call directly (variadic ioctl, CMSG_* macros).
     .target(name: "CNetDrillLinux"),
-    .target(name: "NetDrillSockets", dependencies: ["CNetDrillLinux"]),
-    .target(name: "NetDrillScenario", dependencies: ["NetDrillSockets"]),
-    // C shims for spawning programs under test (posix_spawn extensions, pipe2, wait macros).
+    // Errno, the syscall door (EINTR retried here only) and file descriptors over swift-system.
+    .target(name: "NetDrillSystem", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+    .target(name: "NetDrillSockets", dependencies: ["CNetDrillLinux", "NetDrillSystem"]),
+    .target(name: "NetDrillScenario", dependencies: ["NetDrillSystem", "NetDrillSockets"]),
+    // C shims for spawning programs under test (posix_spawn extensions, wait macros, the contained spawn).
     .target(name: "CNetDrillProcess"),
-    .target(name: "NetDrillNetwork", dependencies: ["CNetDrillLinux", "CNetDrillProcess", "NetDrillSockets"]),
+    .target(
+      name: "NetDrillNetwork", dependencies: ["CNetDrillLinux", "CNetDrillProcess", "NetDrillSystem", "NetDrillSockets"]),
     // libpcap from the system; only NetDrillCapture imports it.
     .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
-    .target(name: "NetDrillCapture", dependencies: ["CPcap"]),
-    // pcapng writer, pcap/pcapng reader and packet decoding: pure Swift over bytes.
-    .target(name: "NetDrillTrace"),
+    .target(name: "NetDrillCapture", dependencies: ["CPcap", "NetDrillSystem"]),
+    // pcapng writer, pcap/pcapng reader and packet decoding: pure Swift over bytes (files via NetDrillSystem).
+    .target(name: "NetDrillTrace", dependencies: ["NetDrillSystem"]),
     .target(
       name: "NetDrillEngine",
-      dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace"]),
+      dependencies: [
+        "NetDrillSystem", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace",
+      ]),
     // Show, diff, replay and suite checking over traces.
     .target(name: "NetDrillReplay", dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillTrace"]),
     .executableTarget(
@@ -38,7 +46,8 @@ let package = Package(
       ]),
     .testTarget(
       name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
-    .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture"]),
+    .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture", "NetDrillSystem"]),
+    .testTarget(name: "NetDrillSystemTests", dependencies: ["NetDrillSystem"]),
     .testTarget(name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets"]),
     .testTarget(name: "NetDrillNetworkTests", dependencies: ["NetDrillNetwork", "NetDrillSockets", "CNetDrillLinux"]),
     .testTarget(name: "NetDrillTraceTests", dependencies: ["NetDrillTrace"], exclude: ["Fixtures"]),
