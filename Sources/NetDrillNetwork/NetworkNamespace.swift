@@ -9,8 +9,8 @@ import NetDrillSockets
 /// A network namespace belongs to a thread, not a process (setns(2)), so
 /// creating or entering one moves only the calling thread. Call these only on
 /// a thread you own (see `IsolatedThread`), never on the shared task pool.
-public final class NetworkNamespace: @unchecked Sendable {
-  // @unchecked: the only state is an immutable descriptor, closed once in deinit.
+public final class NetworkNamespace: Sendable {
+  // Sendable as it is: the only state is immutable (a name and a descriptor closed once in deinit).
   public let name: String
   public let descriptor: Int32
 
@@ -33,9 +33,12 @@ public final class NetworkNamespace: @unchecked Sendable {
 
   /// The namespace the calling thread is in now.
   public static func current(name: String) throws(NetworkError) -> NetworkNamespace {
-    let fd = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw NetworkError.system(SystemCallError("open /proc/thread-self/ns/net", .current)) }
-    return NetworkNamespace(name: name, descriptor: fd)
+    do {
+      let file = try FileDescriptor.open("/proc/thread-self/ns/net", .read)
+      return NetworkNamespace(name: name, descriptor: file.rawValue)
+    } catch {
+      throw NetworkError.system(SystemCallError("open /proc/thread-self/ns/net", error))
+    }
   }
 
   /// Moves the calling thread into this namespace.

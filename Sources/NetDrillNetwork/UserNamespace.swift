@@ -41,12 +41,17 @@ public enum UserNamespace {
   }
 
   private static func write(_ text: String, to path: String) throws(NetworkError) {
-    let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw NetworkError.cannotEnterUserNamespace(step: "open \(path)", errno: .current) }
-    defer { Glibc.close(fd) }
-    let bytes = Array(text.utf8)
-    guard Glibc.write(fd, bytes, bytes.count) == bytes.count else {
-      throw NetworkError.cannotEnterUserNamespace(step: "write \(path)", errno: .current)
+    let file: FileDescriptor
+    do {
+      file = try FileDescriptor.open(path, .writeExisting)
+    } catch {
+      throw NetworkError.cannotEnterUserNamespace(step: "open \(path)", errno: error)
+    }
+    defer { file.close() }
+    do {
+      try Array(text.utf8).withUnsafeBytes { raw in Result { () throws(Errno) in try file.writeAll(raw) } }.get()
+    } catch {
+      throw NetworkError.cannotEnterUserNamespace(step: "write \(path)", errno: error)
     }
   }
 }
