@@ -54,7 +54,7 @@ let package = Package(
     .testTarget(
       name: "NetDrillTests",
       dependencies: [
-        "CNetDrillLinux", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
+        "CNetDrillLinux", "NetDrillCapture", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
         "NetDrillReplay", "NetDrillTrace",
       ]),
   ],

@@ -142,6 +142,6 @@ public final class LiveCapture: Sendable {
   private func requestStop(writeEnd: FileDescriptor, drainNanoseconds: Int64) {
     var message = drainNanoseconds
     // It cannot fail: the pipe is ours, open and empty, and EINTR is retried by the door.
-    _ = try? withUnsafeBytes(of: &message) { raw throws(Errno) in try writeEnd.writeAll(raw) }
+    _ = withUnsafeBytes(of: &message) { raw in Result { () throws(Errno) in try writeEnd.writeAll(raw) } }
   }
 }

@@ -74,7 +74,7 @@ enum NamespaceCommand {
     do { file = try FileDescriptor.open(path, .writeExisting) } catch { throw SystemCallError("open \(path)", error) }
     defer { file.close() }
     do {
-      try Array(value.utf8).withUnsafeBytes { raw in Result { () throws(Errno) in try file.writeAll(raw) } }.get()
+      try file.writeAll(Array(value.utf8))
     } catch {
       throw SystemCallError("write \(path)", error)
     }
@@ -154,7 +154,7 @@ enum NamespaceCommand {
     let stdinEnd = FileDescriptor(rawValue: parentEnds[2])
     // Under the pipe's capacity (checked above): the write cannot block. A failure
     // (EPIPE: the command exited without reading) shows in its own status.
-    _ = inputBytes.withUnsafeBytes { raw in Result { () throws(Errno) in try stdinEnd.writeAll(raw) } }
+    try? stdinEnd.writeAll(inputBytes)
     stdinEnd.close()
     parentEnds[2] = -1
     for fd in parentEnds.prefix(2) { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }

@@ -49,7 +49,7 @@ public enum UserNamespace {
     }
     defer { file.close() }
     do {
-      try Array(text.utf8).withUnsafeBytes { raw in Result { () throws(Errno) in try file.writeAll(raw) } }.get()
+      try file.writeAll(Array(text.utf8))
     } catch {
       throw NetworkError.cannotEnterUserNamespace(step: "write \(path)", errno: error)
     }

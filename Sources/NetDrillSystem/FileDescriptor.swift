@@ -86,6 +86,12 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
     }
   }
 
+  /// Writes all of `bytes`, however many write(2) calls that takes.
+  public func writeAll(_ bytes: [UInt8]) throws(Errno) {
+    // withUnsafeBytes rethrows untyped errors: carry the Errno out in a Result.
+    try bytes.withUnsafeBytes { raw in Result { () throws(Errno) in try writeAll(raw) } }.get()
+  }
+
   /// Reads until end of file, refusing more than `limit` bytes (nil when the file is larger).
   public func readToEnd(limit: Int) throws(Errno) -> [UInt8]? {
     var bytes: [UInt8] = []
@@ -148,7 +154,7 @@ public struct FileStatus: Sendable {
 }
 
 /// Why a file could not be opened as a regular file.
-public enum RegularFileError: Error, Sendable {
+public enum RegularFileError: Error, Equatable, Sendable {
   /// open(2) failed.
   case cannotOpen(Errno)
   /// fstat(2) failed on the open descriptor.
