@@ -235,7 +235,7 @@ final class PcapHandle {
 
 /// The NUL-terminated message libpcap wrote into an error buffer.
 private func string(_ errorBuffer: [CChar]) -> String {
-  errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+  String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 private func statusText(_ status: Int32) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Glibc
 import NetDrillScenario
 import Testing
@@ -101,12 +102,10 @@ enum Command {
   }
 }
 
-final class LockedData: @unchecked Sendable {
-  // @unchecked: guarded by `lock`.
-  private let lock = NSLock()
-  private var data = Data()
-  func set(_ value: Data) { lock.withLock { data = value } }
-  func get() -> Data { lock.withLock { data } }
+final class LockedData: Sendable {
+  private let data = Mutex(Data())
+  func set(_ value: Data) { data.withLock { $0 = value } }
+  func get() -> Data { data.withLock { $0 } }
 }
 
 /// Writes a scenario into a temporary file and returns its path.
