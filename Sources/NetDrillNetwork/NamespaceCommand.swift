@@ -84,12 +84,8 @@ enum NamespaceCommand {
   static func verifyInside(_ namespace: NetworkNamespace) throws {
     var expected = stat()
     var actual = stat()
-    guard fstat(namespace.descriptor, &expected) == 0 else {
-      throw SystemCallError("fstat(\(namespace.name))", .current)
-    }
-    guard stat("/proc/thread-self/ns/net", &actual) == 0 else {
-      throw SystemCallError("stat /proc/thread-self/ns/net", .current)
-    }
+    _ = try syscall { fstat(namespace.descriptor, &expected) }.orThrow("fstat(\(namespace.name))")
+    _ = try syscall { stat("/proc/thread-self/ns/net", &actual) }.orThrow("stat /proc/thread-self/ns/net")
     guard expected.st_ino == actual.st_ino, expected.st_dev == actual.st_dev else {
       throw TopologyError.invalidRequest(
         "internal: after setns the thread is not in namespace \(namespace.name); refusing to run anything")

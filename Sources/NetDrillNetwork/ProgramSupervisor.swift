@@ -120,15 +120,15 @@ enum ProgramSupervisor {
     let path = strdup(launch.executable)
     let directory = launch.workingDirectory.map { strdup($0) } ?? nil
     defer { for string in argv + envp + [path, directory] { free(string) } }
-    let pid = argv.withUnsafeBufferPointer { argvBuffer in
+    return argv.withUnsafeBufferPointer { argvBuffer in
       envp.withUnsafeBufferPointer { envpBuffer in
         var request = nd_contained_spawn(
           path: path, argv: argvBuffer.baseAddress, envp: envpBuffer.baseAddress, directory: directory,
           stdout_fd: standardOutput, stderr_fd: standardError, report_fd: report)
-        return nd_spawn_contained(&request)
+        // Not retried: a clone(2) interrupted by a signal is reported, never made twice.
+        return syscall(retryOnInterrupt: false) { nd_spawn_contained(&request) }
       }
     }
-    return pid > 0 ? .success(pid) : .failure(.current)
   }
 
   /// One record from the init (`nd_report`), or nil at end of file.

@@ -19,8 +19,8 @@ public enum UserNamespace {
     guard threads <= 1 else { throw NetworkError.processHasThreads(count: threads) }
     let uid = geteuid()
     let gid = getegid()
-    guard nd_unshare_user() == 0 else {
-      throw NetworkError.cannotEnterUserNamespace(step: "unshare(CLONE_NEWUSER)", errno: .current)
+    if case .failure(let error) = syscall({ nd_unshare_user() }) {
+      throw NetworkError.cannotEnterUserNamespace(step: "unshare(CLONE_NEWUSER)", errno: error)
     }
     // Map our IDs to root inside; setgroups must be denied before an unprivileged gid_map (user_namespaces(7)).
     try write("deny", to: "/proc/self/setgroups")

@@ -41,7 +41,7 @@ public final class Socket {
     let fd = descriptor
     descriptor = -1
     // close(2) must not be retried on EINTR on Linux: the descriptor is gone either way.
-    return Glibc.close(fd) == 0 ? .success(()) : .failure(.current)
+    return syscall(retryOnInterrupt: false) { Glibc.close(fd) }.map { _ in }
   }
 
   // MARK: Addresses

@@ -255,8 +255,7 @@ public final class PcapngWriter {
       abandon()
       throw self.error("close failed: \(Self.errnoText(error))")
     }
-    if rename(temporaryPath, path) != 0 {
-      let code = Errno.current
+    if case .failure(let code) = syscall({ rename(temporaryPath, path) }) {
       abandon()
       throw error("cannot rename \(temporaryPath) to \(path): \(Self.errnoText(code))")
     }
