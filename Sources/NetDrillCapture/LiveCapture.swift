@@ -22,7 +22,8 @@ import Synchronization
 /// worker, behind a `Mutex`.
 public final class LiveCapture: Sendable {
   private enum State {
-    case running(thread: pthread_t, stopPipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor), worker: CaptureWorker)
+    case running(
+      thread: pthread_t, stopPipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor), worker: CaptureWorker)
     case stopped([CaptureStatistics])
   }
 

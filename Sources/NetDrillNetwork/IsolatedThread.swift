@@ -41,10 +41,12 @@ private final class ResultBox<T: Sendable>: Sendable {
 
   func get() throws -> T {
     // Taken out (not copied): the error is handed to exactly one thread.
-    guard let result = value.withLock({ value -> sending Result<T, any Error>? in
-      defer { value = nil }
-      return value
-    }) else { fatalError("ResultBox read before the thread finished") }
+    guard
+      let result = value.withLock({ value -> sending Result<T, any Error>? in
+        defer { value = nil }
+        return value
+      })
+    else { fatalError("ResultBox read before the thread finished") }
     return try result.get()
   }
 }

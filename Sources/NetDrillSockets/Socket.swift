@@ -202,8 +202,7 @@ public final class Socket {
           header.msg_hdr.msg_name = address == nil ? nil : UnsafeMutableRawPointer(name)
           header.msg_hdr.msg_namelen = nameLength
           // Runs only for an index below the vector count: the buffer is not empty.
-          // Runs only for an index below the vector count: the buffer is not empty.
-        header.msg_hdr.msg_iov = vectorBuffer.baseAddress! + index
+          header.msg_hdr.msg_iov = vectorBuffer.baseAddress! + index
           header.msg_hdr.msg_iovlen = 1
           return header
         }

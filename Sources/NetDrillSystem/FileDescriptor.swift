@@ -73,6 +73,14 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
     do { return try system.read(into: buffer) } catch { throw Errno(error) }
   }
 
+  /// Reads into `bytes[offset...]` and returns how many bytes were read; 0 means end of file.
+  public func read(into bytes: inout [UInt8], at offset: Int = 0) throws(Errno) -> Int {
+    // withUnsafeMutableBytes rethrows untyped errors: carry the Errno out in a Result.
+    try bytes.withUnsafeMutableBytes { raw in
+      Result { () throws(Errno) in try read(into: UnsafeMutableRawBufferPointer(rebasing: raw[offset...])) }
+    }.get()
+  }
+
   /// Writes up to `buffer.count` bytes and returns how many were written. EINTR is retried.
   public func write(_ buffer: UnsafeRawBufferPointer) throws(Errno) -> Int {
     do { return try system.write(buffer) } catch { throw Errno(error) }
@@ -97,8 +105,7 @@ public struct FileDescriptor: RawRepresentable, Hashable, Sendable {
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 64 * 1024)
     while true {
-      // withUnsafeMutableBytes rethrows untyped errors: carry the Errno out in a Result.
-      let count = try chunk.withUnsafeMutableBytes { raw in Result { () throws(Errno) in try read(into: raw) } }.get()
+      let count = try read(into: &chunk)
       if count == 0 { return bytes }
       bytes.append(contentsOf: chunk[0..<count])
       if bytes.count > limit { return nil }

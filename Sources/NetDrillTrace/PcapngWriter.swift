@@ -1,3 +1,5 @@
+import NetDrillSystem
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import NetDrillSystem
 
 /// Writes a pcapng trace as packets arrive, never holding more than one
 /// buffer's worth in memory.

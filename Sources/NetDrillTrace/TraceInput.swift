@@ -1,3 +1,5 @@
+import NetDrillSystem
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import NetDrillSystem
 
 /// A window onto a trace's bytes, refilled from a file descriptor in chunks
 /// so that reading a trace never needs the whole file in memory.
@@ -93,10 +94,7 @@ final class TraceInput {
       guard let descriptor else { break }  // in memory: everything is already buffered
       let result: Int
       do {
-        // withUnsafeMutableBytes rethrows untyped errors: carry the Errno out in a Result.
-        result = try storage.withUnsafeMutableBytes { raw in
-          Result { () throws(Errno) in try descriptor.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[tail...])) }
-        }.get()
+        result = try descriptor.read(into: &storage, at: tail)
       } catch {
         throw TraceError(
           path: path, byteOffset: offset + UInt64(tail - head),

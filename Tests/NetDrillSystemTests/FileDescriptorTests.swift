@@ -89,8 +89,7 @@ import Testing
     let message: [UInt8] = [1, 2, 3]
     try writeEnd.writeAll(message)
     var received = [UInt8](repeating: 0, count: 8)
-    let count = try received.withUnsafeMutableBytes { raw in Result { () throws(Errno) in try readEnd.read(into: raw) } }
-      .get()
+    let count = try readEnd.read(into: &received)
     #expect(Array(received[0..<count]) == message)
   }
 }

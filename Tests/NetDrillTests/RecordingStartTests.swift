@@ -1,11 +1,12 @@
 import Foundation
 import Glibc
 import NetDrillCapture
-@testable import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
 import NetDrillTrace
 import Testing
+
+@testable import NetDrillEngine
 
 /// The trace describes every interface before the capture delivers its first
 /// packet: a packet that arrives while the recording is still writing the

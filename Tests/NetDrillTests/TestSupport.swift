@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import Glibc
 import NetDrillScenario
+import Synchronization
 import Testing
 
 /// Where the repository and the built binary are.
