@@ -8,7 +8,8 @@ import PackageDescription
 //   → Engine (runs a scenario: set-up, steps, expectations, recording)
 //   → Scenario (the file format), Network (namespaces, links, faults, programs),
 //     Capture (libpcap), Trace (pcapng, packet decoding)
-//   → Sockets (socket calls and their errnos; Scenario and Network use it too).
+//   → Sockets (socket calls; Scenario and Network use it too)
+//   → System (the one door to the kernel: errno, EINTR, file descriptors, pipes; it depends on nothing of netdrill's).
 // Capture and Trace depend on no other netdrill target.
 let package = Package(
   name: "netdrill",
@@ -19,24 +20,30 @@ let package = Package(
     .library(name: "NetDrillCommands", targets: ["NetDrillCommands"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-system", from: "1.8.0"),
   ],
   targets: [
     // C shims for what Swift cannot call directly (variadic ioctl, CMSG_* macros).
     .target(name: "CNetDrillLinux"),
-    .target(name: "NetDrillSockets", dependencies: ["CNetDrillLinux"]),
-    .target(name: "NetDrillScenario", dependencies: ["NetDrillSockets"]),
-    // C shims for spawning programs under test (posix_spawn extensions, pipe2, wait macros).
+    // Errno, the syscall door (EINTR retried here only) and file descriptors over swift-system.
+    .target(name: "NetDrillSystem", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+    .target(name: "NetDrillSockets", dependencies: ["CNetDrillLinux", "NetDrillSystem"]),
+    .target(name: "NetDrillScenario", dependencies: ["NetDrillSystem", "NetDrillSockets"]),
+    // C shims for spawning programs under test (posix_spawn extensions, wait macros, the contained spawn).
     .target(name: "CNetDrillProcess"),
-    .target(name: "NetDrillNetwork", dependencies: ["CNetDrillLinux", "CNetDrillProcess", "NetDrillSockets"]),
+    .target(
+      name: "NetDrillNetwork", dependencies: ["CNetDrillLinux", "CNetDrillProcess", "NetDrillSystem", "NetDrillSockets"]),
     // libpcap from the system; only NetDrillCapture imports it.
     .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
-    .target(name: "NetDrillCapture", dependencies: ["CPcap"]),
-    // pcapng writer, pcap/pcapng reader and packet decoding: pure Swift over bytes.
-    .target(name: "NetDrillTrace"),
+    .target(name: "NetDrillCapture", dependencies: ["CPcap", "NetDrillSystem"]),
+    // pcapng writer, pcap/pcapng reader and packet decoding: pure Swift over bytes (files via NetDrillSystem).
+    .target(name: "NetDrillTrace", dependencies: ["NetDrillSystem"]),
     .target(
       name: "NetDrillEngine",
-      dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace"]),
+      dependencies: [
+        "NetDrillSystem", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork", "NetDrillCapture", "NetDrillTrace",
+      ]),
     // Show, diff, replay and suite checking over traces.
     .target(
       name: "NetDrillReplay", dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillTrace", "NetDrillCapture"]),
@@ -52,14 +59,15 @@ let package = Package(
       dependencies: ["NetDrillCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     .testTarget(
       name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
-    .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture"]),
+    .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture", "NetDrillSystem"]),
+    .testTarget(name: "NetDrillSystemTests", dependencies: ["NetDrillSystem"]),
     .testTarget(name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets"]),
     .testTarget(name: "NetDrillNetworkTests", dependencies: ["NetDrillNetwork", "NetDrillSockets", "CNetDrillLinux"]),
     .testTarget(name: "NetDrillTraceTests", dependencies: ["NetDrillTrace"], exclude: ["Fixtures"]),
     .testTarget(
       name: "NetDrillTests",
       dependencies: [
-        "CNetDrillLinux", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
+        "CNetDrillLinux", "NetDrillCapture", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
         "NetDrillReplay", "NetDrillTrace", "NetDrillCommands",
       ]),
   ],

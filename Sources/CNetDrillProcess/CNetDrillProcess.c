@@ -19,8 +19,6 @@ int nd_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int 
   return posix_spawn_file_actions_addclosefrom_np(actions, low);
 }
 
-int nd_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
-
 int nd_wait_exited(int status) { return WIFEXITED(status); }
 int nd_wait_exit_status(int status) { return WEXITSTATUS(status); }
 int nd_wait_signaled(int status) { return WIFSIGNALED(status); }
@@ -34,6 +32,8 @@ int nd_wait_term_signal(int status) { return WTERMSIG(status); }
 // that another thread of netdrill may have held at the moment of the clone.
 // Children are made with the raw clone system call without CLONE_VM, which is
 // fork(2) without glibc's bookkeeping: the child runs on a copy of the stack.
+// Swift, and so netdrill's door to the kernel (NetDrillSystem), cannot run
+// here: the few EINTR retries below are the cloned processes' own.
 
 static pid_t raw_clone(unsigned long flags) {
   // flags, then stack (0: the child runs on its copy of ours) and three pointers left 0 (their order differs by architecture).

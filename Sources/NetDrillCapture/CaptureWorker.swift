@@ -1,14 +1,15 @@
 import Dispatch
 import Glibc
+import NetDrillSystem
+import Synchronization
 
-/// The body of the capture thread: opens every handle, polls them until told
-/// to stop, drains, collects statistics and closes.
+/// The body of the capture thread: opens every handle, waits for the go-ahead
+/// to deliver, polls the handles until told to stop, drains, collects
+/// statistics and closes.
 ///
-/// `@unchecked Sendable`: it is handed to exactly one new thread. The fields
-/// that thread writes are read by another thread only after a
-/// happens-before edge: ``startup`` after ``ready`` is signalled, ``statistics``
-/// after `pthread_join`.
-final class CaptureWorker: @unchecked Sendable {
+/// What the thread reports to its owner (the opened interfaces, then the
+/// statistics) crosses threads in a `Mutex`; the semaphores only order the steps.
+final class CaptureWorker: Sendable {
   private let targets: [CaptureTarget]
   private let configuration: CaptureConfiguration
   private let sink: @Sendable (CapturedPacket) -> Void
@@ -17,11 +18,20 @@ final class CaptureWorker: @unchecked Sendable {
   /// nanoseconds. Owned (closed) by ``LiveCapture``.
   private let stopFD: Int32
 
-  let ready = DispatchSemaphore(value: 0)
-  private(set) var startup: Result<Void, CaptureError> = .success(())
-  private(set) var statistics: [CaptureStatistics] = []
-  /// What each opened handle captures, set before ``ready`` is signalled.
-  private(set) var interfaces: [CaptureInterface] = []
+  /// Signalled once every handle is open (or opening failed).
+  private let opened = DispatchSemaphore(value: 0)
+  /// Signalled once (by `startDelivering`) to let the thread start polling.
+  private let deliver = DispatchSemaphore(value: 0)
+
+  private struct Reports {
+    var startup: Result<[CaptureInterface], CaptureError> = .success([])
+    var deliveryStarted = false
+    var statistics: [CaptureStatistics] = []
+  }
+  private let reports = Mutex(Reports())
+
+  /// The statistics, complete once the capture thread has ended (after `pthread_join`).
+  var statistics: [CaptureStatistics] { reports.withLock { $0.statistics } }
 
   /// Upper bound for one poll(2) so a lost wake-up can never hang the thread.
   private static let pollTimeoutMilliseconds: Int64 = 100
@@ -35,6 +45,21 @@ final class CaptureWorker: @unchecked Sendable {
     self.stopFD = stopFD
     self.progress = progress
     self.sink = sink
+  }
+
+  /// Waits until the thread has opened every handle; returns what each captures, in target order.
+  func waitUntilOpened() -> Result<[CaptureInterface], CaptureError> {
+    opened.wait()
+    return reports.withLock { $0.startup }
+  }
+
+  /// Lets the thread start polling (and so delivering). Only the first call counts.
+  func startDelivering() {
+    let first = reports.withLock { reports in
+      defer { reports.deliveryStarted = true }
+      return !reports.deliveryStarted
+    }
+    if first { deliver.signal() }
   }
 
   /// In block mode a packet reaches user space only when the kernel retires
@@ -63,22 +88,27 @@ final class CaptureWorker: @unchecked Sendable {
       }
     } catch {
       for handle in handles { handle.close() }
-      startup = .failure(error)
-      ready.signal()
+      reports.withLock { $0.startup = .failure(error) }
+      opened.signal()
       return
     }
-    interfaces = zip(targets, handles).map { target, handle in
+    let interfaces = zip(targets, handles).map { target, handle in
       CaptureInterface(name: target.name, linkType: handle.linkType, snapLength: handle.snapLength)
     }
-    ready.signal()
+    reports.withLock { $0.startup = .success(interfaces) }
+    opened.signal()
+    // The handles are active, so the kernel queues every packet from here on;
+    // none is read (and so none delivered) before the owner says so.
+    deliver.wait()
 
     let pollError = poll(handles)
     for handle in handles { handle.drain() }
-    statistics = handles.map { handle in
+    let statistics = handles.map { handle in
       var stats = handle.statistics()
       if let pollError { stats.readError = stats.readError ?? pollError }
       return stats
     }
+    reports.withLock { $0.statistics = statistics }
     for handle in handles { handle.close() }
   }
 
@@ -107,11 +137,10 @@ final class CaptureWorker: @unchecked Sendable {
         // Round up so we do not spin on a sub-millisecond remainder.
         timeout = min(timeout, (remaining + 999_999) / 1_000_000)
       }
-      let ready = Glibc.poll(&descriptors, nfds_t(descriptors.count), Int32(timeout))
-      if ready < 0 {
-        let code = errno
-        if code == EINTR { continue }
-        return "poll: \(errnoDescription(code))"
+      let ready: Int32
+      switch syscall({ Glibc.poll(&descriptors, nfds_t(descriptors.count), Int32(timeout)) }) {
+      case .success(let count): ready = count
+      case .failure(let error): return "poll: \(errnoDescription(error.rawValue))"
       }
       if ready == 0 { continue }
 
@@ -130,10 +159,11 @@ final class CaptureWorker: @unchecked Sendable {
       }
       if descriptors[stopSlot].revents != 0 {
         var drainNanoseconds: Int64 = 0
-        let count = withUnsafeMutableBytes(of: &drainNanoseconds) {
-          read(stopFD, $0.baseAddress, $0.count)
+        // 8 bytes written at once into a pipe arrive at once (PIPE_BUF); a
+        // read error would be a bug, and the default drain time is used then.
+        _ = withUnsafeMutableBytes(of: &drainNanoseconds) { raw in
+          syscall { read(stopFD, raw.baseAddress, raw.count) }
         }
-        if count < 0 && errno == EINTR { continue }
         descriptors[stopSlot].fd = -1
         deadline = .now + .nanoseconds(max(drainNanoseconds, minimumDrainNanoseconds))
       }

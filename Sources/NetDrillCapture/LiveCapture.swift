@@ -1,4 +1,5 @@
 import Glibc
+import NetDrillSystem
 import Synchronization
 
 /// Captures packets on interfaces in several network namespaces at once, on
@@ -10,13 +11,19 @@ import Synchronization
 /// let stats = capture.stop()
 /// ```
 ///
-/// `@unchecked Sendable`: every pcap handle and the packet callback state
-/// belong to the capture thread alone. This object only holds the thread id
-/// and the stop pipe, behind a `Mutex`; results cross threads only after
-/// `pthread_join`, which orders the capture thread's writes before our reads.
-public final class LiveCapture: @unchecked Sendable {
+/// Starting is two-phase when asked (`startsDelivering: false`): `init`
+/// opens every handle, so the kernel already queues every packet, and
+/// ``interfaces`` is known, but nothing reaches the sink until
+/// ``startDelivering()``. A trace writer describes its interfaces in between,
+/// so no packet can arrive for an interface the trace does not know yet.
+///
+/// Every pcap handle and the packet callback state belong to the capture
+/// thread alone; this object holds only the thread, the stop pipe and the
+/// worker, behind a `Mutex`.
+public final class LiveCapture: Sendable {
   private enum State {
-    case running(thread: pthread_t, stopWriteFD: Int32, stopReadFD: Int32, worker: CaptureWorker)
+    case running(
+      thread: pthread_t, stopPipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor), worker: CaptureWorker)
     case stopped([CaptureStatistics])
   }
 
@@ -31,6 +38,10 @@ public final class LiveCapture: @unchecked Sendable {
   /// active, so the very next packet on any of them is captured. Blocks the
   /// caller for that long (a few milliseconds per target).
   ///
+  /// - Parameter startsDelivering: true (the default) to hand packets to
+  ///   `sink` at once; false to hold them in the kernel until
+  ///   ``startDelivering()`` (or ``stop(drainFor:)``), so the caller can act
+  ///   on ``interfaces`` before the first packet.
   /// - Parameter sink: called on the capture thread, once per packet, in the
   ///   order read from each handle. Keep it quick: while it runs nothing is
   ///   read, and a full kernel ring drops packets (`CaptureStatistics.dropped`).
@@ -42,22 +53,19 @@ public final class LiveCapture: @unchecked Sendable {
   /// - Throws: ``CaptureError`` for the first target that cannot be opened;
   ///   anything already opened is closed first.
   public init(
-    targets: [CaptureTarget], configuration: CaptureConfiguration = .init(),
+    targets: [CaptureTarget], configuration: CaptureConfiguration = .init(), startsDelivering: Bool = true,
     progress: (@Sendable (UInt64) -> Void)? = nil,
     sink: @escaping @Sendable (CapturedPacket) -> Void
   ) throws(CaptureError) {
-    var pipeFDs: [Int32] = [-1, -1]
-    if pipe(&pipeFDs) != 0 {
-      throw CaptureError.system("pipe", errno: errno)
+    let stopPipe: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+    do {
+      stopPipe = try FileDescriptor.pipe()
+    } catch {
+      throw CaptureError.system("pipe2", errno: error.rawValue)
     }
-    let (readFD, writeFD) = (pipeFDs[0], pipeFDs[1])
-    // pipe2(O_CLOEXEC) is not visible from Swift's Glibc module. A fork on
-    // another thread between these calls could leak the pipe into a child,
-    // which costs nothing but two descriptors until that child execs or exits.
-    _ = fcntl(readFD, F_SETFD, FD_CLOEXEC)
-    _ = fcntl(writeFD, F_SETFD, FD_CLOEXEC)
     let worker = CaptureWorker(
-      targets: targets, configuration: configuration, stopFD: readFD, progress: progress, sink: sink)
+      targets: targets, configuration: configuration, stopFD: stopPipe.readEnd.rawValue, progress: progress,
+      sink: sink)
 
     var thread = pthread_t()
     let context = Unmanaged.passRetained(worker).toOpaque()
@@ -66,30 +74,41 @@ public final class LiveCapture: @unchecked Sendable {
       { raw in
         // A thread of our own, not the Swift concurrency pool: it blocks in
         // poll(2) and changes its network namespace with setns(2).
+        // `raw` is the retained worker passed just below: never nil.
         Unmanaged<CaptureWorker>.fromOpaque(raw!).takeRetainedValue().run()
         return nil
       }, context)
     if created != 0 {
       Unmanaged<CaptureWorker>.fromOpaque(context).release()
-      Glibc.close(readFD)
-      Glibc.close(writeFD)
+      stopPipe.readEnd.close()
+      stopPipe.writeEnd.close()
       throw CaptureError.system("pthread_create", errno: created)
     }
 
-    worker.ready.wait()
-    if case .failure(let error) = worker.startup {
+    switch worker.waitUntilOpened() {
+    case .failure(let error):
       pthread_join(thread, nil)
-      Glibc.close(readFD)
-      Glibc.close(writeFD)
+      stopPipe.readEnd.close()
+      stopPipe.writeEnd.close()
       throw error
+    case .success(let interfaces):
+      self.interfaces = interfaces
     }
-    interfaces = worker.interfaces
-    state = Mutex(
-      .running(thread: thread, stopWriteFD: writeFD, stopReadFD: readFD, worker: worker))
+    state = Mutex(.running(thread: thread, stopPipe: stopPipe, worker: worker))
+    if startsDelivering { worker.startDelivering() }
   }
 
   deinit {
     _ = stop()
+  }
+
+  /// Lets the capture thread hand packets to the sink (the second phase of a
+  /// capture made with `startsDelivering: false`). Packets that arrived since
+  /// `init` were queued by the kernel and come first. Calling it again does nothing.
+  public func startDelivering() {
+    state.withLock { state in
+      if case .running(_, _, let worker) = state { worker.startDelivering() }
+    }
   }
 
   /// Stops capturing and returns one ``CaptureStatistics`` per target, in
@@ -105,24 +124,25 @@ public final class LiveCapture: @unchecked Sendable {
       switch state {
       case .stopped(let statistics):
         return statistics
-      case .running(let thread, let writeFD, let readFD, let worker):
-        requestStop(writeFD: writeFD, drainNanoseconds: max(0, drainFor.nanoseconds))
+      case .running(let thread, let stopPipe, let worker):
+        // A capture never started still drains and counts what the kernel queued.
+        worker.startDelivering()
+        requestStop(writeEnd: stopPipe.writeEnd, drainNanoseconds: max(0, drainFor.nanoseconds))
         pthread_join(thread, nil)
-        Glibc.close(readFD)
-        Glibc.close(writeFD)
-        state = .stopped(worker.statistics)
-        return worker.statistics
+        stopPipe.readEnd.close()
+        stopPipe.writeEnd.close()
+        let statistics = worker.statistics
+        state = .stopped(statistics)
+        return statistics
       }
     }
   }
 
   /// Sends the drain time to the capture thread. 8 bytes into a pipe nobody
   /// else writes are atomic and never block (pipe(7), PIPE_BUF).
-  private func requestStop(writeFD: Int32, drainNanoseconds: Int64) {
+  private func requestStop(writeEnd: FileDescriptor, drainNanoseconds: Int64) {
     var message = drainNanoseconds
-    while true {
-      let written = withUnsafeBytes(of: &message) { write(writeFD, $0.baseAddress, $0.count) }
-      if written >= 0 || errno != EINTR { return }
-    }
+    // It cannot fail: the pipe is ours, open and empty, and EINTR is retried by the door.
+    _ = withUnsafeBytes(of: &message) { raw in Result { () throws(Errno) in try writeEnd.writeAll(raw) } }
   }
 }

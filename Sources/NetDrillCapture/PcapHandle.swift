@@ -1,5 +1,6 @@
 import CPcap
 import Glibc
+import NetDrillSystem
 
 /// What the C packet callback reaches through pcap's `user` pointer. Touched
 /// only by the capture thread; ``delivered`` is read after that thread is joined.
@@ -69,8 +70,8 @@ final class PcapHandle {
     let name = target.name
     // A packet socket belongs to the network namespace of the thread that
     // creates it (net/packet/af_packet.c: packet_create uses current's netns).
-    if cpcap_setns_net(target.namespaceFD) != 0 {
-      let code = errno
+    if case .failure(let error) = syscall({ cpcap_setns_net(target.namespaceFD) }) {
+      let code = error.rawValue
       let detail = "setns(\(target.namespaceFD), CLONE_NEWNET): \(errnoDescription(code))"
       if code == EPERM {
         throw CaptureError(
@@ -235,7 +236,7 @@ final class PcapHandle {
 
 /// The NUL-terminated message libpcap wrote into an error buffer.
 private func string(_ errorBuffer: [CChar]) -> String {
-  errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+  String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 private func statusText(_ status: Int32) -> String {

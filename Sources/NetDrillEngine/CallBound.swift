@@ -117,9 +117,7 @@ struct CallBound {
   }
 
   private func pause(milliseconds: Int) {
-    var request = timespec(tv_sec: 0, tv_nsec: milliseconds * 1_000_000)
-    var remaining = timespec()
-    while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+    sleepThread(nanoseconds: Int64(milliseconds) * 1_000_000)
   }
 }
 

@@ -83,6 +83,7 @@ private struct Sender {
     switch call {
     case .write: return socket.write(bytes)
     case .send: return socket.send(bytes, flags: flags)
+    // perform(_:) refuses a sendto without a destination before it makes a Sender.
     case .sendto: return socket.sendto(bytes, flags: flags, to: destination!)
     case .sendmsg: return socket.sendmsg(bytes, flags: flags, to: destination, control: control)
     case .sendmmsg: return socket.sendmmsg(payloads, flags: flags, to: destination)

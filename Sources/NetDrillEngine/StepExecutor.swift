@@ -122,10 +122,7 @@ final class StepExecutor {
     switch step.action {
     case .wait(let duration):
       var outcome = begin(step: step.phase, verb: .wait, socket: nil, call: "wait \(DurationText.format(duration))")
-      var request = timespec(
-        tv_sec: Int(duration.nanoseconds / 1_000_000_000), tv_nsec: Int(duration.nanoseconds % 1_000_000_000))
-      var remaining = timespec()
-      while nanosleep(&request, &remaining) == -1 && errno == EINTR { request = remaining }
+      sleepThread(nanoseconds: duration.nanoseconds)
       finish(&outcome)
       return outcome
 

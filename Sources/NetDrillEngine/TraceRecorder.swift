@@ -3,6 +3,7 @@ import NetDrillCapture
 import NetDrillNetwork
 import NetDrillScenario
 import NetDrillTrace
+import Synchronization
 
 /// Capture settings for a recorded run.
 public struct RecordOptions: Sendable {
@@ -59,30 +60,35 @@ public enum ScenarioRecorder {
 /// The observer that opens the capture when the network exists, ties packets
 /// to steps, and writes the trace.
 ///
-/// `@unchecked Sendable`: the writer is used by one thread at a time — the run
-/// thread until the capture starts (interface blocks), the capture thread's
-/// sink while capturing, and the caller after `stop()` has joined the capture
-/// thread (statistics, manifest). The step timeline and counters, written by
-/// the run thread and read by the sink, are guarded by `lock`.
-final class Recording: RunObserver, @unchecked Sendable {
-  private let writer: PcapngWriter
-  private let options: RecordOptions
-  private let lock = NSLock()
-  private var timeline: [(start: UInt64, label: String)] = []
-  private var capture: LiveCapture?
-  private var interfaceIDs: [UInt32] = []
-  private(set) var interfaceNames: [String] = []
-  private var statistics: [CaptureStatistics] = []
-  private var packetCount = 0
-  private var writeError: (any Error)?
-  /// Packets of all interfaces, held until the capture's watermark passes
-  /// them and written in timestamp order.
-  private var ordering: TimestampOrderBuffer<CapturedPacket>
+/// Everything mutable, the writer included, lives in one `Mutex`: the run
+/// thread (interface blocks, step timeline), the capture thread (packets)
+/// and the caller (statistics, manifest) each take it in turn.
+final class Recording: RunObserver, Sendable {
+  private struct State {
+    let writer: PcapngWriter
+    var timeline: [(start: UInt64, label: String)] = []
+    var capture: LiveCapture?
+    /// The trace's interface id for each capture target, in target order.
+    var interfaceIDs: [UInt32] = []
+    var interfaceNames: [String] = []
+    var statistics: [CaptureStatistics] = []
+    var packetCount = 0
+    var writeError: (any Error)?
+    /// Packets of all interfaces, held until the capture's watermark passes
+    /// them and written in timestamp order.
+    var ordering = TimestampOrderBuffer<CapturedPacket>()
+  }
 
-  init(writer: PcapngWriter, options: RecordOptions) {
-    self.writer = writer
+  private let options: RecordOptions
+  private let state: Mutex<State>
+  /// Runs after the capture has opened its handles and before the trace
+  /// describes the interfaces: a seam for tests, which send a packet there.
+  private let afterCaptureOpened: (@Sendable () -> Void)?
+
+  init(writer: sending PcapngWriter, options: RecordOptions, afterCaptureOpened: (@Sendable () -> Void)? = nil) {
     self.options = options
-    ordering = TimestampOrderBuffer()
+    self.afterCaptureOpened = afterCaptureOpened
+    state = Mutex(State(writer: writer))
   }
 
   func networkReady(_ interfaces: [NetworkInterfaceTarget]) throws {
@@ -90,93 +96,110 @@ final class Recording: RunObserver, @unchecked Sendable {
     guard !targets.isEmpty else {
       throw RunError.environment("recording needs a private network: --host-network runs cannot be captured")
     }
+    // Two phases: the handles open now (the kernel queues every packet from
+    // here on), but none is delivered until every interface is in the trace,
+    // so no packet can arrive for an interface the trace does not know.
     let capture = try LiveCapture(
-      targets: targets, configuration: options.capture, progress: { [self] watermark in self.release(upTo: watermark) }
+      targets: targets, configuration: options.capture, startsDelivering: false,
+      progress: { [self] watermark in self.release(upTo: watermark) }
     ) { [self] packet in
       self.hold(packet)
     }
-    lock.withLock {
+    afterCaptureOpened?()
+    state.withLock { state in
       for interface in capture.interfaces {
         do {
-          interfaceIDs.append(
-            try writer.addInterface(
+          state.interfaceIDs.append(
+            try state.writer.addInterface(
               name: interface.name, linkType: LinkType(rawValue: interface.linkType),
               snapLength: UInt32(clamping: interface.snapLength), description: "captured by netdrill"))
-          interfaceNames.append(interface.name)
+          state.interfaceNames.append(interface.name)
         } catch {
-          writeError = writeError ?? error
+          state.writeError = state.writeError ?? error
         }
       }
-      self.capture = capture
+      state.capture = capture
     }
+    capture.startDelivering()
   }
 
   func stepStarting(step: StepPhase, atNanoseconds time: UInt64, call: String) {
     let label = step.label { "step \($0)" } + ": \(call)"
-    lock.withLock { timeline.append((time, label)) }
+    state.withLock { $0.timeline.append((time, label)) }
   }
 
   func stepsFinished() {
-    let capture = lock.withLock { self.capture }
+    // Stopped outside the lock: stopping joins the capture thread, whose sink takes it.
+    let capture = state.withLock { $0.capture }
     let stats = capture?.stop(drainFor: options.drain) ?? []
-    lock.withLock {
-      statistics = stats
+    state.withLock { state in
+      state.statistics = stats
       // The capture thread has ended: nothing earlier can arrive any more.
-      for packet in ordering.drain() { writeInOrder(packet) }
+      for packet in state.ordering.drain() { Self.writeInOrder(packet, into: &state) }
     }
   }
 
   /// Called on the capture thread for every packet: held until the capture's
   /// watermark passes it, so no packet of another interface can come before it.
   private func hold(_ packet: CapturedPacket) {
-    lock.withLock { ordering.add(packet, timestamp: packet.timestampNanoseconds) }
+    state.withLock { $0.ordering.add(packet, timestamp: packet.timestampNanoseconds) }
   }
 
   /// Called on the capture thread after each round of reading: every packet
   /// stamped before `watermark` has arrived, so those held can be written.
   private func release(upTo watermark: UInt64) {
-    lock.withLock {
-      for packet in ordering.release(upTo: watermark) { writeInOrder(packet) }
+    state.withLock { state in
+      for packet in state.ordering.release(upTo: watermark) { Self.writeInOrder(packet, into: &state) }
     }
   }
 
-  /// Writes one packet, in timestamp order; `lock` is held.
-  private func writeInOrder(_ packet: CapturedPacket) {
-    guard writeError == nil, packet.targetIndex < interfaceIDs.count else { return }
+  /// Writes one packet, in timestamp order; the lock is held.
+  private static func writeInOrder(_ packet: CapturedPacket, into state: inout State) {
+    guard state.writeError == nil else { return }
+    // Every interface block is written before the first packet is delivered
+    // (see networkReady), so a packet of an unknown target is a bug: it fails
+    // the recording rather than vanishing from the trace.
+    guard packet.targetIndex < state.interfaceIDs.count else {
+      state.writeError = RunError.environment(
+        "internal: a packet of capture target \(packet.targetIndex) arrived before its interface was described")
+      return
+    }
     // The step that caused a packet is the last one that started before it.
-    let label = timeline.last { $0.start <= packet.timestampNanoseconds }?.label
+    let label = state.timeline.last { $0.start <= packet.timestampNanoseconds }?.label
     do {
-      try writer.writePacket(
-        interface: interfaceIDs[packet.targetIndex], timestampNanoseconds: packet.timestampNanoseconds,
+      try state.writer.writePacket(
+        interface: state.interfaceIDs[packet.targetIndex], timestampNanoseconds: packet.timestampNanoseconds,
         originalLength: packet.originalLength, data: packet.data, comment: label)
-      packetCount += 1
+      state.packetCount += 1
     } catch {
-      writeError = error
+      state.writeError = error
     }
   }
 
   func abandon() {
-    _ = lock.withLock { capture }?.stop(drainFor: .zero)
-    writer.abandon()
+    state.withLock { $0.capture }?.stop(drainFor: .zero)
+    state.withLock { $0.writer.abandon() }
   }
 
   func finish(run: RunResult, source: String, scenarioPath: String?, path: String) throws -> RecordResult {
-    if let writeError {
-      writer.abandon()
-      throw writeError
+    try state.withLock { state in
+      if let writeError = state.writeError {
+        state.writer.abandon()
+        throw writeError
+      }
+      let end = run.endNanoseconds
+      for (index, stats) in state.statistics.enumerated() where index < state.interfaceIDs.count {
+        try state.writer.writeInterfaceStatistics(
+          interface: state.interfaceIDs[index], timestampNanoseconds: end, received: UInt64(stats.received),
+          dropped: UInt64(stats.dropped) + UInt64(stats.interfaceDropped),
+          comment: stats.dropped > 0 ? "capture dropped \(stats.dropped) packets" : nil)
+      }
+      let manifest = TraceManifest(
+        scenarioSource: source, scenarioPath: scenarioPath, run: run, interfaces: state.interfaceNames,
+        capture: state.statistics, packetCount: state.packetCount)
+      try state.writer.writeManifest(try manifest.encoded())
+      try state.writer.commit()
+      return RecordResult(run: run, manifest: manifest, tracePath: path)
     }
-    let end = run.endNanoseconds
-    for (index, stats) in statistics.enumerated() where index < interfaceIDs.count {
-      try writer.writeInterfaceStatistics(
-        interface: interfaceIDs[index], timestampNanoseconds: end, received: UInt64(stats.received),
-        dropped: UInt64(stats.dropped) + UInt64(stats.interfaceDropped),
-        comment: stats.dropped > 0 ? "capture dropped \(stats.dropped) packets" : nil)
-    }
-    let manifest = TraceManifest(
-      scenarioSource: source, scenarioPath: scenarioPath, run: run, interfaces: interfaceNames,
-      capture: statistics, packetCount: packetCount)
-    try writer.writeManifest(try manifest.encoded())
-    try writer.commit()
-    return RecordResult(run: run, manifest: manifest, tracePath: path)
   }
 }

@@ -125,6 +125,7 @@ struct TopologyPlan: Sendable, Equatable {
   /// The automatic IPv4 subnets, in order: the three RFC 5737 documentation
   /// ranges, then the /24s of the RFC 2544 benchmarking range 198.18.0.0/15.
   static let automaticIPv4: [IPv4Subnet] = {
+    // Literal dotted quads: each parses, so the unwraps below cannot fail.
     let documentation = ["192.0.2.0", "198.51.100.0", "203.0.113.0"].map {
       IPv4Subnet(network: IPv4Subnet.address($0)!, prefix: 24)
     }
@@ -287,6 +288,7 @@ struct TopologyPlan: Sendable, Equatable {
     }
     let own = links.filter { $0.hosts.contains(route.host) }
     let onLink = own.contains { link in
+      // `via` parsed as an IPv4 `gateway` just above, so it parses here too.
       gateway.family == .ipv4
         ? link.ipv4.contains(IPv4Subnet.address(route.via)!)
         : link.mtu >= ipv6MinimumMTU && link.ipv6.contains(gateway.addressBytes)

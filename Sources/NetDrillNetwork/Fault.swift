@@ -107,8 +107,7 @@ enum FaultRules {
     switch (fault.protocolName, fault.port) {
     case (nil, nil): break
     case (nil, let port?): matches.append("meta l4proto { tcp, udp } th dport \(port)")
-    case ("udp", let port), ("tcp", let port):
-      let name = fault.protocolName!
+    case (let name?, let port) where name == "udp" || name == "tcp":
       matches.append("meta l4proto \(name)")
       if let port { matches.append("\(name) dport \(port)") }
     case ("icmp", nil): matches.append("meta l4proto { icmp, ipv6-icmp }")

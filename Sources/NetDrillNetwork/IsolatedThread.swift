@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// Runs work on a thread of its own and waits for it with a time bound.
 ///
@@ -31,17 +32,21 @@ public enum IsolatedThread {
 }
 
 /// Hands a result from the worker thread to the waiting one.
-private final class ResultBox<T: Sendable>: @unchecked Sendable {
-  // @unchecked: `value` is guarded by `lock`.
-  private let lock = NSLock()
-  private var value: Result<T, any Error>?
+private final class ResultBox<T: Sendable>: Sendable {
+  private let value = Mutex<Result<T, any Error>?>(nil)
 
-  func set(_ result: Result<T, any Error>) {
-    lock.withLock { value = result }
+  func set(_ result: sending Result<T, any Error>) {
+    value.withLock { $0 = result }
   }
 
   func get() throws -> T {
-    guard let result = lock.withLock({ value }) else { fatalError("ResultBox read before the thread finished") }
+    // Taken out (not copied): the error is handed to exactly one thread.
+    guard
+      let result = value.withLock({ value -> sending Result<T, any Error>? in
+        defer { value = nil }
+        return value
+      })
+    else { fatalError("ResultBox read before the thread finished") }
     return try result.get()
   }
 }

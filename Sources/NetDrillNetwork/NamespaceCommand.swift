@@ -70,23 +70,22 @@ enum NamespaceCommand {
   /// against the calling thread's network namespace (net_ctl_header_lookup),
   /// so this must run on a thread inside the target namespace.
   static func writeSysctl(_ path: String, _ value: String) throws {
-    let fd = open(path, O_WRONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw SystemCallError("open \(path)", .current) }
-    defer { close(fd) }
-    let bytes = Array(value.utf8)
-    guard write(fd, bytes, bytes.count) == bytes.count else { throw SystemCallError("write \(path)", .current) }
+    let file: FileDescriptor
+    do { file = try FileDescriptor.open(path, .writeExisting) } catch { throw SystemCallError("open \(path)", error) }
+    defer { file.close() }
+    do {
+      try file.writeAll(Array(value.utf8))
+    } catch {
+      throw SystemCallError("write \(path)", error)
+    }
   }
 
   /// Fails unless the calling thread is in `namespace` (compares the nsfs inodes).
   static func verifyInside(_ namespace: NetworkNamespace) throws {
     var expected = stat()
     var actual = stat()
-    guard fstat(namespace.descriptor, &expected) == 0 else {
-      throw SystemCallError("fstat(\(namespace.name))", .current)
-    }
-    guard stat("/proc/thread-self/ns/net", &actual) == 0 else {
-      throw SystemCallError("stat /proc/thread-self/ns/net", .current)
-    }
+    _ = try syscall { fstat(namespace.descriptor, &expected) }.orThrow("fstat(\(namespace.name))")
+    _ = try syscall { stat("/proc/thread-self/ns/net", &actual) }.orThrow("stat /proc/thread-self/ns/net")
     guard expected.st_ino == actual.st_ino, expected.st_dev == actual.st_dev else {
       throw TopologyError.invalidRequest(
         "internal: after setns the thread is not in namespace \(namespace.name); refusing to run anything")
@@ -148,8 +147,11 @@ enum NamespaceCommand {
     for fd in childEnds { close(fd) }
     childEnds = []
 
-    if !inputBytes.isEmpty { _ = write(parentEnds[2], inputBytes, inputBytes.count) }
-    close(parentEnds[2])
+    let stdinEnd = FileDescriptor(rawValue: parentEnds[2])
+    // Under the pipe's capacity (checked above): the write cannot block. A failure
+    // (EPIPE: the command exited without reading) shows in its own status.
+    try? stdinEnd.writeAll(inputBytes)
+    stdinEnd.close()
     parentEnds[2] = -1
     for fd in parentEnds.prefix(2) { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) }
 
@@ -158,7 +160,7 @@ enum NamespaceCommand {
     let command = [arguments[0]] + arguments.dropFirst()
     let deadline = ContinuousClock.now + timeout
     var status: Int32 = 0
-    while true {
+    polling: while true {
       var fds = [
         pollfd(fd: parentEnds[0], events: Int16(POLLIN), revents: 0),
         pollfd(fd: parentEnds[1], events: Int16(POLLIN), revents: 0),
@@ -166,12 +168,14 @@ enum NamespaceCommand {
       _ = poll(&fds, 2, 20)
       drain(parentEnds[0], into: &stdout)
       drain(parentEnds[1], into: &stderr)
-      let reaped = waitpid(pid, &status, WNOHANG)
-      if reaped == pid { break }
-      if reaped < 0 && errno != EINTR { throw SystemCallError("waitpid \(path)", .current) }
+      switch waitForChild(pid, status: &status, options: WNOHANG) {
+      case .success(let reaped) where reaped == pid: break polling
+      case .success: break  // still running
+      case .failure(let error): throw SystemCallError("waitpid \(path)", error)
+      }
       if ContinuousClock.now > deadline {
         kill(pid, SIGKILL)
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = waitForChild(pid, status: &status)
         let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         throw TopologyError.commandTimedOut(command: command, namespace: namespaceName, seconds: seconds)
       }
@@ -198,26 +202,22 @@ enum NamespaceCommand {
   private static func drain(_ fd: Int32, into buffer: inout [UInt8]) {
     var chunk = [UInt8](repeating: 0, count: 16_384)
     while true {
-      let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-      if count > 0 {
-        buffer.append(contentsOf: chunk.prefix(count))
-      } else if count < 0 && errno == EINTR {
-        continue
-      } else {
-        return  // 0: end of file; -1: EAGAIN (nothing more now)
+      let count = chunk.withUnsafeMutableBytes { raw in syscall { read(fd, raw.baseAddress, raw.count) } }
+      guard case .success(let count) = count, count > 0 else {
+        return  // 0: end of file; EAGAIN: nothing more now
       }
+      buffer.append(contentsOf: chunk.prefix(count))
     }
   }
 
   /// A pipe whose ends are close-on-exec from the start, so a program that
-  /// another thread spawns at the same moment cannot inherit them. pipe2(2)
-  /// is a GNU extension Swift's Glibc module does not export; it is a plain
-  /// non-variadic libc function, so calling it through dlsym is exact.
+  /// another thread spawns at the same moment cannot inherit them.
   private static func makePipe() throws -> (read: Int32, write: Int32) {
-    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
-    guard let symbol = dlsym(nil, "pipe2") else { throw SystemCallError("dlsym pipe2", Errno(rawValue: ENOSYS)) }
-    var fds: [Int32] = [-1, -1]
-    guard unsafeBitCast(symbol, to: Pipe2.self)(&fds, O_CLOEXEC) == 0 else { throw SystemCallError("pipe2", .current) }
-    return (fds[0], fds[1])
+    do {
+      let ends = try FileDescriptor.pipe()
+      return (ends.readEnd.rawValue, ends.writeEnd.rawValue)
+    } catch {
+      throw SystemCallError("pipe2", error)
+    }
   }
 }

@@ -9,8 +9,8 @@ import NetDrillSockets
 /// A network namespace belongs to a thread, not a process (setns(2)), so
 /// creating or entering one moves only the calling thread. Call these only on
 /// a thread you own (see `IsolatedThread`), never on the shared task pool.
-public final class NetworkNamespace: @unchecked Sendable {
-  // @unchecked: the only state is an immutable descriptor, closed once in deinit.
+public final class NetworkNamespace: Sendable {
+  // Sendable as it is: the only state is immutable (a name and a descriptor closed once in deinit).
   public let name: String
   public let descriptor: Int32
 
@@ -23,8 +23,8 @@ public final class NetworkNamespace: @unchecked Sendable {
 
   /// Creates a fresh namespace, moves the calling thread into it and brings `lo` up.
   public static func createAndEnter(name: String) throws(NetworkError) -> NetworkNamespace {
-    guard nd_unshare_network() == 0 else {
-      throw NetworkError.cannotCreateNamespace(errno: .current)
+    if case .failure(let error) = syscall({ nd_unshare_network() }) {
+      throw NetworkError.cannotCreateNamespace(errno: error)
     }
     let namespace = try current(name: name)
     try namespace.setInterfaceUp("lo")
@@ -33,25 +33,32 @@ public final class NetworkNamespace: @unchecked Sendable {
 
   /// The namespace the calling thread is in now.
   public static func current(name: String) throws(NetworkError) -> NetworkNamespace {
-    let fd = Glibc.open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw NetworkError.system(SystemCallError("open /proc/thread-self/ns/net", .current)) }
-    return NetworkNamespace(name: name, descriptor: fd)
+    do {
+      let file = try FileDescriptor.open("/proc/thread-self/ns/net", .read)
+      return NetworkNamespace(name: name, descriptor: file.rawValue)
+    } catch {
+      throw NetworkError.system(SystemCallError("open /proc/thread-self/ns/net", error))
+    }
   }
 
   /// Moves the calling thread into this namespace.
   public func enter() throws(NetworkError) {
-    guard nd_setns_network(descriptor) == 0 else {
-      throw NetworkError.system(SystemCallError("setns(\(name))", .current))
+    do {
+      _ = try syscall { nd_setns_network(descriptor) }.orThrow("setns(\(name))")
+    } catch {
+      throw NetworkError.system(error)
     }
   }
 
   /// Sets IFF_UP on `interface`; the calling thread must be inside this namespace.
   public func setInterfaceUp(_ interface: String) throws(NetworkError) {
-    let fd = Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0)
-    guard fd >= 0 else { throw NetworkError.system(SystemCallError("socket", .current)) }
-    defer { Glibc.close(fd) }
-    guard nd_set_interface_up(fd, interface) == 0 else {
-      throw NetworkError.system(SystemCallError("SIOCSIFFLAGS \(name)/\(interface) up", .current))
+    do {
+      let fd = try syscall { Glibc.socket(AF_INET, Int32(SOCK_DGRAM.rawValue | SOCK_CLOEXEC.rawValue), 0) }
+        .orThrow("socket")
+      defer { closeDescriptor(fd) }
+      _ = try syscall { nd_set_interface_up(fd, interface) }.orThrow("SIOCSIFFLAGS \(name)/\(interface) up")
+    } catch {
+      throw NetworkError.system(error)
     }
   }
 }

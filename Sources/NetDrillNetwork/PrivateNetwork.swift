@@ -165,6 +165,8 @@ public final class PrivateNetwork: Sendable {
       func end(_ position: Int) -> String {
         let hostName = link.hosts[position]
         let name = link.interfaceNames[position]
+        // The plan made both: every link host is one of its hosts, and every
+        // interface name is "eth" and a number (TopologyPlan.make).
         let identity = PrivateNetwork.interfaceIdentity(
           hostNumber: plan.hosts.firstIndex { $0.name == hostName }! + 1, interface: Int(name.dropFirst(3))!)
         return "\(name) index \(identity.index) address \(identity.mac) mtu \(mtu)"
@@ -230,6 +232,8 @@ public final class PrivateNetwork: Sendable {
   /// close-on-exec, but /proc/PID/fd/N opens the namespace regardless.
   private func path(of namespace: NetworkNamespace) -> String { "/proc/\(getpid())/fd/\(namespace.descriptor)" }
 
+  /// The host named `name`, which must be one of the plan's (every caller
+  /// takes the name from the plan, which made a host for each): a bug otherwise.
   private func host(_ name: String) -> NetworkHost { hosts.first { $0.name == name }! }
 
   func batch(_ lines: [String], in namespace: NetworkNamespace) throws(TopologyError) {
@@ -357,13 +361,14 @@ public final class PrivateNetwork: Sendable {
     }
     try state.withLock { (state: inout ChangeState) throws(TopologyError) in
       for end in ends {
+        // Every end is one of the link's hosts: checked at the top.
         let interface = planned.interfaceNames[planned.hosts.firstIndex(of: end)!]
         _ = try run(["ip", "link", "set", interface, up ? "up" : "down"], in: end)
         if up { state.downEnds.remove("\(link)/\(end)") } else { state.downEnds.insert("\(link)/\(end)") }
       }
       guard up else { return }
       for end in ends {
-        let position = planned.hosts.firstIndex(of: end)!
+        let position = planned.hosts.firstIndex(of: end)!  // one of the link's hosts: checked at the top
         let peerIsUp = planned.usesBridge || !state.downEnds.contains("\(link)/\(planned.hosts[1 - position])")
         if peerIsUp { try waitUntilReady(self.host(end), interfaces: [planned.interfaceNames[position]]) }
         try restoreRoutes(of: self.host(end), on: planned)
@@ -410,6 +415,7 @@ public final class PrivateNetwork: Sendable {
     let hasIPv6 = (host.interface(on: link.name)?.mtu ?? 0) >= TopologyPlan.ipv6MinimumMTU
     let lines = plan.routes.filter { route in
       guard route.host == host.name, let gateway = SocketAddress(ip: route.via, port: 0) else { return false }
+      // `via` parsed as an IPv4 `gateway` just above, so it parses here too.
       return gateway.family == .ipv4
         ? link.ipv4.contains(IPv4Subnet.address(route.via)!)
         : hasIPv6 && link.ipv6.contains(gateway.addressBytes)

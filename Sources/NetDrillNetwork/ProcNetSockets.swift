@@ -1,4 +1,5 @@
 import Glibc
+import NetDrillSystem
 
 /// Reads the socket tables of a process's network namespace from
 /// `/proc/<pid>/net/{udp,udp6,tcp,tcp6}` (proc(5)); sends nothing.
@@ -42,16 +43,10 @@ enum ProcNetSockets {
   }
 
   private static func readFile(_ path: String) -> String? {
-    let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { Glibc.close(fd) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 16384)
-    while true {
-      let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      guard count > 0 else { return count == 0 ? String(decoding: bytes, as: UTF8.self) : nil }
-      bytes.append(contentsOf: buffer.prefix(count))
-    }
+    guard let file = try? FileDescriptor.open(path, .read) else { return nil }
+    defer { file.close() }
+    // A socket table of a private namespace is a few lines; 64 MiB is far past any.
+    guard let bytes = try? file.readToEnd(limit: 64 << 20) else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }

@@ -29,8 +29,8 @@ struct ProgramLaunch: Sendable {
     if !base.hasPrefix("/") { base = current + "/" + base }
     if let directory = spec.workingDirectory {
       var info = stat()
-      guard stat(directory, &info) == 0 else {
-        throw .spawnFailed("program \(spec.name): working directory \(directory)", .current)
+      if case .failure(let error) = syscall({ stat(directory, &info) }) {
+        throw .spawnFailed("program \(spec.name): working directory \(directory)", error)
       }
       guard info.st_mode & S_IFMT == S_IFDIR else {
         throw .spawnFailed("program \(spec.name): working directory \(directory)", Errno(rawValue: ENOTDIR))

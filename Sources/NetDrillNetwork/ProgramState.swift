@@ -3,8 +3,10 @@ import Foundation
 /// What the threads of one program under test share: the spawn outcome and
 /// the exit (from the supervisor thread), the output (from the reader thread).
 ///
-/// @unchecked Sendable: every mutable field is read and written only while
-/// `condition` is locked; waiters sleep on it with a deadline.
+/// `@unchecked Sendable`: every mutable field is read and written only while
+/// `condition` is locked; waiters sleep on it with a deadline. A checked type
+/// cannot do: `Mutex` (Synchronization) has no condition to wait on until a
+/// deadline, and NSCondition, which has, does not hold the state it guards.
 final class ProgramState: @unchecked Sendable {
   private let condition = NSCondition()
 

@@ -122,42 +122,42 @@ enum ProgramSupervisor {
     let path = strdup(launch.executable)
     let directory = launch.workingDirectory.map { strdup($0) } ?? nil
     defer { for string in argv + envp + [path, directory] { free(string) } }
-    let pid = argv.withUnsafeBufferPointer { argvBuffer in
+    return argv.withUnsafeBufferPointer { argvBuffer in
       envp.withUnsafeBufferPointer { envpBuffer in
         var request = nd_contained_spawn(
           path: path, argv: argvBuffer.baseAddress, envp: envpBuffer.baseAddress, directory: directory,
           stdout_fd: standardOutput, stderr_fd: standardError, report_fd: report, report_read_fd: reportRead)
-        return nd_spawn_contained(&request)
+        // Not retried: a clone(2) interrupted by a signal is reported, never made twice.
+        return syscall(retryOnInterrupt: false) { nd_spawn_contained(&request) }
       }
     }
-    return pid > 0 ? .success(pid) : .failure(.current)
   }
 
   /// One record from the init (`nd_report`), or nil at end of file.
   private static func readRecord(_ fd: Int32) -> nd_report? {
     var record = nd_report()
     let size = MemoryLayout<nd_report>.size
-    while true {
-      let count = withUnsafeMutableBytes(of: &record) { read(fd, $0.baseAddress, size) }
-      if count == size { return record }
-      if count < 0 && errno == EINTR { continue }
-      return nil  // end of file: the init has ended; a record is written whole or not at all
-    }
+    let count = withUnsafeMutableBytes(of: &record) { raw in syscall { read(fd, raw.baseAddress, size) } }
+    // Anything but a whole record is the end: the init has ended, and a record
+    // is written whole or not at all.
+    return count == .success(size) ? record : nil
   }
 
   /// A close-on-exec pipe whose ends are both above 2: the dup2 file actions
   /// onto 1 and 2 must not overwrite a pipe end (possible if netdrill's own
   /// stdin/stdout/stderr were closed).
   private static func makePipe() -> Result<(read: Int32, write: Int32), Errno> {
-    var fds: [Int32] = [-1, -1]
-    guard nd_pipe_cloexec(&fds) == 0 else { return .failure(.current) }
+    let ends: (readEnd: FileDescriptor, writeEnd: FileDescriptor)
+    do { ends = try FileDescriptor.pipe() } catch { return .failure(error) }
+    var fds = [ends.readEnd.rawValue, ends.writeEnd.rawValue]
     for index in 0..<2 where fds[index] <= 2 {
-      let moved = fcntl(fds[index], F_DUPFD_CLOEXEC, 3)
-      let error = Errno.current
-      close(fds[index])
-      fds[index] = moved
-      if moved < 0 {
-        for fd in fds where fd >= 0 { close(fd) }
+      let moved = syscall { fcntl(fds[index], F_DUPFD_CLOEXEC, 3) }
+      closeDescriptor(fds[index])
+      switch moved {
+      case .success(let descriptor): fds[index] = descriptor
+      case .failure(let error):
+        fds[index] = -1
+        for fd in fds where fd >= 0 { closeDescriptor(fd) }
         return .failure(error)
       }
     }
@@ -169,9 +169,7 @@ enum ProgramSupervisor {
   /// SIGKILL, say) and took the program with it: the init's status stands.
   private static func waitForExit(_ pid: pid_t, report: Int32) -> ProgramExit {
     var status: Int32 = 0
-    while true {
-      if waitpid(pid, &status, 0) == pid { break }
-      if errno == EINTR { continue }
+    guard waitForChild(pid, status: &status) == .success(pid) else {
       return .statusLost  // ECHILD: another waitpid(-1) in this process reaped it.
     }
     while let record = readRecord(report) {
@@ -200,19 +198,19 @@ enum ProgramSupervisor {
     var buffer = [UInt8](repeating: 0, count: 65536)
     while open.contains(where: { $0 >= 0 }) && !state.shouldStopReading {
       var polls = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-      let ready = poll(&polls, nfds_t(polls.count), 100)
-      if ready < 0 {
-        if errno == EINTR { continue }
-        return
-      }
+      guard case .success = syscall({ poll(&polls, nfds_t(polls.count), 100) }) else { return }
       for index in open.indices where open[index] >= 0 && polls[index].revents != 0 {
-        let count = buffer.withUnsafeMutableBytes { read(open[index], $0.baseAddress, $0.count) }
-        if count > 0 {
+        let fd = open[index]
+        let count = buffer.withUnsafeMutableBytes { raw in syscall { read(fd, raw.baseAddress, raw.count) } }
+        switch count {
+        case .success(let count) where count > 0:
           buffer.withUnsafeBytes {
             state.append(UnsafeRawBufferPointer(rebasing: $0.prefix(count)), toStandardError: index == 1)
           }
-        } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
-          close(open[index])
+        case .failure(.EAGAIN):
+          continue
+        default:  // end of file, or an error that will not go away
+          closeDescriptor(fd)
           open[index] = -1
         }
       }

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import NetDrillSockets
+import Synchronization
 
 /// A real program running inside one simulated host for the length of a
 /// scenario: started, waited for until ready, stopped, its output and exit
@@ -12,17 +13,18 @@ import NetDrillSockets
 /// (see `ProgramSupervisor`). `stop()` signals the init, which passes SIGTERM
 /// on to the whole tree; SIGKILL to the init ends the tree at once.
 /// `deinit` stops a program nobody stopped.
-public final class ProgramUnderTest: @unchecked Sendable {
-  // @unchecked: `spec`, `namespace`, `state` and `startedAt` are immutable
-  // (`state` synchronises itself); `readyAfter` and `result` are guarded by `lock`.
+public final class ProgramUnderTest: Sendable {
   public let spec: ProgramSpec
   // Held so the namespace outlives the program even if the caller drops its reference.
   private let namespace: NetworkNamespace
   private let state: ProgramState
   private let startedAt: ContinuousClock.Instant
-  private let lock = NSLock()
-  private var readyAfter: Duration?
-  private var result: ProgramResult?
+  /// What `start`, `waitUntilReady` and `stop` find out, from any thread.
+  private struct Findings {
+    var readyAfter: Duration?
+    var result: ProgramResult?
+  }
+  private let findings: Mutex<Findings>
 
   /// The pid of the init of the program's PID namespace (the program itself
   /// is PID 2 inside it). It shares the program's network namespace, so its
@@ -45,7 +47,7 @@ public final class ProgramUnderTest: @unchecked Sendable {
     self.state = state
     self.processID = pid
     self.startedAt = startedAt
-    if spec.ready == nil { readyAfter = .zero }
+    findings = Mutex(Findings(readyAfter: spec.ready == nil ? .zero : nil))
   }
 
   deinit { _ = stop() }
@@ -84,18 +86,18 @@ public final class ProgramUnderTest: @unchecked Sendable {
   /// ready check it returns at once (a program that already ended is not an
   /// error then: it was ready when it started). Returns at once once ready.
   public func waitUntilReady() throws(ProgramError) {
-    guard let check = spec.ready, lock.withLock({ readyAfter }) == nil else { return }
+    guard let check = spec.ready, findings.withLock({ $0.readyAfter }) == nil else { return }
     let deadline = ContinuousClock.now + spec.readyTimeout
     while true {
       if let readyAt = readyInstant(check) {
-        lock.withLock { readyAfter = startedAt.duration(to: readyAt) }
+        findings.withLock { $0.readyAfter = startedAt.duration(to: readyAt) }
         return
       }
       if let exit = state.exitStatus {
         // What it wrote just before ending may still be in the pipe.
         state.waitForReader(until: .now + Self.drainBound)
         if let readyAt = readyInstant(check) {
-          lock.withLock { readyAfter = startedAt.duration(to: readyAt) }
+          findings.withLock { $0.readyAfter = startedAt.duration(to: readyAt) }
           return
         }
         throw .exitedEarly(name: spec.name, status: exit, output: state.outputForMessage)
@@ -137,9 +139,16 @@ public final class ProgramUnderTest: @unchecked Sendable {
   /// ends, whatever it left (its own children) is SIGKILLed by the kernel
   /// with its PID namespace. Every wait is bounded.
   public func stop() -> ProgramResult {
-    lock.lock()
-    defer { lock.unlock() }
-    if let result { return result }
+    // Held for the whole stop, so a second caller waits and gets the same result.
+    findings.withLock { findings in
+      if let result = findings.result { return result }
+      let made = makeResult(readyAfter: findings.readyAfter)
+      findings.result = made
+      return made
+    }
+  }
+
+  private func makeResult(readyAfter: Duration?) -> ProgramResult {
     let finished = terminate()
     let texts = state.outputTexts
     var standardError = texts.standardError
@@ -157,7 +166,6 @@ public final class ProgramUnderTest: @unchecked Sendable {
       name: spec.name, command: spec.command, exitStatus: exitStatus, signal: signal, stoppedBy: finished.stoppedBy,
       readyAfterNanoseconds: readyAfter.map(\.wholeNanoseconds),
       standardOutput: texts.standardOutput, standardError: standardError)
-    result = made
     return made
   }
 

@@ -19,8 +19,8 @@ public enum UserNamespace {
     guard threads <= 1 else { throw NetworkError.processHasThreads(count: threads) }
     let uid = geteuid()
     let gid = getegid()
-    guard nd_unshare_user() == 0 else {
-      throw NetworkError.cannotEnterUserNamespace(step: "unshare(CLONE_NEWUSER)", errno: .current)
+    if case .failure(let error) = syscall({ nd_unshare_user() }) {
+      throw NetworkError.cannotEnterUserNamespace(step: "unshare(CLONE_NEWUSER)", errno: error)
     }
     // Map our IDs to root inside; setgroups must be denied before an unprivileged gid_map (user_namespaces(7)).
     try write("deny", to: "/proc/self/setgroups")
@@ -41,12 +41,17 @@ public enum UserNamespace {
   }
 
   private static func write(_ text: String, to path: String) throws(NetworkError) {
-    let fd = Glibc.open(path, O_WRONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw NetworkError.cannotEnterUserNamespace(step: "open \(path)", errno: .current) }
-    defer { Glibc.close(fd) }
-    let bytes = Array(text.utf8)
-    guard Glibc.write(fd, bytes, bytes.count) == bytes.count else {
-      throw NetworkError.cannotEnterUserNamespace(step: "write \(path)", errno: .current)
+    let file: FileDescriptor
+    do {
+      file = try FileDescriptor.open(path, .writeExisting)
+    } catch {
+      throw NetworkError.cannotEnterUserNamespace(step: "open \(path)", errno: error)
+    }
+    defer { file.close() }
+    do {
+      try file.writeAll(Array(text.utf8))
+    } catch {
+      throw NetworkError.cannotEnterUserNamespace(step: "write \(path)", errno: error)
     }
   }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import NetDrillEngine
 import NetDrillScenario
+import Synchronization
 
 /// What `netdrill check` runs and compares.
 public struct CheckOptions: Sendable {
@@ -319,28 +320,23 @@ public enum SuiteChecker {
 }
 
 /// Hands out indexes to workers, once each.
-private final class Counter: @unchecked Sendable {
-  // @unchecked: `value` is guarded by `lock`.
-  private let lock = NSLock()
-  private var value = 0
-  private var stopped = false
+private final class Counter: Sendable {
+  private let state = Mutex((next: 0, stopped: false))
   func take(below limit: Int) -> Int? {
-    lock.withLock {
-      guard !stopped, value < limit else { return nil }
-      defer { value += 1 }
-      return value
+    state.withLock { state in
+      guard !state.stopped, state.next < limit else { return nil }
+      defer { state.next += 1 }
+      return state.next
     }
   }
   /// Hands out nothing more (`--fail-fast`).
-  func stop() { lock.withLock { stopped = true } }
+  func stop() { state.withLock { $0.stopped = true } }
 }
 
 /// Results in scenario order, filled from worker threads.
-private final class ResultSlots: @unchecked Sendable {
-  // @unchecked: `slots` is guarded by `lock`.
-  private let lock = NSLock()
-  private var slots: [ScenarioCheck?]
-  init(count: Int) { slots = Array(repeating: nil, count: count) }
-  func set(_ index: Int, _ check: ScenarioCheck) { lock.withLock { slots[index] = check } }
-  func all() -> [ScenarioCheck] { lock.withLock { slots.compactMap { $0 } } }
+private final class ResultSlots: Sendable {
+  private let slots: Mutex<[ScenarioCheck?]>
+  init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+  func set(_ index: Int, _ check: ScenarioCheck) { slots.withLock { $0[index] = check } }
+  func all() -> [ScenarioCheck] { slots.withLock { $0.compactMap { $0 } } }
 }

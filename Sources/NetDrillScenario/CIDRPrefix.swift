@@ -54,7 +54,7 @@ struct CIDRPrefix: Equatable, CustomStringConvertible {
     ("224.0.0.0/4", "the multicast range 224.0.0.0/4"),
     ("::/127", "the unspecified address :: and the loopback address ::1"),
     ("ff00::/8", "the multicast range ff00::/8"),
-  ].map { text, what in (CIDRPrefix(text, ipv6: text.contains(":"))!, what) }
+  ].map { text, what in (CIDRPrefix(text, ipv6: text.contains(":"))!, what) }  // literals above: each parses
 
   /// The reserved range this prefix reaches into, if any.
   var reservedRange: String? { Self.reservedRanges.first { overlaps($0.prefix) }?.what }

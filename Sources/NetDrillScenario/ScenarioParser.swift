@@ -54,52 +54,26 @@ public enum ScenarioParser {
     }
     // A NUL would silently cut the C path short and open some other file.
     guard !path.isEmpty, !path.utf8.contains(0) else { throw failure("not a valid file path") }
-    // O_NONBLOCK: opening a FIFO for reading otherwise waits for a writer.
-    // The type is checked on the descriptor itself, so the file checked is the
-    // file read (no window to swap it between a stat and the open).
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    guard descriptor >= 0 else {
-      let error = Errno.current
-      throw failure("cannot open the scenario: \(error.message) (\(error.name))")
+    let opened: (descriptor: FileDescriptor, size: UInt64)
+    do {
+      opened = try FileDescriptor.openRegularFile(path)
+    } catch {
+      switch error {
+      case .cannotOpen(let error): throw failure("cannot open the scenario: \(error.message) (\(error.name))")
+      case .cannotStat(let error): throw failure("cannot read the scenario: \(error.message) (\(error.name))")
+      case .notRegular(let kind): throw failure("expected a regular file with a scenario, found \(kind)")
+      }
     }
-    defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0 else {
-      let error = Errno.current
+    defer { opened.descriptor.close() }
+    let bytes: [UInt8]?
+    do {
+      bytes = try opened.descriptor.readToEnd(limit: maximumFileSize)
+    } catch {
       throw failure("cannot read the scenario: \(error.message) (\(error.name))")
     }
-    guard status.st_mode & S_IFMT == S_IFREG else {
-      throw failure(
-        "expected a regular file with a scenario, found \(FileKind.describe(mode: status.st_mode))")
+    guard let bytes else {
+      throw failure("the file is larger than \(maximumFileSize / 1024 / 1024) MiB; is it really a scenario?")
     }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-    while true {
-      let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-      if count < 0 {
-        let error = Errno.current
-        if error == .EINTR { continue }
-        throw failure("cannot read the scenario: \(error.message) (\(error.name))")
-      }
-      if count == 0 { return bytes }
-      bytes.append(contentsOf: chunk[0..<count])
-      if bytes.count > maximumFileSize {
-        throw failure("the file is larger than \(maximumFileSize / 1024 / 1024) MiB; is it really a scenario?")
-      }
-    }
-  }
-}
-
-/// What kind of file a mode names, for messages about files that are not regular.
-enum FileKind {
-  static func describe(mode: mode_t) -> String {
-    switch mode & S_IFMT {
-    case S_IFDIR: return "a directory"
-    case S_IFIFO: return "a FIFO (named pipe)"
-    case S_IFCHR: return "a character device"
-    case S_IFBLK: return "a block device"
-    case S_IFSOCK: return "a socket"
-    default: return "a special file"
-    }
+    return bytes
   }
 }

@@ -41,7 +41,7 @@ public final class Socket {
     let fd = descriptor
     descriptor = -1
     // close(2) must not be retried on EINTR on Linux: the descriptor is gone either way.
-    return Glibc.close(fd) == 0 ? .success(()) : .failure(.current)
+    return syscall(retryOnInterrupt: false) { Glibc.close(fd) }.map { _ in }
   }
 
   // MARK: Addresses
@@ -201,6 +201,7 @@ public final class Socket {
           var header = nd_mmsghdr()
           header.msg_hdr.msg_name = address == nil ? nil : UnsafeMutableRawPointer(name)
           header.msg_hdr.msg_namelen = nameLength
+          // Runs only for an index below the vector count: the buffer is not empty.
           header.msg_hdr.msg_iov = vectorBuffer.baseAddress! + index
           header.msg_hdr.msg_iovlen = 1
           return header
@@ -290,6 +291,7 @@ public final class Socket {
         var header = nd_mmsghdr()
         header.msg_hdr.msg_name = UnsafeMutableRawPointer(names + index)
         header.msg_hdr.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        // Runs only for an index below the vector count: the buffer is not empty.
         header.msg_hdr.msg_iov = vectorBuffer.baseAddress! + index
         header.msg_hdr.msg_iovlen = 1
         return header
@@ -380,7 +382,9 @@ public struct ControlMessage: Sendable, Equatable {
       current.pointee.cmsg_type = entry.type
       current.pointee.cmsg_len = nd_cmsg_len(entry.data.count)
       if let data = nd_cmsg_data(current) {
-        entry.data.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: entry.data.count) }
+        entry.data.withUnsafeBufferPointer { bytes in
+          if let base = bytes.baseAddress { data.update(from: base, count: bytes.count) }  // nil: no data to copy
+        }
       }
       header = nd_cmsg_nxthdr(&message, current)
     }
@@ -417,6 +421,7 @@ public struct ExtendedError: Sendable, Equatable, Codable {
       let level = current.pointee.cmsg_level
       let type = current.pointee.cmsg_type
       if (level == IPPROTO_IP && type == IP_RECVERR) || (level == IPPROTO_IPV6 && type == IPV6_RECVERR) {
+        // CMSG_DATA is the header's address plus its aligned length: never NULL for a header CMSG_NXTHDR gave.
         let data = UnsafeMutableRawPointer(nd_cmsg_data(current)!)
         let raw = data.assumingMemoryBound(to: sock_extended_err.self)
         let value = data.loadUnaligned(as: sock_extended_err.self)

@@ -52,7 +52,7 @@ public struct SocketAddress: Hashable, Sendable, Codable, CustomStringConvertibl
       inet_ntop(family == .ipv4 ? AF_INET : AF_INET6, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil
     }
     guard ok else { return "?" }
-    return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   /// `127.0.0.1:9` or `[::1]:9`.
@@ -112,6 +112,7 @@ public struct SocketAddress: Hashable, Sendable, Codable, CustomStringConvertibl
 
   init?(storage: sockaddr_storage, length: socklen_t) {
     var copy = storage
+    // The bytes of a sockaddr_storage (128 bytes) always have a base address.
     guard let parsed = withUnsafeBytes(of: &copy, { SocketAddress($0.baseAddress!, length: length) }) else {
       return nil
     }

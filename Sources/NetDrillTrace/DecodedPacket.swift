@@ -383,6 +383,8 @@ public enum TCPOption: Sendable, Hashable {
       }
       let data = Array(bytes[(offset + 2)..<(offset + Int(length))])
       let body = ByteCursor(data)
+      // Each case matches the option's exact length, so every read below is
+      // inside `data` and the unwraps cannot fail.
       switch (kind, data.count) {
       case (2, 2): options.append(.maximumSegmentSize(body.u16(0)!))
       case (3, 1): options.append(.windowScale(data[0]))

@@ -1,3 +1,5 @@
+import NetDrillSystem
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -32,7 +34,8 @@ public final class PcapngWriter {
   /// The temporary file being written until ``commit()``.
   public let temporaryPath: String
 
-  private var descriptor: Int32
+  /// The temporary file; nil once closed (committed or abandoned).
+  private var descriptor: FileDescriptor?
   private var buffer: [UInt8] = []
   private var bytesWritten: UInt64 = 0
   private var interfaces: [LinkType] = []
@@ -68,12 +71,12 @@ public final class PcapngWriter {
     // Same directory as the final path so the rename in commit() cannot
     // cross a file system (rename(2) fails with EXDEV then).
     temporaryPath = "\(directory).\(name).partial-\(getpid())-\(random)"
-    descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-    if descriptor < 0 {
-      let code = errno
+    do {
+      descriptor = try FileDescriptor.open(temporaryPath, .createNew(permissions: 0o644))
+    } catch {
       throw TraceError(
         path: path, byteOffset: 0,
-        message: "cannot create \(temporaryPath): \(Self.errnoText(code))")
+        message: "cannot create \(temporaryPath): \(Self.errnoText(error))")
     }
     PartialTraces.register(temporaryPath)
     buffer.reserveCapacity(Self.bufferSize)
@@ -239,19 +242,21 @@ public final class PcapngWriter {
   public func commit() throws {
     try checkOpen()
     try flush()
-    if fsync(descriptor) != 0 {
-      let code = errno
-      throw error("fsync failed: \(Self.errnoText(code))")
+    // checkOpen() has just made sure the file is open.
+    guard let descriptor else { return }
+    do {
+      try descriptor.synchronize()
+    } catch {
+      throw self.error("fsync failed: \(Self.errnoText(error))")
     }
-    let closed = close(descriptor)
-    descriptor = -1
-    if closed != 0 {
-      let code = errno
+    self.descriptor = nil
+    do {
+      try descriptor.closeReportingError()
+    } catch {
       abandon()
-      throw error("close failed: \(Self.errnoText(code))")
+      throw self.error("close failed: \(Self.errnoText(error))")
     }
-    if rename(temporaryPath, path) != 0 {
-      let code = errno
+    if case .failure(let code) = syscall({ rename(temporaryPath, path) }) {
       abandon()
       throw error("cannot rename \(temporaryPath) to \(path): \(Self.errnoText(code))")
     }
@@ -264,10 +269,8 @@ public final class PcapngWriter {
   public func abandon() {
     guard !finished else { return }
     finished = true
-    if descriptor >= 0 {
-      close(descriptor)
-      descriptor = -1
-    }
+    descriptor?.close()
+    descriptor = nil
     unlink(temporaryPath)
     PartialTraces.unregister(temporaryPath)
     buffer = []
@@ -311,22 +314,17 @@ public final class PcapngWriter {
   }
 
   private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-    var done = 0
-    while done < bytes.count {
-      guard let base = bytes.baseAddress else { return }
-      let result = write(descriptor, base + done, bytes.count - done)
-      if result < 0 {
-        let code = errno
-        if code == EINTR { continue }
-        throw error("write to \(temporaryPath) failed: \(Self.errnoText(code))")
-      }
-      done += result
-      bytesWritten += UInt64(result)
+    guard let descriptor else { throw error("the trace writer is already committed or abandoned") }
+    do {
+      try descriptor.writeAll(bytes)
+    } catch {
+      throw self.error("write to \(temporaryPath) failed: \(Self.errnoText(error))")
     }
+    bytesWritten += UInt64(bytes.count)
   }
 
   private func checkOpen() throws {
-    guard !finished, descriptor >= 0 else {
+    guard !finished, descriptor != nil else {
       throw error("the trace writer is already committed or abandoned")
     }
   }
@@ -341,8 +339,8 @@ public final class PcapngWriter {
     TraceError(path: path, byteOffset: bytesWritten + UInt64(buffer.count), message: message)
   }
 
-  static func errnoText(_ code: Int32) -> String {
-    "\(String(cString: strerror(code))) (errno \(code))"
+  static func errnoText(_ error: Errno) -> String {
+    "\(error.message) (errno \(error.rawValue))"
   }
 
   static func append16(_ value: UInt16, to bytes: inout [UInt8]) {

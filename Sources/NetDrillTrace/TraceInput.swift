@@ -1,3 +1,5 @@
+import NetDrillSystem
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Musl)
@@ -12,7 +14,8 @@ final class TraceInput {
   private var storage: [UInt8]
   private var head = 0
   private var tail = 0
-  private var descriptor: Int32
+  /// The open trace file; nil for a trace in memory.
+  private let descriptor: FileDescriptor?
   private var atEnd: Bool
   /// File offset of `storage[head]`.
   private(set) var offset: UInt64 = 0
@@ -25,53 +28,36 @@ final class TraceInput {
 
   init(path: String) throws {
     self.path = path
-    // Only regular files are traces: opening a FIFO for reading would wait
-    // for a writer (hence O_NONBLOCK), and a device may never end. The type
-    // is checked on the open descriptor, so the file checked is the file read.
-    descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-    if descriptor < 0 {
-      let code = errno
-      throw TraceError(
-        path: path, byteOffset: 0, message: "cannot open: \(PcapngWriter.errnoText(code))")
-    }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0 else {
-      let code = errno
-      close(descriptor)
-      throw TraceError(path: path, byteOffset: 0, message: "cannot read: \(PcapngWriter.errnoText(code))")
-    }
-    guard status.st_mode & S_IFMT == S_IFREG else {
-      close(descriptor)
-      throw TraceError(
-        path: path, byteOffset: 0,
-        message: "expected a regular file with a pcapng or pcap trace, found \(Self.kind(of: status.st_mode))")
+    // Only regular files are traces: a FIFO or a device may block or never end.
+    do {
+      let opened = try FileDescriptor.openRegularFile(path)
+      descriptor = opened.descriptor
+      fileSize = opened.size
+    } catch {
+      switch error {
+      case .cannotOpen(let error):
+        throw TraceError(path: path, byteOffset: 0, message: "cannot open: \(PcapngWriter.errnoText(error))")
+      case .cannotStat(let error):
+        throw TraceError(path: path, byteOffset: 0, message: "cannot read: \(PcapngWriter.errnoText(error))")
+      case .notRegular(let kind):
+        throw TraceError(
+          path: path, byteOffset: 0, message: "expected a regular file with a pcapng or pcap trace, found \(kind)")
+      }
     }
     storage = [UInt8](repeating: 0, count: Self.chunkSize)
     atEnd = false
-    fileSize = UInt64(status.st_size)
-  }
-
-  private static func kind(of mode: mode_t) -> String {
-    switch mode & S_IFMT {
-    case S_IFDIR: return "a directory"
-    case S_IFIFO: return "a FIFO (named pipe)"
-    case S_IFCHR: return "a character device"
-    case S_IFBLK: return "a block device"
-    case S_IFSOCK: return "a socket"
-    default: return "a special file"
-    }
   }
 
   init(bytes: [UInt8], name: String) {
     path = name
-    descriptor = -1
+    descriptor = nil
     storage = bytes
     tail = bytes.count
     atEnd = true
   }
 
   deinit {
-    if descriptor >= 0 { close(descriptor) }
+    descriptor?.close()
   }
 
   /// Bytes currently buffered from `offset` on.
@@ -105,17 +91,14 @@ final class TraceInput {
       if storage.count < count {
         storage += [UInt8](repeating: 0, count: count - storage.count)
       }
-      let spare = storage.count - tail
-      let result = storage.withUnsafeMutableBytes { raw -> Int in
-        guard let base = raw.baseAddress else { return 0 }
-        return read(descriptor, base + tail, spare)
-      }
-      if result < 0 {
-        let code = errno
-        if code == EINTR { continue }
+      guard let descriptor else { break }  // in memory: everything is already buffered
+      let result: Int
+      do {
+        result = try descriptor.read(into: &storage, at: tail)
+      } catch {
         throw TraceError(
           path: path, byteOffset: offset + UInt64(tail - head),
-          message: "read failed: \(PcapngWriter.errnoText(code))")
+          message: "read failed: \(PcapngWriter.errnoText(error))")
       }
       if result == 0 { atEnd = true }
       tail += result

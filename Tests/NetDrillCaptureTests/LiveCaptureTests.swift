@@ -175,6 +175,45 @@ struct LiveCaptureTests {
     }
   }
 
+  @Test(
+    "a two-phase start queues packets until startDelivering(), then delivers every one",
+    arguments: [false, true])
+  func twoPhaseStartLosesNothing(immediateMode: Bool) async throws {
+    try await TestNamespace.run { namespaceFD in
+      let collector = PacketCollector()
+      let capture = try LiveCapture(
+        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        configuration: CaptureConfiguration(immediateMode: immediateMode), startsDelivering: false,
+        sink: collector.append)
+      #expect(capture.interfaces.map(\.name) == ["test/lo"], "interfaces are known before any delivery")
+      let sender = try UDPSocket()
+      for index in 0..<3 { try sender.send(Self.marker("closed", index), toPort: 9) }
+      // Long enough for several poll rounds and block retirements, had the thread been polling.
+      usleep(300_000)
+      #expect(collector.packets.isEmpty, "nothing is delivered before startDelivering()")
+      capture.startDelivering()
+      capture.startDelivering()  // a second call changes nothing
+      let stats = capture.stop()
+      #expect(collector.packets.count == 6, "3 datagrams and 3 ICMP errors, none lost while held")
+      #expect(stats.first?.delivered == 6)
+    }
+  }
+
+  @Test("stop() on a capture never started still delivers and counts what the kernel queued")
+  func stopBeforeStartDelivering() async throws {
+    try await TestNamespace.run { namespaceFD in
+      let collector = PacketCollector()
+      let capture = try LiveCapture(
+        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)], startsDelivering: false,
+        sink: collector.append)
+      let sender = try UDPSocket()
+      try sender.send(Self.marker("closed", 0), toPort: 9)
+      let stats = capture.stop()
+      #expect(collector.packets.count == 2)
+      #expect(stats.first?.delivered == 2)
+    }
+  }
+
   @Test("stop(drainFor: .zero) still collects what was sent before it", arguments: [false, true])
   func stopWithoutDrain(immediateMode: Bool) async throws {
     try await TestNamespace.run { namespaceFD in

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import NetDrillScenario
+import Synchronization
 import Testing
 
 /// Where the repository and the built binary are.
@@ -100,12 +101,10 @@ enum Command {
   }
 }
 
-final class LockedData: @unchecked Sendable {
-  // @unchecked: guarded by `lock`.
-  private let lock = NSLock()
-  private var data = Data()
-  func set(_ value: Data) { lock.withLock { data = value } }
-  func get() -> Data { lock.withLock { data } }
+final class LockedData: Sendable {
+  private let data = Mutex(Data())
+  func set(_ value: Data) { data.withLock { $0 = value } }
+  func get() -> Data { data.withLock { $0 } }
 }
 
 /// Writes a scenario into a temporary file and returns its path.

@@ -16,10 +16,6 @@ int nd_spawn_file_actions_addchdir(posix_spawn_file_actions_t *actions, const ch
 /// descriptor >= `low` in the child, whatever its FD_CLOEXEC flag.
 int nd_spawn_file_actions_addclosefrom(posix_spawn_file_actions_t *actions, int low);
 
-/// pipe2(fds, O_CLOEXEC): both ends close-on-exec from birth, so no program
-/// started concurrently by another thread can inherit them.
-int nd_pipe_cloexec(int fds[2]);
-
 /// WIFEXITED / WEXITSTATUS / WIFSIGNALED / WTERMSIG of wait(2).
 int nd_wait_exited(int status);
 int nd_wait_exit_status(int status);
