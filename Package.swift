@@ -36,17 +36,32 @@ let package = Package(
         "NetDrillEngine", "NetDrillReplay", "NetDrillCapture", "NetDrillScenario", "NetDrillNetwork", "NetDrillTrace",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Shared by every test target: the privileges trait, the process runner, whole-output assertions for
+    // the built binary, marked processes and the package's paths. Depends on no netdrill module.
+    .target(name: "NetDrillTestSupport", path: "Tests/NetDrillTestSupport"),
     .testTarget(
-      name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
-    .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture"]),
-    .testTarget(name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets"]),
-    .testTarget(name: "NetDrillNetworkTests", dependencies: ["NetDrillNetwork", "NetDrillSockets", "CNetDrillLinux"]),
-    .testTarget(name: "NetDrillTraceTests", dependencies: ["NetDrillTrace"], exclude: ["Fixtures"]),
+      name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillTestSupport"],
+      exclude: ["Fixtures"]),
+    .testTarget(name: "NetDrillSocketsTests", dependencies: ["NetDrillSockets", "NetDrillTestSupport"]),
+    .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture", "NetDrillTestSupport"]),
+    .testTarget(name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets", "NetDrillTestSupport"]),
+    .testTarget(
+      name: "NetDrillNetworkTests",
+      dependencies: ["NetDrillNetwork", "NetDrillSockets", "CNetDrillLinux", "NetDrillTestSupport"]),
+    .testTarget(
+      name: "NetDrillTraceTests", dependencies: ["NetDrillTrace", "NetDrillTestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "NetDrillEngineTests",
+      dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillTestSupport"]),
+    .testTarget(
+      name: "NetDrillReplayTests",
+      dependencies: ["NetDrillReplay", "NetDrillEngine", "NetDrillScenario", "NetDrillTrace", "NetDrillTestSupport"]),
+    // End to end: the built `netdrill` binary, and what spans several modules.
     .testTarget(
       name: "NetDrillTests",
       dependencies: [
         "CNetDrillLinux", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
-        "NetDrillReplay", "NetDrillTrace",
+        "NetDrillReplay", "NetDrillTrace", "NetDrillTestSupport",
       ]),
   ],
   swiftLanguageModes: [.v6]

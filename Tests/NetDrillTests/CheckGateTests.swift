@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillEngine
 import NetDrillReplay
+import NetDrillTestSupport
 import Testing
 
 /// A scratch suite: `scenarios/` with the given files and an empty `traces/`.
@@ -53,11 +54,10 @@ private let failing = """
    "steps": [{"send": "c", "data": "x", "expect": {"error": "ENOTCONN"}}]}
   """
 
-@Suite("Check: a green that is earned", .enabled(if: Privileges.mayRun, "needs root to run scenarios"), .serialized)
+@Suite("Check: a green that is earned", .privileged, .serialized)
 struct CheckGateTests {
   @Test("a scenario without a golden fails (exit 1, JUnit failure), --update records it, then it passes")
   func missingGoldenFails() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let suite = try ScratchSuite(copying: ["udp/connected-closed-port.json"])
     let junit = suite.root.appendingPathComponent("report.xml").path
     let first = try suite.check(["--junit", junit])
@@ -90,7 +90,6 @@ struct CheckGateTests {
 
   @Test("--shard 1/2 and 2/2 run every bundled scenario exactly once, as their JUnit files show")
   func shardsCoverTheSuiteOnce() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-shards-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var seen: [String] = []
@@ -115,7 +114,6 @@ struct CheckGateTests {
 
   @Test("--repeat 5 on the bundled suite passes, and every run counts")
   func repeatBundledSuite() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try SuiteChecker.check(
       options: CheckOptions(
         scenariosDirectory: TestPaths.scenarios.path,
@@ -126,7 +124,6 @@ struct CheckGateTests {
 
   @Test("--repeat fails a scenario when any one run fails, and says which")
   func repeatFailsOnAnyRun() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let suite = try ScratchSuite(writing: ["wrong.json": failing])
     let result = try suite.check(["--repeat", "3"])
     #expect(result.status == 1)
@@ -135,7 +132,6 @@ struct CheckGateTests {
 
   @Test("requires: a missing program skips with the reason (JUnit <skipped>); --no-skip makes it a failure")
   func requirementsSkip() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let suite = try ScratchSuite(writing: ["needs.json": unreachableProgram])
     let junit = suite.root.appendingPathComponent("report.xml").path
     let skipped = try suite.check(["--junit", junit])
@@ -152,7 +148,6 @@ struct CheckGateTests {
 
   @Test("requires netem: skipped exactly when this kernel has no netem")
   func netemRequirement() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let probe = try Command.run(
       "/usr/bin/unshare",
       [
@@ -177,7 +172,6 @@ struct CheckGateTests {
 
   @Test("--fail-fast starts nothing after the first failure")
   func failFast() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let suite = try ScratchSuite(writing: ["a.json": failing, "b.json": failing, "c.json": failing])
     let result = try suite.check(["--fail-fast", "--jobs", "1"])
     #expect(result.status == 1)

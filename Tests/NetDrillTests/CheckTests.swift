@@ -1,10 +1,11 @@
 import Foundation
 import NetDrillEngine
 import NetDrillReplay
+import NetDrillTestSupport
 import Testing
 
 @Suite(
-  "Check: the bundled suite as CI runs it", .enabled(if: Privileges.mayRun, "needs root to run scenarios"), .serialized)
+  "Check: the bundled suite as CI runs it", .privileged, .serialized)
 struct CheckTests {
   private var bundledOptions: CheckOptions {
     CheckOptions(
@@ -24,7 +25,6 @@ struct CheckTests {
 
   @Test("check over the bundled suite passes 20 times in a row")
   func twentyRuns() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     var failures: [String] = []
     for run in 1...20 {
       let result = try SuiteChecker.check(options: bundledOptions)
@@ -38,7 +38,6 @@ struct CheckTests {
 
   @Test("a golden that differs fails check with exit 1, and the JUnit report says why — read by a JUnit parser")
   func junitOnFailure() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-check-\(UUID().uuidString)")
     let scenarios = root.appendingPathComponent("scenarios/udp")
     let traces = root.appendingPathComponent("traces/udp")
@@ -106,7 +105,6 @@ struct CheckTests {
 
   @Test("a scenario whose expectation fails is a failure with the expected and actual values")
   func expectationFailure() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-check-\(UUID().uuidString)")
     try FileManager.default.createDirectory(
       at: root.appendingPathComponent("traces"), withIntermediateDirectories: true)

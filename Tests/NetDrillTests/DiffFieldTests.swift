@@ -2,6 +2,7 @@ import Foundation
 import NetDrillEngine
 import NetDrillReplay
 import NetDrillTrace
+import NetDrillTestSupport
 import Testing
 
 /// One change to a golden trace and what `diff` must make of it.

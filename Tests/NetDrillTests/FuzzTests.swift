@@ -3,6 +3,7 @@ import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
 import NetDrillTrace
+import NetDrillTestSupport
 import Testing
 
 /// A small deterministic generator (SplitMix64): the same seed gives the

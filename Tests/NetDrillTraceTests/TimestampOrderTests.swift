@@ -1,5 +1,6 @@
 import Foundation
 import NetDrillTrace
+import NetDrillTestSupport
 import Testing
 
 @Suite("Traces are in timestamp order")
@@ -102,9 +103,7 @@ struct TimestampOrderTests {
   /// Wireshark shows a packet stamped before the one above it with a negative
   /// time; tshark reads the timestamps here as Wireshark does.
   @Test(
-    .enabled(
-      if: TsharkTests.tsharkPath != nil || TsharkTests.isCI,
-      "tshark not installed (apt-get install -y tshark); set CI=true to make this a failure"))
+    TsharkTests.needsTshark)
   func everyGoldenTraceHasNonDecreasingTimestamps() throws {
     let goldens = Self.goldens
     #expect(goldens.count >= 16)
