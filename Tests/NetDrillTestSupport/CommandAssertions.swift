@@ -14,17 +14,19 @@ public struct OutputMask: Sendable {
 
   /// Durations such as `12ms`, `0.4s`, `1.503 ms` or `250µs`.
   public static let durations = OutputMask(#"\b\d+(\.\d+)? ?(ns|µs|us|ms|s)\b"#, "<time>")
-  /// Paths under the temporary directory.
+  /// The per-test folder under the temporary directory (its name holds a UUID); what follows it stays.
   public static let temporaryPaths = OutputMask(
-    NSRegularExpression.escapedPattern(for: FileManager.default.temporaryDirectory.path) + #"/[^\s:'"]+"#,
+    NSRegularExpression.escapedPattern(for: FileManager.default.temporaryDirectory.path) + #"/[^/\s:'",)]+"#,
     "<tmp>")
+  /// The `+seconds` column of `netdrill show`.
+  public static let relativeTimes = OutputMask(#"(?m)^\+\d+\.\d+"#, "+<t>")
   /// Ephemeral ports (32768–60999 on Linux), after a colon or the word port.
   public static let ephemeralPorts = OutputMask(#"(?<=[:. ])(3[2-9]\d{3}|[4-5]\d{4}|60\d{3})\b"#, "<port>")
-  /// A kernel release such as `6.8.0-45-generic`.
-  public static let kernelVersion = OutputMask(#"\b\d+\.\d+\.\d+(-[\w.+-]+)?\b(?= |$|\))"#, "<kernel>")
+  /// The kernel release in a trace's header line (`Linux 6.8.0-45-generic,`).
+  public static let kernelVersion = OutputMask(#"(?<=Linux )[^\s,]+"#, "<kernel>")
 
   /// What every whole-output comparison masks unless told otherwise.
-  public static let standard: [OutputMask] = [temporaryPaths, durations]
+  public static let standard: [OutputMask] = [temporaryPaths, relativeTimes, kernelVersion, durations]
 
   public func apply(_ text: String) -> String {
     text.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
