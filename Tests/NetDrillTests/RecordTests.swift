@@ -53,12 +53,8 @@ struct RecordTests {
     #expect(document.manifest.run.outcomes.filter { $0.error == "ECONNREFUSED" }.count == 3)
   }
 
-  @Test("tshark reads the trace: same packet count, comments and interface names")
+  @Test("tshark reads the trace: same packet count, comments and interface names", .requires(Tools.tsharkMissing))
   func tsharkReadsTrace() throws {
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark") else {
-      if Privileges.isCI { Issue.record("CI=true but tshark is missing: .ci/install-deps installs it") }
-      return
-    }
     let result = try recordBundled("tcp/linger-zero-reset.json")
     // The manifest's custom block shows as a record of its own in Wireshark: filter it out.
     let fields = try Command.run(

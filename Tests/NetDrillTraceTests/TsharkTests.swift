@@ -14,8 +14,7 @@ struct TsharkTests {
   static let tsharkPath: String? = ["/usr/bin/tshark", "/usr/local/bin/tshark"]
     .first { FileManager.default.isExecutableFile(atPath: $0) }
   /// Skips without tshark outside CI, fails under `CI=true`.
-  static let needsTshark = PrerequisiteTrait(
-    missing: tsharkPath == nil ? "tshark is not installed (apt-get install -y tshark)" : nil)
+  static let needsTshark = PrerequisiteTrait(missing: Tools.tsharkMissing)
 
   @Test("tshark is installed when CI=true", .enabled(if: Privileges.isCI))
   func tsharkPresentInCI() {
