@@ -44,7 +44,8 @@ let package = Package(
       exclude: ["Fixtures"]),
     .testTarget(name: "NetDrillSocketsTests", dependencies: ["NetDrillSockets", "NetDrillTestSupport"]),
     .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture", "NetDrillTestSupport"]),
-    .testTarget(name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets", "NetDrillTestSupport"]),
+    .testTarget(
+      name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets", "NetDrillTestSupport"]),
     .testTarget(
       name: "NetDrillNetworkTests",
       dependencies: ["NetDrillNetwork", "NetDrillSockets", "CNetDrillLinux", "NetDrillTestSupport"]),

@@ -1,7 +1,7 @@
 import Glibc
 import NetDrillCapture
-import Synchronization
 import NetDrillTestSupport
+import Synchronization
 import Testing
 
 /// Real captures on `lo` in private network namespaces (needs root; see

@@ -7,8 +7,10 @@ import Testing
 /// The diff library over the committed golden traces: what `netdrill diff` prints is built from these results.
 @Suite("Replay library: TraceDiff over the golden traces")
 struct TraceDiffLibraryTests {
-  static let goldens = ["udp/connected-closed-port.pcapng", "udp/connected-closed-port-so-error.pcapng",
-    "network/lossy-link.pcapng", "tcp/connect-closed-port.pcapng"]
+  static let goldens = [
+    "udp/connected-closed-port.pcapng", "udp/connected-closed-port-so-error.pcapng",
+    "network/lossy-link.pcapng", "tcp/connect-closed-port.pcapng",
+  ]
 
   private func load(_ golden: String, _ options: NormalizationOptions = .init()) throws -> TraceDocument {
     try TraceDocument.load(path: TestPaths.golden(golden), options: options)
@@ -56,9 +58,10 @@ struct TraceDiffLibraryTests {
     #expect(all == TestPaths.bundledScenarios().map { String($0.path.dropFirst(TestPaths.scenarios.path.count + 1)) })
     let udp = SuiteChecker.scenarioFiles(in: TestPaths.scenarios.path, filter: "udp/*")
     #expect(!udp.isEmpty && udp.allSatisfy { $0.hasPrefix("udp/") })
-    #expect(SuiteChecker.scenarioFiles(in: TestPaths.scenarios.path, filter: "closed-port").allSatisfy {
-      $0.contains("closed-port")
-    })
+    #expect(
+      SuiteChecker.scenarioFiles(in: TestPaths.scenarios.path, filter: "closed-port").allSatisfy {
+        $0.contains("closed-port")
+      })
     #expect(SuiteChecker.scenarioFiles(in: TestPaths.scenarios.path, filter: "no-such-scenario").isEmpty)
   }
 }

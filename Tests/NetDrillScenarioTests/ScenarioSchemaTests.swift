@@ -159,7 +159,10 @@ struct ScenarioSchemaTests {
         #"{"netdrill": 1, "name": "x", "steps": [], "expect_packets": {"exactly": [], "in_order": []}}"#
       ),
       ("socket-returns", #"{"netdrill": 1, "name": "x", "steps": [{"socket": "c", "expect": {"returns": 3}}]}"#),
-      ("accept-returns", #"{"netdrill": 1, "name": "x", "steps": [{"accept": "c", "as": "d", "expect": {"returns": 3}}]}"#),
+      (
+        "accept-returns",
+        #"{"netdrill": 1, "name": "x", "steps": [{"accept": "c", "as": "d", "expect": {"returns": 3}}]}"#
+      ),
       ("requires-word", #"{"netdrill": 1, "name": "x", "steps": [], "requires": ["netemm"]}"#),
     ])
   func wrongScenarioIsRejectedBySchema(name: String, text: String) throws {

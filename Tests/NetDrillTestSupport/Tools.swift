@@ -13,6 +13,7 @@ public enum Tools {
     guard let result = try? Command.run("python3", ["-c", "import \(module)"]) else {
       return "python3 could not be started (.ci/install-deps installs it)"
     }
-    return result.status == 0 ? nil : "python3 has no \(module) module (.ci/install-deps, or apt-get install -y \(package))"
+    return result.status == 0
+      ? nil : "python3 has no \(module) module (.ci/install-deps, or apt-get install -y \(package))"
   }
 }

@@ -82,7 +82,9 @@ struct CLIRunTests {
 
   /// Why an ordinary user cannot get a user namespace here, or nil when one can.
   static let userNamespacesMissing: String? = {
-    guard let probe = try? Command.run("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "unshare", "-U", "true"])
+    guard
+      let probe = try? Command.run(
+        "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "unshare", "-U", "true"])
     else { return "setpriv could not be started" }
     return probe.status == 0
       ? nil : "unprivileged user namespaces are disabled on this kernel: \(probe.standardError)"
@@ -94,7 +96,8 @@ struct CLIRunTests {
   func unprivileged() throws {
     let file = TestPaths.scenario("udp/connected-closed-port.json")
     let result = try Command.run(
-      "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", TestPaths.binary.path, "run", "--color", "never", file])
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", TestPaths.binary.path, "run", "--color", "never", file])
     #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
   }
 }

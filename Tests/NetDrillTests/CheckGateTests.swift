@@ -90,7 +90,8 @@ struct CheckGateTests {
 
   @Test("--shard 1/2 and 2/2 run every bundled scenario exactly once, as their JUnit files show")
   func shardsCoverTheSuiteOnce() throws {
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-shards-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "netdrill-shards-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var seen: [String] = []
     for shard in ["1/2", "2/2"] {
@@ -118,7 +119,9 @@ struct CheckGateTests {
       options: CheckOptions(
         scenariosDirectory: TestPaths.scenarios.path,
         tracesDirectory: TestPaths.packageRoot.appendingPathComponent("traces").path, jobs: 2, repeatCount: 5))
-    #expect(result.exitCode == 0, "\(result.checks.filter { $0.status != .passed }.map { "\($0.scenario): \($0.message ?? "")" })")
+    #expect(
+      result.exitCode == 0,
+      "\(result.checks.filter { $0.status != .passed }.map { "\($0.scenario): \($0.message ?? "")" })")
     #expect(result.checks.allSatisfy { $0.message == "passed 5 runs, each the same as the golden" })
   }
 

@@ -1,8 +1,8 @@
 import Foundation
 import NetDrillEngine
 import NetDrillReplay
-import NetDrillTrace
 import NetDrillTestSupport
+import NetDrillTrace
 import Testing
 
 /// One change to a golden trace and what `diff` must make of it.

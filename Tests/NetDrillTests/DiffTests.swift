@@ -2,8 +2,8 @@ import Foundation
 import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
-import NetDrillTrace
 import NetDrillTestSupport
+import NetDrillTrace
 import Testing
 
 @Suite("Diff: mutations of a golden trace", .privileged, .serialized)

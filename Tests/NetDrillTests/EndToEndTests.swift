@@ -96,7 +96,8 @@ struct EndToEndTests {
   func replay() throws {
     let directory = try folder()
     let trace = directory.appendingPathComponent("a.pcapng").path
-    try assertNetdrill(["record", directory.appendingPathComponent("a.json").path, "-o", trace], exitCode: 0, output: nil)
+    try assertNetdrill(
+      ["record", directory.appendingPathComponent("a.json").path, "-o", trace], exitCode: 0, output: nil)
     try assertNetdrill(
       ["replay", "--color", "never", trace], exitCode: 0,
       output: """
@@ -112,8 +113,10 @@ struct EndToEndTests {
     let directory = try folder()
     let short = directory.appendingPathComponent("a.pcapng").path
     let long = directory.appendingPathComponent("b.pcapng").path
-    try assertNetdrill(["record", directory.appendingPathComponent("a.json").path, "-o", short], exitCode: 0, output: nil)
-    try assertNetdrill(["record", directory.appendingPathComponent("b.json").path, "-o", long], exitCode: 0, output: nil)
+    try assertNetdrill(
+      ["record", directory.appendingPathComponent("a.json").path, "-o", short], exitCode: 0, output: nil)
+    try assertNetdrill(
+      ["record", directory.appendingPathComponent("b.json").path, "-o", long], exitCode: 0, output: nil)
     return (short, long)
   }
 
@@ -123,7 +126,8 @@ struct EndToEndTests {
     let first = directory.appendingPathComponent("1.pcapng").path
     let second = directory.appendingPathComponent("2.pcapng").path
     for trace in [first, second] {
-      try assertNetdrill(["record", directory.appendingPathComponent("a.json").path, "-o", trace], exitCode: 0, output: nil)
+      try assertNetdrill(
+        ["record", directory.appendingPathComponent("a.json").path, "-o", trace], exitCode: 0, output: nil)
     }
     try assertNetdrill(
       ["diff", "--color", "never", first, second], exitCode: 0,

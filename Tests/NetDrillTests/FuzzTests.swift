@@ -2,8 +2,8 @@ import Foundation
 import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
-import NetDrillTrace
 import NetDrillTestSupport
+import NetDrillTrace
 import Testing
 
 /// A small deterministic generator (SplitMix64): the same seed gives the

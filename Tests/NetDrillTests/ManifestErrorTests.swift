@@ -1,7 +1,7 @@
 import Foundation
 import NetDrillReplay
-import NetDrillTrace
 import NetDrillTestSupport
+import NetDrillTrace
 import Testing
 
 /// A manifest that does not decode is refused with the byte offset of its

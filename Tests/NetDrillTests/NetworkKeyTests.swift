@@ -38,18 +38,20 @@ struct NetworkKeyTests {
   static let cases: [Case] = [
     Case(
       key: "link_down",
-      scenario: pair(steps: #"""
-        {"link_down": "wire"},
-        {"sendto": "client", "to": "192.0.2.2:7100", "data": "x", "expect": {"error": "ENETUNREACH"}}
-        """#),
+      scenario: pair(
+        steps: #"""
+          {"link_down": "wire"},
+          {"sendto": "client", "to": "192.0.2.2:7100", "data": "x", "expect": {"error": "ENETUNREACH"}}
+          """#),
       wrong: (#"{"link_down": "wire"},"#, ""), wrongExit: 1),
     Case(
       key: "link_up",
-      scenario: pair(steps: #"""
-        {"bind": "server", "address": "192.0.2.2:7100"}, {"link_down": "wire"}, {"link_up": "wire"}, {"wait": "200ms"},
-        {"sendto": "client", "to": "192.0.2.2:7100", "data": "x", "expect": {"returns": 1}},
-        {"recv": "server", "timeout": "1s", "expect": {"data": "x"}}
-        """#),
+      scenario: pair(
+        steps: #"""
+          {"bind": "server", "address": "192.0.2.2:7100"}, {"link_down": "wire"}, {"link_up": "wire"}, {"wait": "200ms"},
+          {"sendto": "client", "to": "192.0.2.2:7100", "data": "x", "expect": {"returns": 1}},
+          {"recv": "server", "timeout": "1s", "expect": {"data": "x"}}
+          """#),
       wrong: (#"{"link_up": "wire"},"#, ""), wrongExit: 1),
     Case(
       key: "set_mtu",
@@ -101,7 +103,8 @@ struct NetworkKeyTests {
     Case(
       key: "latency",
       scenario: pair(
-        faults: #"{"slow": {"host": "a", "direction": "output", "rate": {"rate": "1mbit", "burst": "2kb", "latency": "2s"}}}"#,
+        faults:
+          #"{"slow": {"host": "a", "direction": "output", "rate": {"rate": "1mbit", "burst": "2kb", "latency": "2s"}}}"#,
         steps: #"""
           {"bind": "server", "address": "192.0.2.2:7100"}, {"connect": "client", "to": "192.0.2.2:7100"},
           {"sendmmsg": "client", "messages": [\#(Array(repeating: #"{"pattern": 1000}"#, count: 20).joined(separator: ", "))]},

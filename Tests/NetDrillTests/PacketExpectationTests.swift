@@ -35,7 +35,8 @@ private func list(_ packets: [String]) -> String { "[" + packets.joined(separato
 struct PacketExpectationTests {
   @Test("the bundled expectations hold, in order and as an exact list")
   func bundledExpectationsHold() throws {
-    for (file, packets) in [("udp/connected-closed-port.json", udpClosed), ("tcp/connect-closed-port.json", tcpClosed)] {
+    for (file, packets) in [("udp/connected-closed-port.json", udpClosed), ("tcp/connect-closed-port.json", tcpClosed)]
+    {
       for form in [list(packets), #"{"exactly": \#(list(packets))}"#, #"{"in_order": \#(list(packets))}"#] {
         let result = try runWithPackets(file, form)
         let checks = try #require(result.packetChecks)
@@ -97,7 +98,8 @@ struct PacketExpectationTests {
     #expect(!result.passed)
   }
 
-  @Test("the issue's case through the binary: an RST and a time-exceeded that never happen exit 1, with the nearest packet")
+  @Test(
+    "the issue's case through the binary: an RST and a time-exceeded that never happen exit 1, with the nearest packet")
   func impossiblePacketsExitOne() throws {
     let scenario = try temporaryScenario(
       """

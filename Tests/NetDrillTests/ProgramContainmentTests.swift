@@ -65,4 +65,3 @@ struct ProgramContainmentTests {
     MarkedProcesses.killAll(marker)
   }
 }
-

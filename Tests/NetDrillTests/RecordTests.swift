@@ -2,8 +2,8 @@ import Foundation
 import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
-import NetDrillTrace
 import NetDrillTestSupport
+import NetDrillTrace
 import Testing
 
 /// Records a bundled scenario into a temporary trace.

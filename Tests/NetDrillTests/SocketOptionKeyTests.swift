@@ -38,10 +38,16 @@ struct SocketOptionKeyTests {
   @Test("set, read back, and a wrong expected value fails", arguments: cases)
   func readBack(_ option: Case) throws {
     let right = try Command.netdrill(
-      ["run", "--color", "never", try scenario(option.option, family: option.family, set: option.set, expect: option.readBack)])
+      [
+        "run", "--color", "never",
+        try scenario(option.option, family: option.family, set: option.set, expect: option.readBack),
+      ])
     #expect(right.status == 0, "\(right.standardOutput)\(right.standardError)")
     let wrong = try Command.netdrill(
-      ["run", "--color", "never", try scenario(option.option, family: option.family, set: option.set, expect: option.kernelDefault)])
+      [
+        "run", "--color", "never",
+        try scenario(option.option, family: option.family, set: option.set, expect: option.kernelDefault),
+      ])
     #expect(wrong.status == 1, "\(wrong.standardOutput)\(wrong.standardError)")
     #expect(wrong.standardOutput.contains("actual value: \(option.readBack)"), "\(wrong.standardOutput)")
   }

@@ -1,7 +1,7 @@
 import Foundation
 import NetDrillEngine
-import NetDrillTrace
 import NetDrillTestSupport
+import NetDrillTrace
 import Testing
 
 @Suite("Terminal-safe text")

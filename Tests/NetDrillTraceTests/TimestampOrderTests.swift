@@ -1,6 +1,6 @@
 import Foundation
-import NetDrillTrace
 import NetDrillTestSupport
+import NetDrillTrace
 import Testing
 
 @Suite("Traces are in timestamp order")

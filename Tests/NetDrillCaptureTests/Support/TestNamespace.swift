@@ -1,8 +1,8 @@
 import Foundation
 import Glibc
 import NetDrillCapture
-import Synchronization
 import NetDrillTestSupport
+import Synchronization
 import Testing
 
 /// Private network namespaces for tests: a dedicated thread unshares, keeps
@@ -14,7 +14,6 @@ enum TestNamespace {
 
   /// Why namespace tests cannot run here, or nil when they can.
   static let missingPrivilege: String? = probePrivileges()
-
 
   /// Runs `body` on a new thread inside a new network namespace with `lo` up.
   /// The argument is the namespace's descriptor, valid while `body` runs.
