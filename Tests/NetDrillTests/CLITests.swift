@@ -15,8 +15,14 @@ struct CLITests {
 
   @Test("an unknown option is a usage error with exit code 2")
   func usageError() throws {
-    let result = try Command.netdrill(["run", "--no-such-flag", "x.json"])
-    #expect(result.status == 2)
+    try assertNetdrill(
+      ["run", "--no-such-flag", "x.json"], exitCode: 2, output: "",
+      error: """
+        Error: Unknown option '--no-such-flag'
+        Usage: netdrill run <files> ... [--host-network] [--json] [--color <color>]
+          See 'netdrill run --help' for more information.
+
+        """)
   }
 
   @Test("a malformed scenario exits 2 with file, line:column and JSON path, and runs nothing")
@@ -37,9 +43,9 @@ struct CLITests {
 
   @Test("a missing file exits 2 and names it")
   func missingFile() throws {
-    let result = try Command.netdrill(["run", "/nonexistent/scenario.json"])
-    #expect(result.status == 2)
-    #expect(result.standardError.contains("/nonexistent/scenario.json"))
+    try assertNetdrill(
+      ["run", "/nonexistent/scenario.json"], exitCode: 2, output: "",
+      error: "/nonexistent/scenario.json: error at $: cannot open the scenario: No such file or directory (ENOENT)\n")
   }
 }
 
