@@ -57,18 +57,34 @@ let package = Package(
     .executableTarget(
       name: "netdrill",
       dependencies: ["NetDrillCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+    // Shared by every test target: the privileges trait, the process runner, whole-output assertions for
+    // the built binary, marked processes and the package's paths. Depends on no netdrill module.
+    .target(name: "NetDrillTestSupport", path: "Tests/NetDrillTestSupport"),
     .testTarget(
-      name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets"], exclude: ["Fixtures"]),
-    .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture", "NetDrillSystem"]),
-    .testTarget(name: "NetDrillSystemTests", dependencies: ["NetDrillSystem"]),
-    .testTarget(name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets"]),
-    .testTarget(name: "NetDrillNetworkTests", dependencies: ["NetDrillNetwork", "NetDrillSockets", "CNetDrillLinux"]),
-    .testTarget(name: "NetDrillTraceTests", dependencies: ["NetDrillTrace"], exclude: ["Fixtures"]),
+      name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillTestSupport"],
+      exclude: ["Fixtures"]),
+    .testTarget(name: "NetDrillSocketsTests", dependencies: ["NetDrillSockets", "NetDrillTestSupport"]),
+    .testTarget(name: "NetDrillCaptureTests", dependencies: ["NetDrillCapture", "NetDrillSystem", "NetDrillTestSupport"]),
+    .testTarget(name: "NetDrillSystemTests", dependencies: ["NetDrillSystem", "NetDrillTestSupport"]),
+    .testTarget(
+      name: "NetDrillProgramTests", dependencies: ["NetDrillNetwork", "NetDrillSockets", "NetDrillTestSupport"]),
+    .testTarget(
+      name: "NetDrillNetworkTests",
+      dependencies: ["NetDrillNetwork", "NetDrillSockets", "CNetDrillLinux", "NetDrillTestSupport"]),
+    .testTarget(
+      name: "NetDrillTraceTests", dependencies: ["NetDrillTrace", "NetDrillTestSupport"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "NetDrillEngineTests",
+      dependencies: ["NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillTestSupport"]),
+    .testTarget(
+      name: "NetDrillReplayTests",
+      dependencies: ["NetDrillReplay", "NetDrillEngine", "NetDrillScenario", "NetDrillTrace", "NetDrillTestSupport"]),
+    // End to end: the built `netdrill` binary, and what spans several modules.
     .testTarget(
       name: "NetDrillTests",
       dependencies: [
         "CNetDrillLinux", "NetDrillCapture", "NetDrillEngine", "NetDrillScenario", "NetDrillSockets", "NetDrillNetwork",
-        "NetDrillReplay", "NetDrillTrace", "NetDrillCommands",
+        "NetDrillReplay", "NetDrillTrace", "NetDrillCommands", "NetDrillTestSupport",
       ]),
   ],
   swiftLanguageModes: [.v6]

@@ -1,17 +1,35 @@
 import Foundation
 import NetDrillCapture
+import NetDrillTestSupport
 import Testing
 
 @Suite("Capture values")
 struct CaptureValueTests {
-  @Test("configuration defaults")
-  func configurationDefaults() {
-    let configuration = CaptureConfiguration()
-    #expect(configuration.snapLength == 262_144)
-    #expect(configuration.bufferBytes == 64 << 20)
-    #expect(configuration.filter == nil)
-    #expect(!configuration.immediateMode, "block mode: see CaptureConfiguration.immediateMode")
-    #expect(configuration.blockTimeout == .milliseconds(10))
+  /// What the defaults do, not what they are: the largest UDP datagram loopback carries (65,507 bytes of
+  /// payload) is captured whole, and a capture with no filter sees it at all.
+  @Test("the default configuration captures the largest UDP datagram whole", .privileged)
+  func defaultsKeepLargestDatagram() async throws {
+    let payload = [UInt8](repeating: 0x5A, count: 65_507)
+    let packets = try await TestNamespace.run { namespaceFD in
+      let collector = PacketCollector()
+      let capture = try LiveCapture(
+        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        configuration: CaptureConfiguration(), sink: collector.append)
+      let receiver = try UDPSocket()
+      let port = try receiver.bindLoopback()
+      try UDPSocket().send(payload, toPort: port)
+      _ = try receiver.receive()
+      _ = capture.stop()
+      return collector.packets
+    }
+    let datagrams = packets.filter {
+      if case .udp(_, _, let bytes) = PacketSummary(ethernetFrame: $0.data) { return bytes == payload }
+      return false
+    }
+    #expect(datagrams.count == 1)
+    let frame = try #require(datagrams.first)
+    #expect(frame.data.count == 14 + 20 + 8 + payload.count, "Ethernet + IPv4 + UDP + payload, nothing cut")
+    #expect(Int(frame.originalLength) == frame.data.count)
   }
 
   @Test("a target is named host/interface")

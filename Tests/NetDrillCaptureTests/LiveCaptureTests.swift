@@ -1,11 +1,12 @@
 import Glibc
 import NetDrillCapture
+import NetDrillTestSupport
 import Synchronization
 import Testing
 
 /// Real captures on `lo` in private network namespaces (needs root; see
 /// ``TestNamespace/privileged``).
-@Suite("LiveCapture on loopback", .serialized, TestNamespace.privileged)
+@Suite("LiveCapture on loopback", .serialized, .privileged)
 struct LiveCaptureTests {
   /// What one capture scenario produced.
   struct Observed: Sendable {

@@ -2,12 +2,13 @@ import Foundation
 import Glibc
 import NetDrillNetwork
 import NetDrillSockets
+import NetDrillTestSupport
 import Testing
 
 /// Real private networks: namespaces, veths, bridges, routes and faults,
 /// checked with real sockets. Serialized: the teardown tests compare what the
 /// whole process holds before and after.
-@Suite("Private networks", .serialized, TopologyTest.privileged)
+@Suite("Private networks", .serialized, .privileged)
 struct PrivateNetworkTests {
   static let pair = TopologySpec(
     hosts: [HostSpec(name: "a"), HostSpec(name: "b")], links: [LinkSpec(name: "ab", hosts: ["a", "b"])])
@@ -74,7 +75,7 @@ struct PrivateNetworkTests {
 
   @Test("build leaves the calling thread in the first host's namespace")
   func callerEndsInFirstHost() throws {
-    if let missing = TopologyTest.missingPrivilege { throw TestFailure(missing) }
+    try Privileges.require()
     let same = try IsolatedThread.run(name: "build", timeout: .seconds(60)) { () throws -> Bool in
       let network = try PrivateNetwork.build(Self.pair)
       var expected = stat()
@@ -289,7 +290,7 @@ struct PrivateNetworkTests {
 
   @Test("released networks and failed builds leave nothing behind")
   func teardown() throws {
-    if let missing = TopologyTest.missingPrivilege { throw TestFailure(missing) }
+    try Privileges.require()
     let interfacesBefore = hostInterfaceNames()
     let forwardingBefore = try String(contentsOfFile: "/proc/sys/net/ipv4/ip_forward", encoding: .utf8)
     // Other suites run in this process at the same time and hold namespaces of

@@ -1,3 +1,4 @@
+import NetDrillTestSupport
 import Testing
 
 @testable import NetDrillNetwork

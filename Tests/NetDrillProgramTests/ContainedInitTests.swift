@@ -1,16 +1,16 @@
 import CNetDrillProcess
 import Foundation
 import Glibc
+import NetDrillTestSupport
 import Testing
 
 /// The init of a program's PID namespace must end with netdrill however
 /// netdrill ends, even where the death signal cannot help (netdrill gone
 /// before the init set it): then the report pipe losing its reader is the sign.
-@Suite("Contained programs: the init's lifeline", .enabled(if: geteuid() == 0 || ProcessInfo.processInfo.environment["CI"] == "true", "needs root for a PID namespace"))
+@Suite("Contained programs: the init's lifeline", .privileged)
 struct ContainedInitTests {
   @Test("closing the report pipe's read end (netdrill gone) ends the init and the program's whole tree")
   func lifeline() throws {
-    try #require(geteuid() == 0, "CI=true: a PID namespace needs root")
     let marker = "1001.\(UInt32.random(in: 1...UInt32.max))"
     var report: [Int32] = [-1, -1]
     #expect(pipe(&report) == 0)

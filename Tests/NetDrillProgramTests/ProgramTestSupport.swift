@@ -2,27 +2,8 @@ import Foundation
 import Glibc
 import NetDrillNetwork
 import NetDrillSockets
+import NetDrillTestSupport
 import Testing
-
-/// Private networks need CAP_SYS_ADMIN (root here; CI runs as root).
-/// Outside CI a missing privilege skips with a reason; under CI=true it is a failure.
-enum Privileges {
-  static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
-  static var isRoot: Bool { geteuid() == 0 }
-
-  /// Condition for `.enabled(if:)`: outside CI, skip without root; under CI always run (and fail if not root).
-  static var mayRun: Bool { isRoot || isCI }
-
-  /// True when the test may go on. Records a failure under CI when it may not.
-  static func canCreateNamespaces(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {
-    if isRoot { return true }
-    if isCI {
-      Issue.record(
-        "CI=true but not root: private network namespaces need CAP_SYS_ADMIN", sourceLocation: sourceLocation)
-    }
-    return false
-  }
-}
 
 enum Namespaces {
   /// A fresh namespace, made on a thread of its own that then ends; the
@@ -99,43 +80,5 @@ enum Programs {
           time.sleep(1)
       """,
     ]
-  }
-}
-
-/// Processes this test started, found by a unique argument (never host-wide counts).
-enum MarkedProcesses {
-  /// A marker no other process carries: `sleep` takes it as a number of seconds (`1001.0123456`).
-  static func make() -> String { "1001.\(UInt32.random(in: 1_000_000...9_999_999))" }
-
-  /// Pids whose argv contains `marker` as a whole argument.
-  static func alive(_ marker: String) -> [pid_t] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap { entry -> pid_t? in
-      guard let pid = pid_t(entry),
-        let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline")
-      else { return nil }
-      let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-      return arguments.contains(marker) ? pid : nil
-    }
-  }
-
-  /// Polls until `count` processes carry `marker` (the program may say it is ready before they exec).
-  static func count(_ marker: String, reaches count: Int, within bound: Duration) -> Bool {
-    let deadline = ContinuousClock.now + bound
-    while alive(marker).count != count {
-      if ContinuousClock.now >= deadline { return false }
-      Thread.sleep(forTimeInterval: 0.02)
-    }
-    return true
-  }
-
-  /// Polls until no process carries `marker`; false if some still do after `bound`.
-  static func gone(_ marker: String, within bound: Duration) -> Bool {
-    let deadline = ContinuousClock.now + bound
-    while ContinuousClock.now < deadline {
-      if alive(marker).isEmpty { return true }
-      Thread.sleep(forTimeInterval: 0.02)
-    }
-    return alive(marker).isEmpty
   }
 }

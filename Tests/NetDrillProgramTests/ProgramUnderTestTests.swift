@@ -2,15 +2,15 @@ import Foundation
 import Glibc
 import NetDrillNetwork
 import NetDrillSockets
+import NetDrillTestSupport
 import Testing
 
-@Suite("Programs under test", .enabled(if: Privileges.mayRun, "needs root to create network namespaces"))
+@Suite("Programs under test", .privileged)
 struct ProgramUnderTestTests {
   @Test(
     "a UDP echo server becomes ready, echoes inside its namespace and ends cleanly on SIGTERM",
     arguments: [ReadyCheck.udpPort(7007), .outputLine("ready")])
   func udpEchoServer(check: ReadyCheck) throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("echo")
     let program = try ProgramUnderTest.start(
       ProgramSpec(name: "echo", command: Programs.udpEcho(port: 7007), ready: check), in: namespace)
@@ -29,7 +29,6 @@ struct ProgramUnderTestTests {
 
   @Test("a TCP ready check waits for LISTEN (IPv6 socket, /proc/net/tcp6); stderr lines count for outputLine")
   func tcpListener() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("tcp")
     for check in [ReadyCheck.tcpPort(7008), .outputLine("listening")] {
       let program = try ProgramUnderTest.start(
@@ -48,7 +47,6 @@ struct ProgramUnderTestTests {
 
   @Test("the program runs in the namespace: its netns inode, only lo, no view of the host's ports")
   func runsInsideTheNamespace() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("inside")
     let program = try ProgramUnderTest.start(
       ProgramSpec(name: "look", command: ["sh", "-c", "readlink /proc/self/ns/net; cat /proc/net/dev"]),
@@ -77,7 +75,6 @@ struct ProgramUnderTestTests {
 
   @Test("a program that ignores SIGTERM is SIGKILLed after stopGrace")
   func ignoresSIGTERM() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("stubborn")
     let script = """
       import signal, time
@@ -102,7 +99,6 @@ struct ProgramUnderTestTests {
 
   @Test("a program that never becomes ready fails within the bound, with its output in the error")
   func neverReady() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("slow")
     let program = try ProgramUnderTest.start(
       ProgramSpec(
@@ -126,7 +122,6 @@ struct ProgramUnderTestTests {
 
   @Test("a program that ends before it is ready fails with its status and output")
   func exitsEarly() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("quitter")
     let program = try ProgramUnderTest.start(
       ProgramSpec(name: "quitter", command: ["sh", "-c", "echo going away >&2; exit 3"], ready: .udpPort(7009)),
@@ -149,7 +144,6 @@ struct ProgramUnderTestTests {
     "a command that does not exist is reported by name before anything runs",
     arguments: ["netdrill-no-such-program", "/nonexistent/netdrill-tool"])
   func commandNotFound(command: String) throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("missing")
     let error = #expect(throws: ProgramError.self) {
       _ = try ProgramUnderTest.start(ProgramSpec(name: "missing", command: [command]), in: namespace)
@@ -164,7 +158,6 @@ struct ProgramUnderTestTests {
 
   @Test("a missing working directory is reported before anything runs")
   func missingWorkingDirectory() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("nowhere")
     let error = #expect(throws: ProgramError.self) {
       _ = try ProgramUnderTest.start(
@@ -176,7 +169,6 @@ struct ProgramUnderTestTests {
 
   @Test("stdin is /dev/null, no other descriptor leaks in; environment and working directory apply")
   func childSetup() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("setup")
     let script = """
       import os
@@ -204,7 +196,6 @@ struct ProgramUnderTestTests {
 
   @Test("the program is PID 2 of a PID namespace of its own and leads its own process group")
   func pidNamespace() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("pidns")
     let script = """
       import os
@@ -218,7 +209,6 @@ struct ProgramUnderTestTests {
 
   @Test("a program's exit status and death signal are its own, not its init's", arguments: [0, 3])
   func exitStatusPassesThrough(status: Int32) throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("status")
     let exits = try ProgramUnderTest.start(
       ProgramSpec(name: "exits", command: ["sh", "-c", "exit \(status)"]), in: namespace)
@@ -230,7 +220,6 @@ struct ProgramUnderTestTests {
 
   @Test("the program survives the end of the thread that started it (pdeathsig follows the spawning thread)")
   func survivesStartingThread() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("survive")
     let program = try IsolatedThread.run(name: "short-lived", timeout: .seconds(10)) {
       try ProgramUnderTest.start(ProgramSpec(name: "sleeper", command: ["sleep", "1000"]), in: namespace)
@@ -243,7 +232,6 @@ struct ProgramUnderTestTests {
 
   @Test("stop leaves no process of the program's tree behind: children, and those that left its process group")
   func noOrphans() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("family")
     let marker = MarkedProcesses.make()
     let program = try ProgramUnderTest.start(
@@ -261,7 +249,6 @@ struct ProgramUnderTestTests {
 
   @Test("when the program ends on its own, what it started in the background ends with it")
   func backgroundEndsWithProgram() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("background")
     let marker = MarkedProcesses.make()
     let program = try ProgramUnderTest.start(
@@ -273,7 +260,6 @@ struct ProgramUnderTestTests {
 
   @Test("a program nobody stopped is stopped when its object goes away")
   func deinitStops() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("dropped")
     var program: ProgramUnderTest? = try ProgramUnderTest.start(
       ProgramSpec(name: "dropped", command: ["sleep", "1000"]), in: namespace)
@@ -284,7 +270,6 @@ struct ProgramUnderTestTests {
 
   @Test("a chatty program never blocks on a full pipe; output is capped with a note")
   func chattyProgram() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let namespace = try Namespaces.make("chatty")
     let script = "import sys; sys.stdout.write('x' * 3_000_000); sys.stdout.flush(); print('done', file=sys.stderr)"
     let program = try ProgramUnderTest.start(

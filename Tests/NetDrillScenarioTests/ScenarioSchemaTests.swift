@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillScenario
 import NetDrillSockets
+import NetDrillTestSupport
 import Testing
 
 @Suite("ScenarioSchema: the published JSON Schema")
@@ -26,10 +27,13 @@ struct ScenarioSchemaTests {
     """
 
   static let pythonAvailable = TestSupport.jsonschemaAvailable
+  /// Skips without python3's jsonschema outside CI, fails under `CI=true`.
+  static let needsJsonschema = PrerequisiteTrait(
+    missing: pythonAvailable ? nil : "needs python3 with jsonschema (pip install jsonschema)")
 
-  /// Runs `validator` on `files`; records an issue (and returns nil) when
+  /// Runs `validator` on `files`; throws (a failure, never an early pass) when
   /// python3 cannot run at all.
-  private func validate(_ files: [URL]) throws -> (status: Int32, output: String)? {
+  private func validate(_ files: [URL]) throws -> (status: Int32, output: String) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "netdrill-schema-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -37,8 +41,7 @@ struct ScenarioSchemaTests {
     let schemaFile = directory.appendingPathComponent("scenario.schema.json")
     try Data(ScenarioSchema.json.utf8).write(to: schemaFile)
     guard let result = TestSupport.python(Self.validator, [schemaFile.path] + files.map(\.path)) else {
-      Issue.record("python3 could not be started")
-      return nil
+      throw MissingPrerequisite("python3 could not be started")
     }
     return result
   }
@@ -96,35 +99,31 @@ struct ScenarioSchemaTests {
     }
   }
 
-  @Test(.enabled(if: pythonAvailable || TestSupport.isCI, "needs python3 with jsonschema (pip install jsonschema)"))
+  @Test(needsJsonschema)
   func fixturesValidate() throws {
     let files = TestSupport.jsonFiles(under: TestSupport.fixturesDirectory)
     try #require(!files.isEmpty)
-    guard let result = try validate(files) else { return }
+    let result = try validate(files)
     #expect(result.status == 0, "\(result.output)")
   }
 
   /// Every bundled scenario under `scenarios/` validates against the schema
   /// and parses. In a real checkout there must be at least one.
-  @Test(.enabled(if: pythonAvailable || TestSupport.isCI, "needs python3 with jsonschema (pip install jsonschema)"))
+  @Test(needsJsonschema)
   func bundledScenariosValidateAndParse() throws {
-    let (root, isOwnCheckout) = TestSupport.repository
-    let files = TestSupport.jsonFiles(under: root.appendingPathComponent("scenarios"))
-    if isOwnCheckout {
-      try #require(!files.isEmpty, "no scenarios under \(root.path)/scenarios")
-    }
-    guard !files.isEmpty else { return }
+    let files = TestPaths.bundledScenarios()
+    try #require(!files.isEmpty, "no scenarios under \(TestPaths.scenarios.path)")
     for file in files {
       #expect(throws: Never.self, "\(file.path)") { try ScenarioParser.parse(file: file.path) }
     }
-    guard let result = try validate(files) else { return }
+    let result = try validate(files)
     #expect(result.status == 0, "\(result.output)")
   }
 
   /// The schema rejects what the parser rejects for shape, so the test above
   /// can fail.
   @Test(
-    .enabled(if: pythonAvailable || TestSupport.isCI, "needs python3 with jsonschema (pip install jsonschema)"),
+    needsJsonschema,
     arguments: [
       ("missing-version", #"{"name": "x", "steps": []}"#),
       ("version-2", #"{"netdrill": 2, "name": "x", "steps": []}"#),
@@ -160,7 +159,10 @@ struct ScenarioSchemaTests {
         #"{"netdrill": 1, "name": "x", "steps": [], "expect_packets": {"exactly": [], "in_order": []}}"#
       ),
       ("socket-returns", #"{"netdrill": 1, "name": "x", "steps": [{"socket": "c", "expect": {"returns": 3}}]}"#),
-      ("accept-returns", #"{"netdrill": 1, "name": "x", "steps": [{"accept": "c", "as": "d", "expect": {"returns": 3}}]}"#),
+      (
+        "accept-returns",
+        #"{"netdrill": 1, "name": "x", "steps": [{"accept": "c", "as": "d", "expect": {"returns": 3}}]}"#
+      ),
       ("requires-word", #"{"netdrill": 1, "name": "x", "steps": [], "requires": ["netemm"]}"#),
     ])
   func wrongScenarioIsRejectedBySchema(name: String, text: String) throws {
@@ -168,7 +170,7 @@ struct ScenarioSchemaTests {
     #expect(!TestSupport.errors(parsing: text).isEmpty)
     let file = try writeTemporary(text, name: name + ".json")
     defer { try? FileManager.default.removeItem(at: file) }
-    guard let result = try validate([file]) else { return }
+    let result = try validate([file])
     #expect(result.status == 1, "\(result.output)")
     #expect(result.output.contains("FAIL"), "\(result.output)")
   }

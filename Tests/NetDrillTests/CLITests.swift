@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NetDrillTestSupport
 import Testing
 
 @Suite("CLI: the built binary")
@@ -14,8 +15,14 @@ struct CLITests {
 
   @Test("an unknown option is a usage error with exit code 2")
   func usageError() throws {
-    let result = try Command.netdrill(["run", "--no-such-flag", "x.json"])
-    #expect(result.status == 2)
+    try assertNetdrill(
+      ["run", "--no-such-flag", "x.json"], exitCode: 2, output: "",
+      error: """
+        Error: Unknown option '--no-such-flag'
+        Usage: netdrill run <files> ... [--host-network] [--json] [--color <color>]
+          See 'netdrill run --help' for more information.
+
+        """)
   }
 
   @Test("a malformed scenario exits 2 with file, line:column and JSON path, and runs nothing")
@@ -36,17 +43,16 @@ struct CLITests {
 
   @Test("a missing file exits 2 and names it")
   func missingFile() throws {
-    let result = try Command.netdrill(["run", "/nonexistent/scenario.json"])
-    #expect(result.status == 2)
-    #expect(result.standardError.contains("/nonexistent/scenario.json"))
+    try assertNetdrill(
+      ["run", "/nonexistent/scenario.json"], exitCode: 2, output: "",
+      error: "/nonexistent/scenario.json: error at $: cannot open the scenario: No such file or directory (ENOENT)\n")
   }
 }
 
-@Suite("CLI: running scenarios", .enabled(if: Privileges.mayRun, "needs root for private network namespaces"))
+@Suite("CLI: running scenarios", .privileged)
 struct CLIRunTests {
   @Test("run exits 0 on the bundled scenarios and prints ✓ per checked step")
   func bundledPass() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let files = TestPaths.bundledScenarios().map(\.path)
     let result = try Command.netdrill(["run", "--color", "never"] + files, timeout: 120)
     #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
@@ -56,7 +62,6 @@ struct CLIRunTests {
 
   @Test("a wrong expectation exits 1 and shows expected and actual")
   func wrongExpectation() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let path = try temporaryScenario(
       """
       {"netdrill": 1, "name": "wrong", "sockets": {"c": {"type": "udp"}},
@@ -71,7 +76,6 @@ struct CLIRunTests {
 
   @Test("--json prints every outcome as JSON")
   func json() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let file = TestPaths.scenarios.appendingPathComponent("udp/connected-closed-port.json").path
     let result = try Command.netdrill(["run", "--json", file])
     #expect(result.status == 0)
@@ -82,27 +86,32 @@ struct CLIRunTests {
     #expect(errors == ["ECONNREFUSED", "ECONNREFUSED", "ECONNREFUSED"])
   }
 
-  @Test("as an ordinary user, a private network comes from a user namespace")
+  /// Why an ordinary user cannot get a user namespace here, or nil when one can.
+  static let userNamespacesMissing: String? = {
+    guard
+      let probe = try? Command.run(
+        "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "unshare", "-U", "true"])
+    else { return "setpriv could not be started" }
+    return probe.status == 0
+      ? nil : "unprivileged user namespaces are disabled on this kernel: \(probe.standardError)"
+  }()
+
+  @Test(
+    "as an ordinary user, a private network comes from a user namespace",
+    .requires(userNamespacesMissing))
   func unprivileged() throws {
-    guard Privileges.canCreateNamespaces() else { return }
-    // Only meaningful when we are root and can drop to nobody; the user namespace does the rest.
-    let file = TestPaths.scenarios.appendingPathComponent("udp/connected-closed-port.json").path
-    let check = try Command.run("/usr/bin/unshare", ["-U", "true"])
-    guard check.status == 0 else {
-      // Unprivileged user namespaces are disabled on this kernel: netdrill must say so clearly.
-      return
-    }
+    let file = TestPaths.scenario("udp/connected-closed-port.json")
     let result = try Command.run(
-      "/usr/sbin/runuser", ["-u", "nobody", "--", TestPaths.binary.path, "run", "--color", "never", file])
+      "setpriv",
+      ["--reuid=65534", "--regid=65534", "--clear-groups", TestPaths.binary.path, "run", "--color", "never", file])
     #expect(result.status == 0, "\(result.standardOutput)\n\(result.standardError)")
   }
 }
 
-@Suite("CLI: interrupted recordings", .enabled(if: Privileges.mayRun, "needs root to record"))
+@Suite("CLI: interrupted recordings", .privileged)
 struct InterruptedRecordTests {
   @Test("a recording killed midway (SIGINT or SIGKILL) leaves no file at the final path", arguments: [SIGINT, SIGKILL])
   func killed(signal: Int32) throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let scenario = try temporaryScenario(
       """
       {"netdrill": 1, "name": "slow", "sockets": {"c": {"type": "udp"}},
@@ -111,16 +120,11 @@ struct InterruptedRecordTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-kill-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let trace = directory.appendingPathComponent("t.pcapng").path
-    let process = Process()
-    process.executableURL = TestPaths.binary
-    process.arguments = ["record", scenario, "-o", trace]
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let process = try Command.startNetdrill(["record", scenario, "-o", trace])
     usleep(700_000)
-    kill(process.processIdentifier, signal)
-    process.waitUntilExit()
-    #expect(process.terminationStatus != 0)
+    process.signal(signal)
+    let ended = process.finish(timeout: .seconds(20))
+    #expect(ended.signalled || ended.status != 0)
     #expect(!FileManager.default.fileExists(atPath: trace))
     let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
     if signal == SIGINT {

@@ -2,6 +2,7 @@ import Foundation
 import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
+import NetDrillTestSupport
 import Testing
 
 /// A scratch suite: `scenarios/` with the given files and an empty `traces/`.
@@ -54,11 +55,10 @@ private let failing = """
    "steps": [{"send": "c", "data": "x", "expect": {"error": "ENOTCONN"}}]}
   """
 
-@Suite("Check: a green that is earned", .enabled(if: Privileges.mayRun, "needs root to run scenarios"), .serialized)
+@Suite("Check: a green that is earned", .privileged, .serialized)
 struct CheckGateTests {
   @Test("a scenario without a golden fails (exit 1, JUnit failure), --update records it, then it passes")
   func missingGoldenFails() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let suite = try ScratchSuite(copying: ["udp/connected-closed-port.json"])
     let junit = suite.root.appendingPathComponent("report.xml").path
     let first = try suite.check(["--junit", junit])
@@ -91,8 +91,8 @@ struct CheckGateTests {
 
   @Test("--shard 1/2 and 2/2 run every bundled scenario exactly once, as their JUnit files show")
   func shardsCoverTheSuiteOnce() throws {
-    guard Privileges.canCreateNamespaces() else { return }
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-shards-\(UUID().uuidString)")
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "netdrill-shards-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     var seen: [String] = []
     for shard in ["1/2", "2/2"] {
@@ -116,18 +116,18 @@ struct CheckGateTests {
 
   @Test("--repeat 5 on the bundled suite passes, and every run counts")
   func repeatBundledSuite() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try SuiteChecker.check(
       options: CheckOptions(
         scenariosDirectory: TestPaths.scenarios.path,
         tracesDirectory: TestPaths.packageRoot.appendingPathComponent("traces").path, jobs: 2, repeatCount: 5))
-    #expect(result.exitCode == 0, "\(result.checks.filter { $0.status != .passed }.map { "\($0.scenario): \($0.message ?? "")" })")
+    #expect(
+      result.exitCode == 0,
+      "\(result.checks.filter { $0.status != .passed }.map { "\($0.scenario): \($0.message ?? "")" })")
     #expect(result.checks.allSatisfy { $0.message == "passed 5 runs, each the same as the golden" })
   }
 
   @Test("--repeat fails a scenario when any one run fails, and says which")
   func repeatFailsOnAnyRun() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let suite = try ScratchSuite(writing: ["wrong.json": failing])
     let result = try suite.check(["--repeat", "3"])
     #expect(result.status == 1)
@@ -136,7 +136,6 @@ struct CheckGateTests {
 
   @Test("requires: a missing program skips with the reason (JUnit <skipped>); --no-skip makes it a failure")
   func requirementsSkip() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let suite = try ScratchSuite(writing: ["needs.json": unreachableProgram])
     let junit = suite.root.appendingPathComponent("report.xml").path
     let skipped = try suite.check(["--junit", junit])
@@ -153,7 +152,6 @@ struct CheckGateTests {
 
   @Test("requires netem: skipped exactly when this kernel has no netem")
   func netemRequirement() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let probe = try Command.run(
       "/usr/bin/unshare",
       [
@@ -178,7 +176,6 @@ struct CheckGateTests {
 
   @Test("--fail-fast starts nothing after the first failure")
   func failFast() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let suite = try ScratchSuite(writing: ["a.json": failing, "b.json": failing, "c.json": failing])
     let result = try suite.check(["--fail-fast", "--jobs", "1"])
     #expect(result.status == 1)

@@ -2,10 +2,11 @@ import Foundation
 import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
+import NetDrillTestSupport
 import Testing
 
 @Suite(
-  "Check: the bundled suite as CI runs it", .enabled(if: Privileges.mayRun, "needs root to run scenarios"), .serialized)
+  "Check: the bundled suite as CI runs it", .privileged, .serialized)
 struct CheckTests {
   private var bundledOptions: CheckOptions {
     CheckOptions(
@@ -25,7 +26,6 @@ struct CheckTests {
 
   @Test("check over the bundled suite passes 20 times in a row")
   func twentyRuns() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     var failures: [String] = []
     for run in 1...20 {
       let result = try SuiteChecker.check(options: bundledOptions)
@@ -37,9 +37,10 @@ struct CheckTests {
     #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
   }
 
-  @Test("a golden that differs fails check with exit 1, and the JUnit report says why — read by a JUnit parser")
+  @Test(
+    "a golden that differs fails check with exit 1, and the JUnit report says why — read by a JUnit parser",
+    .requires(Tools.pythonModuleMissing("junitparser", package: "python3-junitparser")))
   func junitOnFailure() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-check-\(UUID().uuidString)")
     let scenarios = root.appendingPathComponent("scenarios/udp")
     let traces = root.appendingPathComponent("traces/udp")
@@ -92,12 +93,7 @@ struct CheckTests {
               print('MESSAGE', r.message)
       """
     let parsed = try Command.run("/usr/bin/env", ["python3", "-c", script, junit])
-    guard parsed.status == 0 else {
-      if Privileges.isCI || !parsed.standardError.contains("No module named") {
-        Issue.record("junitparser could not read the report: \(parsed.standardError)")
-      }
-      return
-    }
+    try #require(parsed.status == 0, "junitparser could not read the report: \(parsed.standardError)")
     let lines = parsed.standardOutput.split(separator: "\n").map(String.init)
     #expect(lines.first == "2")
     #expect(lines.contains("udp connected-closed-port failure"))
@@ -107,7 +103,6 @@ struct CheckTests {
 
   @Test("a scenario whose expectation fails is a failure with the expected and actual values")
   func expectationFailure() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-check-\(UUID().uuidString)")
     try FileManager.default.createDirectory(
       at: root.appendingPathComponent("traces"), withIntermediateDirectories: true)

@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillCommands
 import Synchronization
+import NetDrillTestSupport
 import Testing
 
 /// A console that keeps what a command writes, for comparing with the binary's output.

@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillEngine
 import NetDrillScenario
+import NetDrillTestSupport
 import Testing
 
 /// Every new expectation does something: each bundled scenario passes as
@@ -8,7 +9,7 @@ import Testing
 /// sending side) makes the run fail on exactly that check.
 @Suite(
   "Engine: control messages and extended errors, mutated",
-  .enabled(if: Privileges.mayRun, "needs root for private network namespaces"))
+  .privileged)
 struct ControlMessageMutationTests {
   /// (scenario, text to replace, replacement, the checks that must fail, `|`-separated)
   static let mutations: [(String, String, String, String)] = [
@@ -77,7 +78,6 @@ struct ControlMessageMutationTests {
 
   @Test("an origin given by number passes like its name")
   func originByNumber() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let text = try source("udp/recverr-error-queue").replacingOccurrences(
       of: #""origin": "icmp""#, with: #""origin": 2"#)
     #expect(try run(text).passed)
@@ -85,7 +85,6 @@ struct ControlMessageMutationTests {
 
   @Test("a wrong expected value fails the run on that check", arguments: 0..<mutations.count)
   func mutationFails(_ index: Int) throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let (scenario, original, replacement, field) = Self.mutations[index]
     let text = try source(scenario)
     #expect(text.components(separatedBy: original).count == 2, "\(original) must occur once in \(scenario)")
@@ -98,7 +97,6 @@ struct ControlMessageMutationTests {
 
   @Test("a wrong expectation exits 1 from the command line")
   func exitStatus() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let text = try source("udp/receive-buffer-overflow-drop-counter").replacingOccurrences(
       of: #""SO_RXQ_OVFL": 17"#, with: #""SO_RXQ_OVFL": 18"#)
     let path = try temporaryScenario(text, name: "ovfl")

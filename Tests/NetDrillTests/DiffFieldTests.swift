@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillEngine
 import NetDrillReplay
+import NetDrillTestSupport
 import NetDrillTrace
 import Testing
 

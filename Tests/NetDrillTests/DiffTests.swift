@@ -2,15 +2,16 @@ import Foundation
 import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
+import NetDrillTestSupport
 import NetDrillTrace
 import Testing
 
-@Suite("Diff: mutations of a golden trace", .enabled(if: Privileges.mayRun, "needs root to record traces"), .serialized)
+@Suite("Diff: mutations of a golden trace", .privileged, .serialized)
 struct DiffMutationTests {
   /// One recorded closed-port trace shared by the mutations.
   static let golden: String? = {
-    guard Privileges.isRoot else { return nil }
-    return try? recordBundled("udp/connected-closed-port.json").tracePath
+    // The suite's `.privileged` trait keeps unprivileged runs from reaching this.
+    try? recordBundled("udp/connected-closed-port.json").tracePath
   }()
 
   private func diff(_ mutate: (String, String) throws -> Void) throws -> (TraceDiffResult, CommandResult) {
@@ -25,7 +26,6 @@ struct DiffMutationTests {
 
   @Test("the same trace diffs clean")
   func identical() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let (result, cli) = try diff { try TraceMutation.rewrite($0, to: $1) }
     #expect(result.same)
     #expect(cli.status == 0, "\(cli.standardOutput)")
@@ -33,7 +33,6 @@ struct DiffMutationTests {
 
   @Test("a changed errno in an outcome is a difference named by step and field")
   func changedErrno() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let (result, cli) = try diff { input, output in
       try TraceMutation.rewrite(
         input, to: output,
@@ -55,7 +54,6 @@ struct DiffMutationTests {
 
   @Test("a missing packet is a difference naming the packet")
   func missingPacket() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let (result, cli) = try diff { input, output in
       try TraceMutation.rewrite(input, to: output, packet: { index, bytes in index == 3 ? nil : bytes })
     }
@@ -67,7 +65,6 @@ struct DiffMutationTests {
 
   @Test("a changed payload byte is a changed packet")
   func changedPayload() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let (result, cli) = try diff { input, output in
       try TraceMutation.rewrite(
         input, to: output,
@@ -86,7 +83,6 @@ struct DiffMutationTests {
 
   @Test("a changed ICMP code is a changed packet")
   func changedICMPCode() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let (result, cli) = try diff { input, output in
       try TraceMutation.rewrite(
         input, to: output,
@@ -105,7 +101,6 @@ struct DiffMutationTests {
 
   @Test("volatile fields alone — IP ID, checksums, timestamps, ephemeral ports — are no difference")
   func volatileFields() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let (result, cli) = try diff { input, output in
       // The client's ephemeral port, as the golden run saw it.
       let document = try TraceDocument.load(path: input)
@@ -150,7 +145,7 @@ struct DiffMutationTests {
   }
 }
 
-@Suite("Diff: determinism, replay and check", .enabled(if: Privileges.mayRun, "needs root to record traces"))
+@Suite("Diff: determinism, replay and check", .privileged)
 struct ReplayCheckTests {
   @Test(
     "the same scenario recorded twice diffs clean",
@@ -158,7 +153,6 @@ struct ReplayCheckTests {
       "udp/connected-closed-port.json", "tcp/linger-zero-reset.json", "ipv6/connected-closed-port.json",
     ])
   func deterministic(_ relative: String) throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let first = try recordBundled(relative)
     let second = try recordBundled(relative)
     let result = TraceDiff.compare(
@@ -168,7 +162,6 @@ struct ReplayCheckTests {
 
   @Test("replay re-runs the embedded scenario and finds no difference")
   func replay() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let recorded = try recordBundled("udp/recverr-error-queue.json")
     let cli = try Command.netdrill(["replay", "--color", "never", recorded.tracePath])
     #expect(cli.status == 0, "\(cli.standardOutput)\(cli.standardError)")
@@ -177,7 +170,6 @@ struct ReplayCheckTests {
 
   @Test("show prints a timeline with symbolic endpoints and the quoted flow")
   func show() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let recorded = try recordBundled("udp/connected-closed-port.json")
     let cli = try Command.netdrill(["show", "--color", "never", recorded.tracePath])
     #expect(cli.status == 0)
@@ -200,7 +192,7 @@ struct ReplayCheckTests {
   }
 }
 
-@Suite("Replay: the network scenarios' golden traces", .enabled(if: Privileges.mayRun, "needs root to replay"))
+@Suite("Replay: the network scenarios' golden traces", .privileged)
 struct NetworkReplayTests {
   static let goldens: [String] = {
     let directory = TestPaths.packageRoot.appendingPathComponent("traces/network")
@@ -213,7 +205,6 @@ struct NetworkReplayTests {
 
   @Test("replaying a network scenario's golden trace finds no difference", arguments: goldens)
   func replayClean(_ golden: String) throws {
-    guard Privileges.canCreateNamespaces() else { return }
     // The goldens are this repository's own: their programs are trusted.
     let result = try Replayer.replay(trace: golden, allowPrograms: true)
     #expect(result.passed, "\(DiffReport(result: result.diff, style: TextStyle(enabled: false)).text)")

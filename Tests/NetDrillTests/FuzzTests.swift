@@ -2,6 +2,7 @@ import Foundation
 import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
+import NetDrillTestSupport
 import NetDrillTrace
 import Testing
 

@@ -4,6 +4,7 @@ import Glibc
 import NetDrillEngine
 import NetDrillScenario
 import NetDrillSockets
+import NetDrillTestSupport
 import Testing
 
 /// A packet socket on the host's own loopback: sees every packet that crosses it.
@@ -35,11 +36,10 @@ private func contains(_ frame: [UInt8], _ marker: [UInt8]) -> Bool {
   return (0...(frame.count - marker.count)).contains { frame[$0..<$0 + marker.count].elementsEqual(marker) }
 }
 
-@Suite("Isolation", .enabled(if: Privileges.mayRun, "needs root for packet sockets and namespaces"))
+@Suite("Isolation", .privileged)
 struct IsolationTests {
   @Test("while a scenario runs, the host's own loopback sees none of its packets")
   func hostLoopbackSeesNothing() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let sniffer = try HostLoopbackSniffer()
     _ = sniffer.drain()
 

@@ -1,4 +1,5 @@
 import Foundation
+import NetDrillTestSupport
 import Testing
 
 /// A malformed scenario and where its error must point.

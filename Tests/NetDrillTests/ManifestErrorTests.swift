@@ -1,5 +1,6 @@
 import Foundation
 import NetDrillReplay
+import NetDrillTestSupport
 import NetDrillTrace
 import Testing
 

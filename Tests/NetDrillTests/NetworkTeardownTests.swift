@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NetDrillTestSupport
 import Testing
 
 /// What of the test's own runs could outlive them. Every netdrill this test
@@ -63,43 +64,31 @@ private let teardownScenario = """
              {"sendto": "c", "to": "198.51.100.2:9", "data": "y"}]}
   """
 
-@Suite("Network: teardown and missing capabilities", .enabled(if: Privileges.mayRun, "needs root"), .serialized)
+@Suite("Network: teardown and missing capabilities", .privileged, .serialized)
 struct NetworkTeardownTests {
   @Test(
     "100 runs, some interrupted with SIGINT or SIGKILL midway, leave no namespace, link, nft table or process behind")
   func hundredRuns() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     // The program is a `sleep` with a marker argument: it would linger if not stopped.
     let scenario = try temporaryScenario(teardownScenario)
     let before = try HostNetwork.now()
     let runs = TestRuns()
     var outcomes: [String: Int] = [:]
     for run in 0..<100 {
-      let process = Process()
-      process.environment = runs.environment
-      process.executableURL = TestPaths.binary
-      process.arguments = ["run", "--color", "never", scenario]
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
+      let process = try ChildProcess(
+        TestPaths.binary.path, ["run", "--color", "never", scenario], environment: runs.environment)
       switch run % 3 {
       case 0:
         break  // runs to the end
       case 1:
         usleep(UInt32(50_000 + (run * 7919) % 400_000))
-        kill(process.processIdentifier, SIGINT)
+        process.signal(SIGINT)
       default:
         usleep(UInt32(50_000 + (run * 7919) % 400_000))
-        kill(process.processIdentifier, SIGKILL)
+        process.signal(SIGKILL)
       }
-      let deadline = Date().addingTimeInterval(20)
-      while process.isRunning && Date() < deadline { usleep(10_000) }
-      #expect(!process.isRunning, "run \(run) did not end")
-      if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-      process.waitUntilExit()
-      outcomes[
-        "\(process.terminationReason == .uncaughtSignal ? "signal" : "exit") \(process.terminationStatus)", default: 0] +=
-        1
+      let ended = process.finish(timeout: .seconds(20))
+      outcomes["\(ended.signalled ? "signal" : "exit") \(ended.status)", default: 0] += 1
     }
     usleep(200_000)
     let after = try HostNetwork.now()
@@ -112,7 +101,6 @@ struct NetworkTeardownTests {
 
   @Test("a fault that needs netem on a kernel without it: exit 2, a message naming netem, nothing left")
   func netemMissing() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let probe = try Command.run(
       "/usr/bin/unshare",
       [
@@ -143,7 +131,6 @@ struct NetworkTeardownTests {
 
   @Test("without CAP_SYS_ADMIN: exit 2 and a message saying what is needed")
   func noCapabilities() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let scenario = try temporaryScenario(teardownScenario)
     // Root without capabilities: an empty bounding set takes them all away at exec.
     let result = try Command.run(

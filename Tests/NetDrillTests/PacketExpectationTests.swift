@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillEngine
 import NetDrillScenario
+import NetDrillTestSupport
 import Testing
 
 /// A bundled scenario with its `expect_packets` replaced (JSON text), run the way `netdrill run` runs it.
@@ -30,12 +31,12 @@ private let tcpClosed = [
 
 private func list(_ packets: [String]) -> String { "[" + packets.joined(separator: ", ") + "]" }
 
-@Suite("Packet expectations: checked against the run's own capture", .enabled(if: Privileges.mayRun, "needs root"))
+@Suite("Packet expectations: checked against the run's own capture", .privileged)
 struct PacketExpectationTests {
   @Test("the bundled expectations hold, in order and as an exact list")
   func bundledExpectationsHold() throws {
-    guard Privileges.canCreateNamespaces() else { return }
-    for (file, packets) in [("udp/connected-closed-port.json", udpClosed), ("tcp/connect-closed-port.json", tcpClosed)] {
+    for (file, packets) in [("udp/connected-closed-port.json", udpClosed), ("tcp/connect-closed-port.json", tcpClosed)]
+    {
       for form in [list(packets), #"{"exactly": \#(list(packets))}"#, #"{"in_order": \#(list(packets))}"#] {
         let result = try runWithPackets(file, form)
         let checks = try #require(result.packetChecks)
@@ -66,7 +67,6 @@ struct PacketExpectationTests {
       ("tcp.to", "tcp/connect-closed-port.json", 0, #"{"tcp": {"to": "127.0.0.1:1"}}"#),
     ])
   func mutation(key: String, file: String, index: Int, replacement: String) throws {
-    guard Privileges.canCreateNamespaces() else { return }
     var packets = file.hasPrefix("udp") ? udpClosed : tcpClosed
     packets[index] = replacement
     let result = try runWithPackets(file, list(packets))
@@ -78,7 +78,6 @@ struct PacketExpectationTests {
 
   @Test("exactly: a packet the list does not name fails; so does one missing at the end")
   func exactlyMeansNothingElse() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     // The RST is on the wire but not in the list.
     let extra = try runWithPackets("tcp/connect-closed-port.json", #"{"exactly": \#(list([tcpClosed[0]]))}"#)
     #expect(!extra.passed)
@@ -95,14 +94,13 @@ struct PacketExpectationTests {
 
   @Test("order matters: the same packets in another order fail")
   func order() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try runWithPackets("tcp/connect-closed-port.json", list(tcpClosed.reversed()))
     #expect(!result.passed)
   }
 
-  @Test("the issue's case through the binary: an RST and a time-exceeded that never happen exit 1, with the nearest packet")
+  @Test(
+    "the issue's case through the binary: an RST and a time-exceeded that never happen exit 1, with the nearest packet")
   func impossiblePacketsExitOne() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let scenario = try temporaryScenario(
       """
       {"netdrill": 1, "name": "impossible", "sockets": {"client": {"type": "udp"}},

@@ -2,6 +2,7 @@ import Foundation
 import NetDrillEngine
 import NetDrillReplay
 import NetDrillScenario
+import NetDrillTestSupport
 import NetDrillTrace
 import Testing
 
@@ -21,11 +22,10 @@ func temporaryTrace(_ name: String) -> String {
   return directory.appendingPathComponent("\(name)-\(UUID().uuidString.prefix(8)).pcapng").path
 }
 
-@Suite("Record: capture into pcapng", .enabled(if: Privileges.mayRun, "needs root for capture in private namespaces"))
+@Suite("Record: capture into pcapng", .privileged)
 struct RecordTests {
   @Test("the closed-port trace holds each datagram and the ICMP error quoting it, tied to the step that sent it")
   func closedPortTrace() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try recordBundled("udp/connected-closed-port.json")
     #expect(result.passed)
     let document = try TraceDocument.load(path: result.tracePath)
@@ -53,13 +53,8 @@ struct RecordTests {
     #expect(document.manifest.run.outcomes.filter { $0.error == "ECONNREFUSED" }.count == 3)
   }
 
-  @Test("tshark reads the trace: same packet count, comments and interface names")
+  @Test("tshark reads the trace: same packet count, comments and interface names", .requires(Tools.tsharkMissing))
   func tsharkReadsTrace() throws {
-    guard Privileges.canCreateNamespaces() else { return }
-    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tshark") else {
-      if Privileges.isCI { Issue.record("CI=true but tshark is missing: .ci/install-deps installs it") }
-      return
-    }
     let result = try recordBundled("tcp/linger-zero-reset.json")
     // The manifest's custom block shows as a record of its own in Wireshark: filter it out.
     let fields = try Command.run(
@@ -81,7 +76,6 @@ struct RecordTests {
 
   @Test("the trace appears only when complete: nothing is left at the final path on failure")
   func atomicTrace() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
       "netdrill-atomic-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -105,7 +99,6 @@ struct RecordTests {
 
   @Test("a capture that dropped packets says so and is never a clean pass")
   func dropsAreFailures() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     // A tiny kernel buffer against a fast burst of large datagrams: the ring overflows.
     let burst = (0..<12).map { _ in #"{"sendmmsg": "a", "to": "$closed", "data": {"pattern": 8000}, "count": 1024}"# }
     let json =

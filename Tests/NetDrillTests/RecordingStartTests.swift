@@ -4,6 +4,7 @@ import NetDrillCapture
 import NetDrillReplay
 import NetDrillScenario
 import NetDrillTrace
+import NetDrillTestSupport
 import Testing
 
 @testable import NetDrillEngine
@@ -13,13 +14,12 @@ import Testing
 /// interface blocks is queued, not lost.
 @Suite(
   "Recording: no packet is lost while the trace describes its interfaces",
-  .enabled(if: Privileges.mayRun, "needs root for capture in private namespaces"))
+  .privileged)
 struct RecordingStartTests {
   @Test(
     "a packet sent as the capture opens, before the interface blocks are written, is in the trace",
     arguments: [true, false])
   func packetAtCaptureStartIsRecorded(immediateMode: Bool) throws {
-    guard Privileges.canCreateNamespaces() else { return }  // under CI this records why
     let file = TestPaths.scenarios.appendingPathComponent("udp/connected-closed-port.json").path
     let source = try String(contentsOfFile: file, encoding: .utf8)
     let scenario = try ScenarioParser.parse(data: Array(source.utf8), file: file)

@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillEngine
 import NetDrillReplay
+import NetDrillTestSupport
 import Testing
 
 /// Set-up and tear-down are named phases in Swift, but a trace's manifest

@@ -1,5 +1,6 @@
 import Foundation
 import NetDrillEngine
+import NetDrillTestSupport
 import NetDrillTrace
 import Testing
 
@@ -33,7 +34,7 @@ struct TerminalTextTests {
   }
 }
 
-@Suite("Terminal-safe output of the built binary", .enabled(if: Privileges.mayRun, "needs root for private networks"))
+@Suite("Terminal-safe output of the built binary", .privileged)
 struct TerminalOutputTests {
   /// A scenario whose name, description, payload, note and program output carry terminal controls.
   static let hostile = #"""
@@ -59,7 +60,6 @@ struct TerminalOutputTests {
 
   @Test("run, show, check and diff print the scenario's name, payloads, notes and program output escaped")
   func escapedEverywhere() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let file = try temporaryScenario(Self.hostile, name: "hostile")
 
     let run = try Command.netdrill(["run", "--color", "never", file])

@@ -2,6 +2,7 @@ import Foundation
 import NetDrillCapture
 import NetDrillReplay
 import NetDrillTrace
+import NetDrillTestSupport
 import Testing
 
 /// The streaming trace engine: flow table, statistics, BPF filter, foreign
@@ -30,7 +31,9 @@ struct TraceEngineTests {
     #expect(Self.tshark != nil, "tshark is missing: apt-get install -y tshark")
   }
 
-  @Test("show accepts every foreign fixture, with tshark's packet count", arguments: captureFixtures())
+  @Test(
+    "show accepts every foreign fixture, with tshark's packet count", .requires(Tools.tsharkMissing),
+    arguments: captureFixtures())
   func foreignFixtureCounts(path: String) throws {
     let result = try Command.netdrill(["show", "--stats", "--json", path])
     #expect(result.status == 0, "\(result.standardError)")
@@ -41,7 +44,7 @@ struct TraceEngineTests {
     let timeline = try Command.netdrill(["show", path])
     #expect(timeline.status == 0, "\(timeline.standardError)")
     #expect(timeline.standardOutput.contains("\(packets) packets,"))
-    guard let tshark = Self.tshark else { return }
+    let tshark = try #require(Self.tshark)
     let counted = try Command.run(tshark, ["-r", path, "-T", "fields", "-e", "frame.number"])
     #expect(counted.status == 0)
     #expect(packets == counted.standardOutput.split(separator: "\n").count)

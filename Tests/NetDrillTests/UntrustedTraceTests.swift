@@ -1,10 +1,11 @@
 import Foundation
 import NetDrillEngine
 import NetDrillReplay
+import NetDrillTestSupport
 import Testing
 
 /// A trace is untrusted input: replaying one must not run what its author put in it.
-@Suite("Untrusted traces", .enabled(if: Privileges.mayRun, "needs root to record and replay"))
+@Suite("Untrusted traces", .privileged)
 struct UntrustedTraceTests {
   /// A recorded trace whose embedded scenario was edited to start `command`.
   private func traceWithProgram(_ command: [String]) throws -> String {
@@ -23,7 +24,6 @@ struct UntrustedTraceTests {
 
   @Test("replay refuses (exit 2) a trace whose scenario starts a program, names the command, runs nothing")
   func refusesPrograms() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let marker = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-pwned-\(UUID().uuidString)")
       .path
     defer { try? FileManager.default.removeItem(atPath: marker) }
@@ -50,7 +50,6 @@ struct UntrustedTraceTests {
 
   @Test("the refusal escapes the command for the terminal")
   func refusalIsTerminalSafe() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let trace = try traceWithProgram(["sh", "-c", "true \u{1B}[2J\u{1B}[1A\r\u{202E}"])
     let refused = try Command.netdrill(["replay", trace])
     #expect(refused.status == 2)
@@ -60,7 +59,6 @@ struct UntrustedTraceTests {
 
   @Test("replay ignores the network mode in the manifest: a trace recorded with --host-network replays privately")
   func neverHostNetwork() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let recorded = try recordBundled("udp/connected-closed-port.json")
     let edited = temporaryTrace("host-network")
     try TraceMutation.rewrite(recorded.tracePath, to: edited, manifest: { $0.run.environment.network = "host" })

@@ -1,4 +1,5 @@
 import Foundation
+import NetDrillTestSupport
 
 /// Paths to the committed fixtures and scratch directories for tests.
 ///
@@ -19,10 +20,7 @@ enum TestFiles {
 
   /// A fresh empty directory, removed by the caller with `remove(_:)`.
   static func makeScratchDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory
-      .appendingPathComponent("netdrill-trace-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
+    try temporaryDirectory("netdrill-trace-tests")
   }
 
   static func remove(_ url: URL) {

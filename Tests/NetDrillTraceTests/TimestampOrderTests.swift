@@ -1,4 +1,5 @@
 import Foundation
+import NetDrillTestSupport
 import NetDrillTrace
 import Testing
 
@@ -102,9 +103,7 @@ struct TimestampOrderTests {
   /// Wireshark shows a packet stamped before the one above it with a negative
   /// time; tshark reads the timestamps here as Wireshark does.
   @Test(
-    .enabled(
-      if: TsharkTests.tsharkPath != nil || TsharkTests.isCI,
-      "tshark not installed (apt-get install -y tshark); set CI=true to make this a failure"))
+    TsharkTests.needsTshark)
   func everyGoldenTraceHasNonDecreasingTimestamps() throws {
     let goldens = Self.goldens
     #expect(goldens.count >= 16)

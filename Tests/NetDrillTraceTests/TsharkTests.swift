@@ -1,4 +1,5 @@
 import Foundation
+import NetDrillTestSupport
 import Testing
 
 @testable import NetDrillTrace
@@ -12,18 +13,17 @@ import Testing
 struct TsharkTests {
   static let tsharkPath: String? = ["/usr/bin/tshark", "/usr/local/bin/tshark"]
     .first { FileManager.default.isExecutableFile(atPath: $0) }
-  static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+  /// Skips without tshark outside CI, fails under `CI=true`.
+  static let needsTshark = PrerequisiteTrait(missing: Tools.tsharkMissing)
 
-  @Test("tshark is installed when CI=true", .enabled(if: isCI))
+  @Test("tshark is installed when CI=true", .enabled(if: Privileges.isCI))
   func tsharkPresentInCI() {
     #expect(Self.tsharkPath != nil, "tshark is missing: apt-get install -y tshark")
   }
 
   @Test(
     "tshark reads packets, comments and interface names",
-    .enabled(
-      if: tsharkPath != nil, "tshark not installed (apt-get install -y tshark); set CI=true to make this a failure")
-  )
+    needsTshark)
   func tsharkReadsWrittenTrace() throws {
     let directory = try TestFiles.makeScratchDirectory()
     defer { TestFiles.remove(directory) }
@@ -64,24 +64,14 @@ struct TsharkTests {
   }
 
   static func tshark(_ arguments: [String]) throws -> Output {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: tsharkPath ?? "/usr/bin/tshark")
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errorData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    var lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
+    let result = try Command.run(tsharkPath ?? "/usr/bin/tshark", arguments)
+    var lines = result.standardOutput.components(separatedBy: "\n")
     if lines.last == "" { lines.removeLast() }
     // tshark warns about running as root; that is not a trace problem.
-    let error = String(decoding: errorData, as: UTF8.self)
+    let error = result.standardError
       .components(separatedBy: "\n")
       .filter { !$0.contains("Running as user") && !$0.isEmpty }
       .joined(separator: "\n")
-    return Output(status: process.terminationStatus, lines: lines, error: error)
+    return Output(status: result.status, lines: lines, error: error)
   }
 }

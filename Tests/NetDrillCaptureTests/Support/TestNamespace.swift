@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import NetDrillCapture
+import NetDrillTestSupport
 import Synchronization
 import Testing
 
@@ -13,18 +14,6 @@ enum TestNamespace {
 
   /// Why namespace tests cannot run here, or nil when they can.
   static let missingPrivilege: String? = probePrivileges()
-
-  /// `CI=true`: a missing privilege must fail the test, never skip it.
-  static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
-
-  /// Runs namespace tests when privileged, and always in CI (where they then
-  /// fail with the reason). Elsewhere they are skipped with the reason.
-  static var privileged: ConditionTrait {
-    .enabled(
-      if: missingPrivilege == nil || isCI,
-      Comment(
-        rawValue: "needs root: \(missingPrivilege ?? "") (set CI=true to make this a failure)"))
-  }
 
   /// Runs `body` on a new thread inside a new network namespace with `lo` up.
   /// The argument is the namespace's descriptor, valid while `body` runs.

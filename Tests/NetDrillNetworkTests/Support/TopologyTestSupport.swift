@@ -2,29 +2,15 @@ import Foundation
 import Glibc
 import NetDrillNetwork
 import NetDrillSockets
+import NetDrillTestSupport
 import Testing
 
 /// Privileges and threads for tests that build real private networks.
 enum TopologyTest {
-  /// Why these tests cannot run here, or nil when they can.
-  static let missingPrivilege: String? =
-    geteuid() == 0 ? nil : "building namespaces, veths and nft tables needs root (euid is \(geteuid()))"
-
-  /// `CI=true`: a missing privilege must fail the test, never skip it.
-  static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
-
-  /// Runs when privileged, and always in CI (where the test then fails with
-  /// the reason); skipped with the reason elsewhere.
-  static var privileged: ConditionTrait {
-    .enabled(
-      if: missingPrivilege == nil || isCI,
-      Comment(rawValue: "needs root: \(missingPrivilege ?? "") (set CI=true to make this a failure)"))
-  }
-
   /// Builds `spec` on a thread of its own, as netdrill does; the thread ends
   /// afterwards, so it keeps no namespace alive.
   static func build(_ spec: TopologySpec) throws -> PrivateNetwork {
-    if let missingPrivilege { throw TestFailure(missingPrivilege) }
+    try Privileges.require()
     return try IsolatedThread.run(name: "build", timeout: .seconds(60)) { try PrivateNetwork.build(spec) }
   }
 

@@ -1,11 +1,12 @@
 import Foundation
 import NetDrillEngine
 import NetDrillScenario
+import NetDrillTestSupport
 import Testing
 
 @Suite(
   "Engine: bundled scenarios through the library",
-  .enabled(if: Privileges.mayRun, "needs root for private network namespaces"))
+  .privileged)
 struct BundledScenarioTests {
   static let files = TestPaths.bundledScenarios()
 
@@ -16,7 +17,6 @@ struct BundledScenarioTests {
 
   @Test("every bundled scenario passes", arguments: files)
   func scenarioPasses(_ file: URL) throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let scenario = try ScenarioParser.parse(file: file.path)
     let result = try ScenarioRunner.run(scenario)
     let report = RunReport(result: result, scenario: scenario, style: TextStyle(enabled: false)).text
@@ -25,7 +25,7 @@ struct BundledScenarioTests {
   }
 }
 
-@Suite("Engine: kernel outcomes", .enabled(if: Privileges.mayRun, "needs root for private network namespaces"))
+@Suite("Engine: kernel outcomes", .privileged)
 struct EngineOutcomeTests {
   private func run(_ json: String) throws -> RunResult {
     let scenario = try ScenarioParser.parse(data: Array(json.utf8), file: "inline.json")
@@ -34,7 +34,6 @@ struct EngineOutcomeTests {
 
   @Test("connected UDP to a closed port: ok, ECONNREFUSED, ok — from the kernel, not from the expectation")
   func closedPortSequence() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     // No expectations at all: the outcomes alone must show the kernel's pattern.
     let result = try run(
       """
@@ -50,7 +49,6 @@ struct EngineOutcomeTests {
 
   @Test("a wrong expectation fails the run and shows expected against actual")
   func wrongExpectation() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let scenario = try ScenarioParser.parse(
       data: Array(
         """
@@ -69,7 +67,6 @@ struct EngineOutcomeTests {
 
   @Test("a blocking recv with nothing to read is bounded by the step's timeout")
   func blockingReceiveIsBounded() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try run(
       """
       {"netdrill": 1, "name": "bounded", "sockets": {"s": {"type": "udp"}},
@@ -84,7 +81,6 @@ struct EngineOutcomeTests {
 
   @Test("sendmmsg and recvmmsg move several datagrams per call")
   func batches() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try run(
       """
       {"netdrill": 1, "name": "batch", "sockets": {"a": {"type": "udp"}, "b": {"type": "udp"}},
@@ -101,7 +97,6 @@ struct EngineOutcomeTests {
 
   @Test("reading into a smaller buffer truncates and sets MSG_TRUNC")
   func truncation() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try run(
       """
       {"netdrill": 1, "name": "trunc", "sockets": {"a": {"type": "udp"}, "b": {"type": "udp"}},
@@ -117,7 +112,6 @@ struct EngineOutcomeTests {
 
   @Test("setup failures are failures, not silence")
   func setupFailure() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try run(
       """
       {"netdrill": 1, "name": "setup", "sockets": {"a": {"type": "udp", "options": {"SO_BINDTODEVICE": "nosuchdev0"}}},

@@ -1,13 +1,14 @@
 import Foundation
 import NetDrillEngine
 import NetDrillScenario
+import NetDrillTestSupport
 import Testing
 
 /// netdrill bounds every blocking call, but the bound must leave nothing a
 /// scenario can read: SO_RCVTIMEO/SO_SNDTIMEO stay the kernel's (0) unless
 /// the scenario set them, on every socket, the accepted ones included.
 @Suite(
-  "Engine: time bounds leave no trace", .enabled(if: Privileges.mayRun, "needs root for private network namespaces"))
+  "Engine: time bounds leave no trace", .privileged)
 struct BoundTests {
   private func run(_ json: String) throws -> RunResult {
     let scenario = try ScenarioParser.parse(data: Array(json.utf8), file: "inline.json")
@@ -24,7 +25,6 @@ struct BoundTests {
 
   @Test("after a bounded accept, connect and recv, every socket's SO_RCVTIMEO/SO_SNDTIMEO reads 0")
   func boundsAreInvisible() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try run(
       """
       {"netdrill": 1, "name": "invisible", "defaults": {"timeout": "200ms"},
@@ -57,7 +57,6 @@ struct BoundTests {
 
   @Test("a TCP connect that gets no answer is bounded, and leaves SO_SNDTIMEO at 0")
   func connectIsBounded() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     // With backlog 0 the accept queue holds one connection; the next SYN is dropped.
     let result = try run(
       """
@@ -78,7 +77,6 @@ struct BoundTests {
 
   @Test("a scenario's own SO_RCVTIMEO governs when shorter, reads back unchanged, and is what accepted sockets inherit")
   func ownTimeoutGoverns() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try run(
       """
       {"netdrill": 1, "name": "own-timeout", "defaults": {"timeout": "2s"},
@@ -116,7 +114,6 @@ struct BoundTests {
 
   @Test("a blocking TCP send larger than the buffers is bounded and returns what it queued")
   func sendIsBounded() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try run(
       """
       {"netdrill": 1, "name": "send-bound",
@@ -140,7 +137,6 @@ struct BoundTests {
 
   @Test("recv with MSG_WAITALL waits for every byte; recvmmsg for every datagram, up to the bound")
   func continuedReceives() throws {
-    guard Privileges.canCreateNamespaces() else { return }
     let result = try run(
       """
       {"netdrill": 1, "name": "waitall",
