@@ -112,7 +112,7 @@ public struct ConversationComparison: Sendable {
     switch conversation.flowProtocol {
     case .tcp:
       return
-        "\(conversation.streams[0].count) bytes → , ← \(conversation.streams[1].count) bytes\(conversation.connect == true ? ", refused" : "")"
+        "\(conversation.streams[0].count) bytes →, \(conversation.streams[1].count) bytes ←\(conversation.connect == true ? ", refused" : "")"
     default:
       let refused = conversation.datagrams.filter(\.refused).count
       return "\(conversation.datagrams.count) datagram(s)\(refused > 0 ? ", \(refused) refused (ICMP port unreachable)" : "")"

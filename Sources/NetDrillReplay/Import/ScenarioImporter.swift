@@ -45,9 +45,14 @@ public struct ScenarioImporter {
     for event in conversations.events {
       let flow = conversations.flows[event.event.flow - 1]
       let addresses = [flow.client.address, flow.server.address]
-      if !loopbackOnly && addresses.contains(where: { ImportNetwork.isLoopback($0) || !ImportNetwork.replayable($0) }) {
-        excluded["\(flow.flowProtocol.rawValue) to a loopback, broadcast, multicast or link-local address", default: 0] +=
-          1
+      if !loopbackOnly
+        && addresses.contains(where: {
+          ImportNetwork.isLoopback($0) || !ImportNetwork.replayable($0) || ImportNetwork.hostNumber($0) == nil
+        })
+      {
+        excluded[
+          "\(flow.flowProtocol.rawValue) event(s) with a loopback, broadcast, multicast, link-local address or a host number above .\(ImportNetwork.highestHostNumber)",
+          default: 0] += 1
         continue
       }
       kept.append(event)
