@@ -33,19 +33,24 @@ struct Import: ParsableCommand {
 /// The one switch of an imported replay: which side netdrill plays, the
 /// program under test that plays the other, and the pacing.
 struct ReplaySideOptions: ParsableArguments {
-  @Option(name: .long, help: "The side(s) netdrill plays: both, clients (a --program is the server), servers (a recorded responder).")
+  @Option(
+    name: .long,
+    help: "The side(s) netdrill plays: both, clients (a --program is the server), servers (a recorded responder).")
   var play: PlaySide?
 
   @Option(
     name: .long,
     help:
-      "A program under test (a shell command), started inside the private network on the host of the side netdrill does not play; with it netdrill plays the clients unless --play/--respond say otherwise.")
+      "A program under test (a shell command), started inside the private network on the host of the side netdrill does not play; with it netdrill plays the clients unless --play/--respond say otherwise."
+  )
   var program: String?
 
   @Flag(name: .long, help: "Play the servers from the capture (a recorded responder): same as --play servers.")
   var respond = false
 
-  @Option(name: .long, help: "Recorded pacing scaled: 1x is as captured, 2x twice as fast. Default: as fast as the conversations allow.")
+  @Option(
+    name: .long,
+    help: "Recorded pacing scaled: 1x is as captured, 2x twice as fast. Default: as fast as the conversations allow.")
   var speed: String?
 
   func importOptions() throws -> ImportOptions {

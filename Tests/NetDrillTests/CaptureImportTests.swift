@@ -102,26 +102,26 @@ struct CaptureImportTests {
     let client =
       proto == "udp"
       ? """
-        "sockets": { "c": { "type": "udp" } },
-        "steps": [
-          { "sendto": "c", "to": "127.0.0.1:\(port)", "data": "first\\n" },
-          { "recvfrom": "c", "expect": { "data": "FIRST\\n" } },
-          { "sendto": "c", "to": "127.0.0.1:\(port)", "data": "second\\n" },
-          { "recvfrom": "c", "expect": { "data": "SECOND\\n" } }
-        ]
-        """
+      "sockets": { "c": { "type": "udp" } },
+      "steps": [
+        { "sendto": "c", "to": "127.0.0.1:\(port)", "data": "first\\n" },
+        { "recvfrom": "c", "expect": { "data": "FIRST\\n" } },
+        { "sendto": "c", "to": "127.0.0.1:\(port)", "data": "second\\n" },
+        { "recvfrom": "c", "expect": { "data": "SECOND\\n" } }
+      ]
+      """
       : """
-        "sockets": { "c": { "type": "tcp" } },
-        "steps": [
-          { "connect": "c", "to": "127.0.0.1:\(port)" },
-          { "send": "c", "data": "first\\n" },
-          { "recv": "c", "size": 6, "flags": ["MSG_WAITALL"], "expect": { "data": "FIRST\\n" } },
-          { "send": "c", "data": "second\\n" },
-          { "recv": "c", "size": 7, "flags": ["MSG_WAITALL"], "expect": { "data": "SECOND\\n" } },
-          { "shutdown": "c", "how": "write" },
-          { "recv": "c", "expect": { "returns": 0 } }
-        ]
-        """
+      "sockets": { "c": { "type": "tcp" } },
+      "steps": [
+        { "connect": "c", "to": "127.0.0.1:\(port)" },
+        { "send": "c", "data": "first\\n" },
+        { "recv": "c", "size": 6, "flags": ["MSG_WAITALL"], "expect": { "data": "FIRST\\n" } },
+        { "send": "c", "data": "second\\n" },
+        { "recv": "c", "size": 7, "flags": ["MSG_WAITALL"], "expect": { "data": "SECOND\\n" } },
+        { "shutdown": "c", "how": "write" },
+        { "recv": "c", "expect": { "returns": 0 } }
+      ]
+      """
     let scenario = """
       { "netdrill": 1, "name": "upper-\(proto)",
         "programs": { "server": { "command": ["python3", "\(script)", "\(proto)", "\(port)"],
@@ -136,7 +136,9 @@ struct CaptureImportTests {
     return trace
   }
 
-  @Test("replay --program: a server replayed from its own capture is clean; a changed answer exits 1 naming flow and datagram", arguments: ["udp", "tcp"])
+  @Test(
+    "replay --program: a server replayed from its own capture is clean; a changed answer exits 1 naming flow and datagram",
+    arguments: ["udp", "tcp"])
   func programUnderTest(proto: String) throws {
     guard Self.mayRun() else { return }
     let folder = try Self.temporaryDirectory()
@@ -153,7 +155,9 @@ struct CaptureImportTests {
     #expect(changed.status == 1, "\(changed.standardOutput)\n\(changed.standardError)")
     if proto == "udp" {
       #expect(changed.standardOutput.contains("✗ #1 UDP local:#1 ↔ local:\(port)"))
-      #expect(changed.standardOutput.contains("datagram 4 (local:\(port) → local:#1): expected 7 bytes \"SECOND\\n\", got 7 bytes \"SECOND!\""))
+      #expect(
+        changed.standardOutput.contains(
+          "datagram 4 (local:\(port) → local:#1): expected 7 bytes \"SECOND\\n\", got 7 bytes \"SECOND!\""))
     } else {
       #expect(changed.standardOutput.contains("✗ #1 TCP local:#1 ↔ local:\(port)"))
       #expect(changed.standardOutput.contains("stream local:\(port) → local:#1 differs at byte 12"))

@@ -115,7 +115,8 @@ public struct ConversationComparison: Sendable {
         "\(conversation.streams[0].count) bytes →, \(conversation.streams[1].count) bytes ←\(conversation.connect == true ? ", refused" : "")"
     default:
       let refused = conversation.datagrams.filter(\.refused).count
-      return "\(conversation.datagrams.count) datagram(s)\(refused > 0 ? ", \(refused) refused (ICMP port unreachable)" : "")"
+      return
+        "\(conversation.datagrams.count) datagram(s)\(refused > 0 ? ", \(refused) refused (ICMP port unreachable)" : "")"
     }
   }
 
@@ -128,7 +129,8 @@ public struct ConversationComparison: Sendable {
   static func difference(_ want: Side.Conversation, _ got: Side.Conversation) -> String? {
     if want.flowProtocol == .tcp {
       if want.connect != got.connect {
-        return "handshake: expected \(want.connect == true ? "refused (RST)" : "accepted"), got \(got.connect == true ? "refused (RST)" : got.connect == nil ? "none" : "accepted")"
+        return
+          "handshake: expected \(want.connect == true ? "refused (RST)" : "accepted"), got \(got.connect == true ? "refused (RST)" : got.connect == nil ? "none" : "accepted")"
       }
       for side in 0..<2 {
         let name = direction(want, fromClient: side == 0)
@@ -141,7 +143,8 @@ public struct ConversationComparison: Sendable {
             "stream \(name) differs at byte \(offset) (expected \(a.count) bytes, got \(b.count)): expected \(TerminalText.payload(wantPiece)), got \(TerminalText.payload(gotPiece))"
         }
         if want.finished[side] != got.finished[side] {
-          return "FIN \(name): expected \(want.finished[side] ? "one" : "none"), got \(got.finished[side] ? "one" : "none")"
+          return
+            "FIN \(name): expected \(want.finished[side] ? "one" : "none"), got \(got.finished[side] ? "one" : "none")"
         }
         if want.reset[side] != got.reset[side] {
           return "RST \(name): expected \(want.reset[side] ? "one" : "none"), got \(got.reset[side] ? "one" : "none")"
@@ -156,7 +159,8 @@ public struct ConversationComparison: Sendable {
           "datagram \(number + 1) (\(direction(want, fromClient: a.fromClient))): expected \(TerminalText.payload(a.payload)), got \(TerminalText.payload(b.payload))"
         if a.fromClient != b.fromClient { text += " from \(direction(want, fromClient: b.fromClient))" }
         if a.refused != b.refused {
-          text += a.refused ? " (expected an ICMP port unreachable, none came)" : " (refused by an ICMP port unreachable)"
+          text +=
+            a.refused ? " (expected an ICMP port unreachable, none came)" : " (refused by an ICMP port unreachable)"
         }
         return text
       }

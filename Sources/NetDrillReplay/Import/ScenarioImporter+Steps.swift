@@ -148,7 +148,11 @@ extension ScenarioImporter {
       plan.udp[endpoint] = name
       let recvErrOption = endpoint.address.isIPv6 ? "IPV6_RECVERR" : "IP_RECVERR"
       plan.declarations.append(
-        (name, socketDeclaration(endpoint, type: "udp", options: recvErr.contains(endpoint) ? [(recvErrOption, .bool(true))] : [])))
+        (
+          name,
+          socketDeclaration(
+            endpoint, type: "udp", options: recvErr.contains(endpoint) ? [(recvErrOption, .bool(true))] : [])
+        ))
       plan.setup.append(.object([("bind", .string(name)), ("address", .string(endpoint.text))]))
     }
   }
