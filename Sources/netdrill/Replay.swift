@@ -3,10 +3,11 @@ import NetDrillCommands
 
 struct Replay: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Re-run the scenario a trace carries in a fresh private network and compare with the trace.",
+    abstract:
+      "Re-run the scenario a trace carries in a fresh private network and compare with the trace; any other capture is imported on the fly and its conversations compared.",
     discussion: "Exit status: 0 same and every expectation held, 1 different or failed, 2 error.")
 
-  @Argument(help: "A trace written by netdrill (.pcapng).")
+  @Argument(help: "A trace written by netdrill (.pcapng), or any pcap/pcapng capture.")
   var trace: String
 
   @Option(name: .shortAndLong, help: "Keep the new trace here.")
@@ -17,11 +18,23 @@ struct Replay: ParsableCommand {
     help: "Start the programs the trace's scenario declares (they run on this machine as you: trust the trace first).")
   var allowPrograms = false
 
+  @Option(name: .long, help: "A capture: replay only packets this BPF filter selects.")
+  var filter: String?
+
+  @OptionGroup var side: ReplaySideOptions
   @OptionGroup var comparison: ComparisonOptions
   @OptionGroup var capture: CaptureOptions
   @OptionGroup var output_: OutputOptions
 
   func run() throws {
+    let imported = side.play != nil || side.program != nil || side.respond || side.speed != nil || filter != nil
+    if imported || !ReplayCommand.hasManifest(tracePath: trace) {
+      let command = CaptureReplayCommand(
+        capturePath: trace, outputPath: output, filter: filter, options: try side.importOptions(),
+        recordOptions: capture.recordOptions, format: output_.format)
+      try finish(command.run())
+      return
+    }
     let command = ReplayCommand(
       tracePath: trace, outputPath: output, allowPrograms: allowPrograms, diffOptions: comparison.diffOptions,
       recordOptions: capture.recordOptions, format: output_.format)

@@ -1,0 +1,65 @@
+/// A JSON value whose objects keep the order they were built in, written
+/// pretty: what `netdrill import` writes, so a person can read, edit and
+/// diff the scenario (the same capture always gives the same text).
+public indirect enum OrderedJSON: Sendable, Equatable {
+  case string(String)
+  case integer(Int)
+  case bool(Bool)
+  case array([OrderedJSON])
+  case object([(String, OrderedJSON)])
+  /// An array written one element per line, each element on one line (steps).
+  case lines([OrderedJSON])
+
+  public static func == (a: OrderedJSON, b: OrderedJSON) -> Bool { a.compact == b.compact }
+
+  /// The whole value, objects and arrays indented by two spaces.
+  public func pretty(indent: String = "") -> String {
+    let inner = indent + "  "
+    switch self {
+    case .object(let members) where !members.isEmpty:
+      let body = members.map { "\(inner)\(Self.quoted($0.0)): \($0.1.pretty(indent: inner))" }
+      return "{\n" + body.joined(separator: ",\n") + "\n\(indent)}"
+    case .array(let elements) where !elements.isEmpty:
+      return "[\n" + elements.map { inner + $0.pretty(indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"
+    case .lines(let elements) where !elements.isEmpty:
+      return "[\n" + elements.map { inner + $0.compact }.joined(separator: ",\n") + "\n\(indent)]"
+    default:
+      return compact
+    }
+  }
+
+  /// On one line, with a space after `:` and `,` as the bundled scenarios are written.
+  public var compact: String {
+    switch self {
+    case .string(let text): return Self.quoted(text)
+    case .integer(let value): return String(value)
+    case .bool(let value): return value ? "true" : "false"
+    case .array(let elements), .lines(let elements):
+      return "[" + elements.map(\.compact).joined(separator: ", ") + "]"
+    case .object(let members):
+      if members.isEmpty { return "{}" }
+      return "{ " + members.map { "\(Self.quoted($0.0)): \($0.1.compact)" }.joined(separator: ", ") + " }"
+    }
+  }
+
+  /// A JSON string literal: quotes, backslashes and every control character escaped.
+  static func quoted(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case _
+      where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028
+        || scalar.value == 0x2029:
+        let hex = String(scalar.value, radix: 16)
+        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out + "\""
+  }
+}
