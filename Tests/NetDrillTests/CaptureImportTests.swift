@@ -1,4 +1,5 @@
 import Foundation
+import NetDrillTestSupport
 import Testing
 
 /// `netdrill import` and `netdrill replay` of captures netdrill did not write:
@@ -19,20 +20,14 @@ struct CaptureImportTests {
     return paths
   }
 
-  static func mayRun() -> Bool {
-    if !Privileges.mayRun { return false }
-    return Privileges.canCreateNamespaces()
-  }
-
   static func temporaryDirectory() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-import-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
   }
 
-  @Test("import then run of every capture fixture exits 0", arguments: captures())
+  @Test("import then run of every capture fixture exits 0", .privileged, arguments: captures())
   func importThenRun(capture: String) throws {
-    guard Self.mayRun() else { return }
     let folder = try Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
     let scenario = folder.appendingPathComponent("imported.json").path
@@ -46,9 +41,8 @@ struct CaptureImportTests {
     #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")
   }
 
-  @Test("replay of every capture fixture exits 0 with the conversations equal", arguments: captures())
+  @Test("replay of every capture fixture exits 0 with the conversations equal", .privileged, arguments: captures())
   func replayEqual(capture: String) throws {
-    guard Self.mayRun() else { return }
     let replay = try Command.netdrill(["replay", capture, "--color", "never"])
     #expect(replay.status == 0, "\(replay.standardOutput)\n\(replay.standardError)")
     #expect(replay.standardOutput.contains("✓ conversations equal"))
@@ -58,7 +52,7 @@ struct CaptureImportTests {
   @Test("unsupported traffic is counted in the output and the description, not dropped silently")
   func unsupportedCounted() throws {
     let capture = Self.fixtures.appendingPathComponent("captures/dns-ipv4-ethernet.pcap").path
-    guard FileManager.default.fileExists(atPath: capture) else { return }
+    try #require(FileManager.default.fileExists(atPath: capture), "the real-capture fixtures are committed")
     let folder = try Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
     let scenario = folder.appendingPathComponent("dns.json").path
@@ -71,7 +65,7 @@ struct CaptureImportTests {
     #expect(text.contains("\"address\": \"10.1.0.2:53\""))
   }
 
-  @Test("a truncated or corrupt capture: import and replay exit 2 with the byte offset")
+  @Test("a truncated or corrupt capture: import and replay exit 2 with the byte offset", .privileged)
   func corruptCapture() throws {
     let folder = try Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -88,7 +82,6 @@ struct CaptureImportTests {
       #expect(imported.status == 2)
       #expect(imported.standardError.contains(": byte "), "\(imported.standardError)")
       #expect(!FileManager.default.fileExists(atPath: scenario), "no half-written scenario")
-      guard Self.mayRun() else { continue }
       let replay = try Command.netdrill(["replay", path])
       #expect(replay.status == 2)
       #expect(replay.standardError.contains(": byte "), "\(replay.standardError)")
@@ -138,9 +131,8 @@ struct CaptureImportTests {
 
   @Test(
     "replay --program: a server replayed from its own capture is clean; a changed answer exits 1 naming flow and datagram",
-    arguments: ["udp", "tcp"])
+    .privileged, arguments: ["udp", "tcp"])
   func programUnderTest(proto: String) throws {
-    guard Self.mayRun() else { return }
     let folder = try Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: folder) }
     let port = proto == "udp" ? 7007 : 7008
@@ -164,9 +156,8 @@ struct CaptureImportTests {
     }
   }
 
-  @Test("--speed 1x keeps the recorded pacing and reports it")
+  @Test("--speed 1x keeps the recorded pacing and reports it", .privileged)
   func speed() throws {
-    guard Self.mayRun() else { return }
     // lo-ethernet-usec.pcap spans 200 ms between its first and last conversation.
     let capture = Self.fixtures.appendingPathComponent("lo-ethernet-usec.pcap").path
     let paced = try Command.netdrill(["replay", capture, "--speed", "1x", "--color", "never"])
