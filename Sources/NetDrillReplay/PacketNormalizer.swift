@@ -266,28 +266,38 @@ public struct PacketNormalizer {
     }
   }
 
+  // The formatters below write hex digits straight into a byte buffer: they
+  // run several times for every packet a diff reads.
+  private static let digits = Array("0123456789abcdef".utf8)
+
   private func mac(_ bytes: [UInt8]) -> String {
-    bytes.map { hex8($0).dropFirst(2) }.joined(separator: ":")
+    var text: [UInt8] = []
+    text.reserveCapacity(bytes.count * 3)
+    for (index, byte) in bytes.enumerated() {
+      if index > 0 { text.append(UInt8(ascii: ":")) }
+      text.append(Self.digits[Int(byte >> 4)])
+      text.append(Self.digits[Int(byte & 0xf)])
+    }
+    return String(decoding: text, as: UTF8.self)
   }
 
   private func hex8(_ value: UInt8) -> String {
-    "0x" + (value < 16 ? "0" : "") + String(value, radix: 16)
+    String(decoding: [0x30, 0x78, Self.digits[Int(value >> 4)], Self.digits[Int(value & 0xf)]], as: UTF8.self)
   }
 
   private func hex16(_ value: UInt16) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
+    let nibbles = [value >> 12, value >> 8, value >> 4, value].map { Self.digits[Int($0 & 0xf)] }
+    return String(decoding: [0x30, 0x78] + nibbles, as: UTF8.self)
   }
 
   private func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var text = ""
+    var text: [UInt8] = []
     text.reserveCapacity(bytes.count * 2)
     for byte in bytes {
-      text.append(digits[Int(byte >> 4)])
-      text.append(digits[Int(byte & 0xf)])
+      text.append(Self.digits[Int(byte >> 4)])
+      text.append(Self.digits[Int(byte & 0xf)])
     }
-    return text
+    return String(decoding: text, as: UTF8.self)
   }
 }
 
