@@ -66,6 +66,7 @@ public struct NormalizedPacket: Sendable, Equatable, Codable {
 public struct PacketNormalizer {
   private let names: [String: String]
   private let options: NormalizationOptions
+  private let symbolizer: EndpointSymbolizer
   private var unnamed: [String: String] = [:]
   private var initialSequence: [String: UInt32] = [:]
 
@@ -73,6 +74,7 @@ public struct PacketNormalizer {
   public init(names: [String: String], options: NormalizationOptions = .init()) {
     self.names = names
     self.options = options
+    symbolizer = EndpointSymbolizer(names: names)
   }
 
   public mutating func normalize(_ packet: DecodedPacket, interface: String, step: String?, timestamp: UInt64)
@@ -96,24 +98,7 @@ public struct PacketNormalizer {
 
   /// Replaces every concrete `address:port` this run named in `text` by its name.
   public func symbolize(_ text: String) -> String {
-    var result = text
-    // Longest first, so 127.0.0.1:9 does not eat into 127.0.0.1:9000.
-    for (address, name) in names.sorted(by: { $0.key.count > $1.key.count }) where result.contains(address) {
-      result = replaceWholeAddress(address, with: name, in: result)
-    }
-    return result
-  }
-
-  private func replaceWholeAddress(_ address: String, with name: String, in text: String) -> String {
-    var output = ""
-    var rest = Substring(text)
-    while let range = rest.range(of: address) {
-      let next = rest[range.upperBound...].first
-      output += rest[..<range.lowerBound]
-      output += (next.map { $0.isNumber } ?? false) ? String(rest[range]) : name
-      rest = rest[range.upperBound...]
-    }
-    return output + rest
+    symbolizer.symbolized(text)
   }
 
   /// A packet's flow, readable head and compared fields.
@@ -281,27 +266,106 @@ public struct PacketNormalizer {
     }
   }
 
+  // The formatters below write hex digits straight into a byte buffer: they
+  // run several times for every packet a diff reads.
+  private static let digits = Array("0123456789abcdef".utf8)
+
   private func mac(_ bytes: [UInt8]) -> String {
-    bytes.map { hex8($0).dropFirst(2) }.joined(separator: ":")
+    var text: [UInt8] = []
+    text.reserveCapacity(bytes.count * 3)
+    for (index, byte) in bytes.enumerated() {
+      if index > 0 { text.append(UInt8(ascii: ":")) }
+      text.append(Self.digits[Int(byte >> 4)])
+      text.append(Self.digits[Int(byte & 0xf)])
+    }
+    return String(decoding: text, as: UTF8.self)
   }
 
   private func hex8(_ value: UInt8) -> String {
-    "0x" + (value < 16 ? "0" : "") + String(value, radix: 16)
+    String(decoding: [0x30, 0x78, Self.digits[Int(value >> 4)], Self.digits[Int(value & 0xf)]], as: UTF8.self)
   }
 
   private func hex16(_ value: UInt16) -> String {
-    let digits = String(value, radix: 16)
-    return "0x" + String(repeating: "0", count: 4 - digits.count) + digits
+    let nibbles = [value >> 12, value >> 8, value >> 4, value].map { Self.digits[Int($0 & 0xf)] }
+    return String(decoding: [0x30, 0x78] + nibbles, as: UTF8.self)
   }
 
   private func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef")
-    var text = ""
+    var text: [UInt8] = []
     text.reserveCapacity(bytes.count * 2)
     for byte in bytes {
-      text.append(digits[Int(byte >> 4)])
-      text.append(digits[Int(byte & 0xf)])
+      text.append(Self.digits[Int(byte >> 4)])
+      text.append(Self.digits[Int(byte & 0xf)])
     }
-    return text
+    return String(decoding: text, as: UTF8.self)
   }
+}
+
+/// Replaces the concrete `address:port`s a run named (`127.0.0.1:41234`,
+/// `[::1]:9`) by their names in free text such as a step's call.
+///
+/// Built once per trace; each text costs dictionary lookups in proportion to
+/// its own length, however many names the run has (a run of 2,000 sockets
+/// must not cost 2,000 searches per step).
+public struct EndpointSymbolizer: Sendable {
+  private let names: [String: String]
+  /// The longest name key, in UTF-8 bytes: no candidate is ever longer.
+  private let longestKey: Int
+  /// Dictionary lookups done so far, for tests that prove the work per text
+  /// does not grow with the number of names.
+  public private(set) var lookups = 0
+
+  public init(names: [String: String]) {
+    self.names = names
+    longestKey = names.keys.map(\.utf8.count).max() ?? 0
+  }
+
+  /// `text` with each named `address:port` replaced: the port runs to the
+  /// last digit (so `127.0.0.1:9` never matches inside `127.0.0.1:9000`) and,
+  /// of the keys ending there, the longest wins.
+  public mutating func symbolize(_ text: String) -> String {
+    replace(in: text, lookups: &lookups)
+  }
+
+  /// ``symbolize(_:)`` without counting.
+  public func symbolized(_ text: String) -> String {
+    var ignored = 0
+    return replace(in: text, lookups: &ignored)
+  }
+
+  private func replace(in text: String, lookups: inout Int) -> String {
+    guard longestKey > 0 else { return text }
+    let utf8 = Array(text.utf8)
+    var output: [UInt8] = []
+    output.reserveCapacity(utf8.count)
+    var copied = 0
+    var index = 0
+    while index < utf8.count {
+      guard utf8[index] == UInt8(ascii: ":"), index + 1 < utf8.count, Self.isDigit(utf8[index + 1]) else {
+        index += 1
+        continue
+      }
+      var portEnd = index + 1
+      while portEnd < utf8.count, Self.isDigit(utf8[portEnd]) { portEnd += 1 }
+      // Every start from the farthest a key could reach up to the colon, longest first.
+      var start = max(copied, portEnd - longestKey)
+      var replaced = false
+      while start < index {
+        lookups += 1
+        if let name = names[String(decoding: utf8[start..<portEnd], as: UTF8.self)] {
+          output += utf8[copied..<start]
+          output += Array(name.utf8)
+          copied = portEnd
+          replaced = true
+          break
+        }
+        start += 1
+      }
+      index = replaced ? portEnd : index + 1
+    }
+    output += utf8[copied...]
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
 }

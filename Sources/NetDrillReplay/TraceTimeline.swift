@@ -69,6 +69,8 @@ public struct TraceTimeline: Sendable {
       lines.append(style.red("  ⚠ the capture dropped \(manifest.droppedPackets) packets: this trace is incomplete"))
     }
     let start = run.startNanoseconds
+    // One name table for the whole timeline, not one per step.
+    var symbolizer = EndpointSymbolizer(names: run.names)
     for entry in entries {
       let offset = Double(Int64(bitPattern: entry.time &- start)) / 1e9
       let time = style.dim(String(format6(offset)))
@@ -82,7 +84,7 @@ public struct TraceTimeline: Sendable {
         if let control = outcome.controlText { result += "  control \(control)" }
         result = escape(result)
         lines.append(
-          "\(time) \(mark) \(label.padded(6)) \(escape(symbolize(outcome.call)))  → \(outcome.error != nil ? style.yellow(result) : result)"
+          "\(time) \(mark) \(label.padded(6)) \(escape(symbolizer.symbolize(outcome.call)))  → \(outcome.error != nil ? style.yellow(result) : result)"
         )
       case .packet(let packet):
         lines.append("\(time)     \(style.dim(escape(packet.interface).padded(10))) \(escape(packet.summary))")
@@ -111,10 +113,6 @@ public struct TraceTimeline: Sendable {
     let count = programs.count == 1 ? "1 program" : "\(programs.count) programs"
     return [style.yellow("  ⚠ a replay would run \(count) on this machine (only with --allow-programs):")]
       + programs.map { "    \($0.summary)" }
-  }
-
-  private func symbolize(_ text: String) -> String {
-    PacketNormalizer(names: document.manifest.run.names).symbolize(text)
   }
 
   private func format6(_ seconds: Double) -> String {

@@ -112,6 +112,25 @@ final class TraceInput {
     return Array(storage[head..<end])
   }
 
+  /// Buffered bytes `head + from ..< head + from + count` as a new array
+  /// (clipped to what is buffered); the caller has `fill`ed them. One copy:
+  /// the packet reader takes a packet's data straight out of the window.
+  func copy(from start: Int, count: Int) -> [UInt8] {
+    let lower = head + min(max(start, 0), tail - head)
+    let upper = lower + min(max(count, 0), tail - lower)
+    return Array(storage[lower..<upper])
+  }
+
+  /// The 32-bit value at `head + at` in the given byte order, or nil past
+  /// what is buffered. Reads in place, without copying.
+  func u32(at position: Int, bigEndian: Bool) -> UInt32? {
+    guard position >= 0, position <= tail - head - 4 else { return nil }
+    let index = head + position
+    let a = UInt32(storage[index]), b = UInt32(storage[index + 1])
+    let c = UInt32(storage[index + 2]), d = UInt32(storage[index + 3])
+    return bigEndian ? a << 24 | b << 16 | c << 8 | d : d << 24 | c << 16 | b << 8 | a
+  }
+
   /// Drops `count` buffered bytes (at most what is buffered).
   func consume(_ count: Int) {
     let step = min(max(count, 0), tail - head)

@@ -147,24 +147,26 @@ public final class TraceReader {
     let start = input.offset
     let have = try input.fill(16)
     if have == 0 { return nil }
-    let header = try need(16, what: "pcap record header")
-    let cursor = ByteCursor(header, bigEndian: bigEndian)
-    let seconds = UInt64(cursor.u32(0) ?? 0)
-    let fraction = UInt64(cursor.u32(4) ?? 0)
-    let captured = cursor.u32(8) ?? 0
-    let original = cursor.u32(12) ?? 0
+    // The header is read in place and the data copied once, straight out of
+    // the input window: this runs for every packet.
+    try require(16, what: "pcap record header")
+    let seconds = UInt64(input.u32(at: 0, bigEndian: bigEndian) ?? 0)
+    let fraction = UInt64(input.u32(at: 4, bigEndian: bigEndian) ?? 0)
+    let captured = input.u32(at: 8, bigEndian: bigEndian) ?? 0
+    let original = input.u32(at: 12, bigEndian: bigEndian) ?? 0
     guard captured <= UInt32(PcapngFormat.maximumBlockLength) else {
       throw fail(at: start + 8, "captured length \(captured) is larger than the 128 MiB limit")
     }
-    let record = try need(16 + Int(captured), what: "pcap record")
-    input.consume(record.count)
+    try require(16 + Int(captured), what: "pcap record")
+    let data = input.copy(from: 16, count: Int(captured))
+    input.consume(16 + Int(captured))
     // Cannot overflow: at most (2^32-1)·10^9 + (2^32-1)·1000 < 2^64.
     let nanoseconds = seconds * 1_000_000_000 + (pcapNanoseconds ? fraction : fraction * 1000)
     let interface = interfaces.first
     return .packet(
       TracePacket(
         interfaceID: 0, timestampNanoseconds: nanoseconds, originalLength: original,
-        data: Array(record[16...]), comment: nil,
+        data: data, comment: nil,
         linkType: interface?.linkType ?? .ethernet, byteOffset: start))
   }
 
@@ -210,14 +212,18 @@ public final class TraceReader {
     guard length <= UInt32(PcapngFormat.maximumBlockLength) else {
       throw fail(at: start + 4, "block length \(length) is larger than the 128 MiB limit")
     }
-    let block = try need(Int(length), what: "block")
-    cursor = ByteCursor(block, bigEndian: bigEndian)
-    let trailer = cursor.u32(Int(length) - 4) ?? 0
+    try require(Int(length), what: "block")
+    let trailer = input.u32(at: Int(length) - 4, bigEndian: bigEndian) ?? 0
     guard trailer == length else {
       throw fail(at: start, "block length \(length) does not match the trailing length \(trailer)")
     }
+    if type == PcapngFormat.enhancedPacketBlock {
+      // Nearly every block: read in place, the packet data copied once.
+      defer { input.consume(Int(length)) }
+      return try enhancedPacketInPlace(bodyLength: Int(length) - 12, at: start)
+    }
+    let body = ByteCursor(input.copy(from: 8, count: Int(length) - 12), bigEndian: bigEndian)
     input.consume(Int(length))
-    let body = ByteCursor(Array(block[8..<(Int(length) - 4)]), bigEndian: bigEndian)
     let bodyStart = start + 8
 
     switch type {
@@ -225,8 +231,6 @@ public final class TraceReader {
       return try sectionHeader(body, at: start)
     case PcapngFormat.interfaceDescriptionBlock:
       return try interfaceDescription(body, at: bodyStart)
-    case PcapngFormat.enhancedPacketBlock:
-      return try enhancedPacket(body, at: start)
     case PcapngFormat.simplePacketBlock:
       return try simplePacket(body, at: start)
     case PcapngFormat.obsoletePacketBlock:
@@ -296,26 +300,36 @@ public final class TraceReader {
 
   private var timestampOffsets: [UInt64] = []
 
-  private func enhancedPacket(_ body: ByteCursor, at start: UInt64) throws -> TraceRecord {
-    guard let id = body.u32(0), let high = body.u32(4), let low = body.u32(8),
-      let captured = body.u32(12), let original = body.u32(16)
+  /// An enhanced packet block still in the input window (after its 8-byte
+  /// head): the fixed fields read in place, the data and the options copied
+  /// once. Offsets in errors are those of ``enhancedPacket(_:at:)``.
+  private func enhancedPacketInPlace(bodyLength: Int, at start: UInt64) throws -> TraceRecord {
+    func field(_ offset: Int) -> UInt32? {
+      offset + 4 <= bodyLength ? input.u32(at: 8 + offset, bigEndian: bigEndian) : nil
+    }
+    guard let id = field(0), let high = field(4), let low = field(8), let captured = field(12),
+      let original = field(16)
     else {
       throw fail(at: start, "the block is too short: expected at least 32 bytes (interface, timestamp, lengths)")
     }
     let interface = try interface(id, at: start + 8)
     let paddedLength = (UInt64(captured) + 3) / 4 * 4
-    guard 20 + paddedLength <= UInt64(body.count) else {
+    guard 20 + paddedLength <= UInt64(bodyLength) else {
       throw fail(at: start + 20, "captured length \(captured) runs past the end of its block")
     }
-    let dataLength = Int(captured)
     var packet = TracePacket(
       interfaceID: id,
       timestampNanoseconds: nanoseconds(high: high, low: low, interface: id),
-      originalLength: original, data: body.prefix(from: 20, length: dataLength),
+      originalLength: original, data: input.copy(from: 28, count: Int(captured)),
       comment: nil, linkType: interface.linkType, byteOffset: start)
-    try forEachOption(body, from: 20 + Int(paddedLength), blockAt: start + 8) { code, value in
-      if code == PcapngFormat.optComment, packet.comment == nil {
-        packet.comment = Self.text(value)
+    let optionsStart = 20 + Int(paddedLength)
+    if optionsStart < bodyLength {
+      let options = ByteCursor(
+        input.copy(from: 8 + optionsStart, count: bodyLength - optionsStart), bigEndian: bigEndian)
+      try forEachOption(options, from: 0, blockAt: start + 8 + UInt64(optionsStart)) { code, value in
+        if code == PcapngFormat.optComment, packet.comment == nil {
+          packet.comment = Self.text(value)
+        }
       }
     }
     return .packet(packet)
@@ -474,6 +488,16 @@ public final class TraceReader {
       throw fail(at: start, "truncated \(what) at byte \(start): need \(count) bytes, file has \(have)")
     }
     return input.peek(count)
+  }
+
+  /// Makes sure `count` bytes from the current offset are buffered (without
+  /// copying them) or throws the truncation error ``need(_:what:)`` throws.
+  private func require(_ count: Int, what: String) throws {
+    let have = try input.fill(count)
+    guard have >= count else {
+      let start = input.offset
+      throw fail(at: start, "truncated \(what) at byte \(start): need \(count) bytes, file has \(have)")
+    }
   }
 
   /// The pcapng block being read and where it starts, named in every

@@ -66,13 +66,34 @@ public enum PacketPlacement: Sendable {
 ///    port (``servicePorts``), when the other side is not.
 /// 3. Otherwise the receiver of the first packet: who speaks first is the client.
 public struct FlowTable {
+  /// An endpoint as the index keys it: hashed without arrays.
+  private struct Point: Hashable, Comparable {
+    var address: PacketHeaders.Address
+    var port: UInt16
+
+    init(_ address: PacketHeaders.Address, _ port: UInt16) {
+      self.address = address
+      self.port = port
+    }
+
+    init(_ address: IPAddress, _ port: UInt16) {
+      self.init(PacketHeaders.Address(address), port)
+    }
+
+    static func < (a: Point, b: Point) -> Bool { (a.address, a.port) < (b.address, b.port) }
+
+    var endpoint: Endpoint { Endpoint(address: address.ipAddress, port: port) }
+  }
+
   private struct Key: Hashable {
     var flowProtocol: FlowProtocol
-    var low: Endpoint
-    var high: Endpoint
+    var low: Point
+    var high: Point
   }
 
   private var index: [Key: Int] = [:]
+  /// Each flow's client, as keyed (by flow id - 1).
+  private var clients: [Point] = []
   public private(set) var flows: [Flow] = []
   public var names: EndpointNames
   /// Packets that are not part of a UDP, TCP or ICMP conversation, by kind.
@@ -97,18 +118,12 @@ public struct FlowTable {
     switch packet.transport {
     case .udp(let udp):
       return conversation(
-        .udp, Endpoint(address: source, port: udp.sourcePort),
-        Endpoint(address: destination, port: udp.destinationPort), syn: nil, wireLength: wireLength)
+        .udp, Point(source, udp.sourcePort), Point(destination, udp.destinationPort), syn: nil,
+        wireLength: wireLength)
     case .tcp(let tcp):
-      let syn: Bool? = tcp.flags.contains(.syn) ? !tcp.flags.contains(.ack) : nil
-      let placement = conversation(
-        .tcp, Endpoint(address: source, port: tcp.sourcePort),
-        Endpoint(address: destination, port: tcp.destinationPort), syn: syn, wireLength: wireLength)
-      if case .flow(let id, let fromClient) = placement, tcp.headerLength >= 20 {
-        if fromClient, flows[id - 1].clientSequence == nil { flows[id - 1].clientSequence = tcp.sequenceNumber }
-        if !fromClient, flows[id - 1].serverSequence == nil { flows[id - 1].serverSequence = tcp.sequenceNumber }
-      }
-      return placement
+      return segment(
+        Point(source, tcp.sourcePort), Point(destination, tcp.destinationPort), flags: tcp.flags,
+        sequence: tcp.sequenceNumber, headerLength: tcp.headerLength, wireLength: wireLength)
     case .icmpv4(let message), .icmpv6(let message):
       let kind: FlowProtocol = message.isIPv6 ? .icmpv6 : .icmp
       if message.isError, let quoted = message.quoted, let quotedSource = quoted.source,
@@ -121,18 +136,8 @@ public struct FlowTable {
         default: ports = nil
         }
         if let (from, to, quotedProtocol) = ports {
-          // The quoted packet went from its source to its destination: if the
-          // flow is new, that is its first packet (0 bytes: the error's bytes
-          // are counted on the flow too, once, below).
-          let placement = conversation(
-            quotedProtocol, Endpoint(address: quotedSource, port: from),
-            Endpoint(address: quotedDestination, port: to), syn: nil, wireLength: 0, countPacket: false)
-          if case .flow(let id, _) = placement {
-            flows[id - 1].icmpErrors += 1
-            flows[id - 1].packets += 1
-            flows[id - 1].bytes += UInt64(wireLength)
-            return .icmpError(id: id)
-          }
+          return error(
+            quotedProtocol, Point(quotedSource, from), Point(quotedDestination, to), wireLength: wireLength)
         }
         return other(packet)
       }
@@ -140,11 +145,59 @@ public struct FlowTable {
       // Echo and other queries: a conversation per address pair and identifier.
       let identifier = message.identifier ?? 0
       return conversation(
-        kind, Endpoint(address: source, port: identifier), Endpoint(address: destination, port: identifier),
-        syn: nil, wireLength: wireLength)
+        kind, Point(source, identifier), Point(destination, identifier), syn: nil, wireLength: wireLength)
     default:
       return other(packet)
     }
+  }
+
+  /// Places a packet read by the fast path (``PacketHeaders``), exactly as
+  /// ``place(_:wireLength:)`` places the same packet decoded in full.
+  public mutating func place(_ headers: PacketHeaders, wireLength: Int) -> PacketPlacement {
+    let source = headers.source
+    let destination = headers.destination
+    switch headers.transport {
+    case .udp(let from, let to):
+      return conversation(.udp, Point(source, from), Point(destination, to), syn: nil, wireLength: wireLength)
+    case .tcp(let from, let to, let flags, let sequence, let headerLength):
+      return segment(
+        Point(source, from), Point(destination, to), flags: TCPFlags(rawValue: flags), sequence: sequence,
+        headerLength: headerLength, wireLength: wireLength)
+    case .icmpQuery(let isIPv6, let identifier):
+      return conversation(
+        isIPv6 ? .icmpv6 : .icmp, Point(source, identifier), Point(destination, identifier), syn: nil,
+        wireLength: wireLength)
+    case .icmpError(_, let quoted):
+      return error(
+        quoted.isTCP ? .tcp : .udp, Point(quoted.source, quoted.sourcePort),
+        Point(quoted.destination, quoted.destinationPort), wireLength: wireLength)
+    }
+  }
+
+  private mutating func segment(
+    _ from: Point, _ to: Point, flags: TCPFlags, sequence: UInt32, headerLength: Int, wireLength: Int
+  ) -> PacketPlacement {
+    let syn: Bool? = flags.contains(.syn) ? !flags.contains(.ack) : nil
+    let placement = conversation(.tcp, from, to, syn: syn, wireLength: wireLength)
+    if case .flow(let id, let fromClient) = placement, headerLength >= 20 {
+      if fromClient, flows[id - 1].clientSequence == nil { flows[id - 1].clientSequence = sequence }
+      if !fromClient, flows[id - 1].serverSequence == nil { flows[id - 1].serverSequence = sequence }
+    }
+    return placement
+  }
+
+  /// An ICMP error quoting a packet that went `from` → `to`: if the flow is
+  /// new, that is its first packet (0 bytes: the error's bytes are counted
+  /// on the flow too, once, here).
+  private mutating func error(_ flowProtocol: FlowProtocol, _ from: Point, _ to: Point, wireLength: Int)
+    -> PacketPlacement
+  {
+    let placement = conversation(flowProtocol, from, to, syn: nil, wireLength: 0, countPacket: false)
+    guard case .flow(let id, _) = placement else { return placement }
+    flows[id - 1].icmpErrors += 1
+    flows[id - 1].packets += 1
+    flows[id - 1].bytes += UInt64(wireLength)
+    return .icmpError(id: id)
   }
 
   private mutating func other(_ packet: DecodedPacket) -> PacketPlacement {
@@ -185,7 +238,7 @@ public struct FlowTable {
   }
 
   private mutating func conversation(
-    _ flowProtocol: FlowProtocol, _ from: Endpoint, _ to: Endpoint, syn: Bool?, wireLength: Int,
+    _ flowProtocol: FlowProtocol, _ from: Point, _ to: Point, syn: Bool?, wireLength: Int,
     countPacket: Bool = true
   ) -> PacketPlacement {
     let key =
@@ -196,7 +249,7 @@ public struct FlowTable {
         flows[id - 1].packets += 1
         flows[id - 1].bytes += UInt64(wireLength)
       }
-      return .flow(id: id, fromClient: flows[id - 1].client == from)
+      return .flow(id: id, fromClient: clients[id - 1] == from)
     }
     let fromIsServer: Bool
     if let syn {
@@ -206,9 +259,11 @@ public struct FlowTable {
       let toService = Self.isServicePort(to.port, flowProtocol)
       fromIsServer = fromService && !toService
     }
-    let client = fromIsServer ? to : from
-    let server = fromIsServer ? from : to
+    let clientPoint = fromIsServer ? to : from
+    let client = clientPoint.endpoint
+    let server = (fromIsServer ? from : to).endpoint
     let id = flows.count + 1
+    clients.append(clientPoint)
     let names = self.names.name(client: client, server: server)
     flows.append(
       Flow(

@@ -39,6 +39,15 @@ public final class PacketStream {
 
   /// The next packet that passes the filter, decoded; `nil` at the end.
   public func next() throws -> StreamedPacket? {
+    guard let packet = try nextRecord() else { return nil }
+    let interface = interfaces[packet.interfaceID] ?? ("if\(packet.interfaceID)", false)
+    return StreamedPacket(
+      record: packet, decoded: PacketDecoder.decode(packet), interface: interface.name,
+      interfaceNamed: interface.named)
+  }
+
+  /// The next packet that passes the filter, as read (not decoded); `nil` at the end.
+  public func nextRecord() throws -> TracePacket? {
     while let record = try reader.next() {
       switch record {
       case .section(let section):
@@ -63,10 +72,7 @@ public final class PacketStream {
           if !passes { continue }
         }
         packetsPassed += 1
-        let interface = interfaces[packet.interfaceID] ?? ("if\(packet.interfaceID)", false)
-        return StreamedPacket(
-          record: packet, decoded: PacketDecoder.decode(packet), interface: interface.name,
-          interfaceNamed: interface.named)
+        return packet
       }
     }
     return nil

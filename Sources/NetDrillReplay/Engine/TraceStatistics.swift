@@ -29,15 +29,24 @@ public struct TraceStatistics: Sendable, Encodable {
     case droppedByCapture = "dropped_by_capture", packetsRead = "packets_read"
   }
 
+  /// Packets per link type number, named into ``linkTypes`` at the end
+  /// (a name per packet would cost a string per packet).
+  private var linkTypeNumbers: [UInt16: Int] = [:]
+
   public init() {}
 
   /// Counts one packet, placed by the flow table.
   public mutating func count(_ packet: StreamedPacket, placement: PacketPlacement) {
+    count(packet.record, truncated: packet.decoded.truncated, placement: placement)
+  }
+
+  /// Counts one packet as read, with whether it was cut short, placed by the flow table.
+  public mutating func count(_ record: TracePacket, truncated isTruncated: Bool, placement: PacketPlacement) {
     packets += 1
-    bytes += UInt64(packet.record.originalLength)
-    capturedBytes += UInt64(packet.record.data.count)
-    if packet.decoded.truncated { truncated += 1 }
-    linkTypes[packet.record.linkType.name, default: 0] += 1
+    bytes += UInt64(record.originalLength)
+    capturedBytes += UInt64(record.data.count)
+    if isTruncated { truncated += 1 }
+    linkTypeNumbers[record.linkType.rawValue, default: 0] += 1
     switch placement {
     case .flow: break
     case .icmpError: icmpErrors += 1
@@ -50,6 +59,8 @@ public struct TraceStatistics: Sendable, Encodable {
     flows = table.flows.count
     flowsByProtocol = [:]
     for flow in table.flows { flowsByProtocol[flow.flowProtocol.rawValue, default: 0] += 1 }
+    linkTypes = [:]
+    for (number, count) in linkTypeNumbers { linkTypes[LinkType(rawValue: number).name, default: 0] += count }
     droppedByCapture = stream.droppedPackets
     packetsRead = stream.packetsRead
   }
@@ -59,9 +70,18 @@ public struct TraceStatistics: Sendable, Encodable {
     let stream = try PacketStream(path: path, filter: filter)
     var table = FlowTable()
     var statistics = TraceStatistics()
-    while let packet = try stream.next() {
-      let placement = table.place(packet.decoded, wireLength: Int(packet.record.originalLength))
-      statistics.count(packet, placement: placement)
+    while let record = try stream.nextRecord() {
+      let wireLength = Int(record.originalLength)
+      // The common shapes through the allocation-free fast path; the rest decoded in full.
+      let headers = record.data.withUnsafeBytes {
+        PacketHeaders.decode($0, linkType: record.linkType, originalLength: record.originalLength)
+      }
+      if let headers {
+        statistics.count(record, truncated: headers.truncated, placement: table.place(headers, wireLength: wireLength))
+      } else {
+        let decoded = PacketDecoder.decode(record)
+        statistics.count(record, truncated: decoded.truncated, placement: table.place(decoded, wireLength: wireLength))
+      }
     }
     statistics.finish(flows: table, stream: stream)
     return statistics
