@@ -3,6 +3,7 @@
 #elseif canImport(Musl)
   import Musl
 #endif
+import NetDrillSystem
 
 /// Finds netdrill's manifest block at the end of a pcapng trace without
 /// reading the packets before it.
@@ -65,11 +66,12 @@ public enum TrailingManifest {
     var buffer = [UInt8](repeating: 0, count: count)
     var done = 0
     while done < count {
-      let got = buffer.withUnsafeMutableBytes { raw in
-        pread(descriptor, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done))
+      // EINTR is retried by the door; an error or end of file means no manifest here.
+      let result = buffer.withUnsafeMutableBytes { raw in
+        // baseAddress: `buffer` holds `count` > 0 bytes, so it has one.
+        syscall { pread(descriptor, raw.baseAddress! + done, count - done, off_t(offset) + off_t(done)) }
       }
-      if got < 0 && errno == EINTR { continue }
-      guard got > 0 else { return nil }
+      guard case .success(let got) = result, got > 0 else { return nil }
       done += got
     }
     return buffer
