@@ -31,7 +31,8 @@ public struct Scenario: Sendable, Equatable {
   public init(
     name: String, description: String = "", defaults: ScenarioDefaults = .init(),
     sockets: [SocketDeclaration] = [], steps: [Step] = [], expectedPackets: [PacketExpectation] = [],
-    packetMatch: PacketMatch = .inOrder, requirements: [Requirement] = [], topology: Topology? = nil, faults: [FaultDeclaration] = [], programs: [ProgramDeclaration] = [],
+    packetMatch: PacketMatch = .inOrder, requirements: [Requirement] = [], topology: Topology? = nil,
+    faults: [FaultDeclaration] = [], programs: [ProgramDeclaration] = [],
     sourcePath: String? = nil
   ) {
     self.topology = topology

@@ -218,7 +218,8 @@ struct VerbSpec: Sendable {
     fields.map(\.key)
       + (subject == .socket
         ? ScenarioVocabulary.commonStepKeys
-        : subject == .program ? ["expect", "note"] + (verb == .stop ? ["timeout"] : []) : ScenarioVocabulary.waitStepKeys)
+        : subject == .program
+          ? ["expect", "note"] + (verb == .stop ? ["timeout"] : []) : ScenarioVocabulary.waitStepKeys)
   }
 }
 

@@ -424,14 +424,17 @@ struct ScenarioParserErrorTests {
     .init(
       "start of a program started at set-up",
       doc: #"{"netdrill": 1, "name": "t",\#n"programs": {"p": {"command": ["true"]}}, "steps": [{"start": "p"}]}"#,
-      at: (2, 63), path: "$.steps[0].start", "program \"p\" starts before the first step; declare it with \"deferred\": true"),
+      at: (2, 63), path: "$.steps[0].start",
+      "program \"p\" starts before the first step; declare it with \"deferred\": true"),
     .init(
       "second start of a deferred program",
-      doc: #"{"netdrill": 1, "name": "t",\#n"programs": {"p": {"command": ["true"], "deferred": true}}, "steps": [{"start": "p"}, {"start": "p"}]}"#,
+      doc:
+        #"{"netdrill": 1, "name": "t",\#n"programs": {"p": {"command": ["true"], "deferred": true}}, "steps": [{"start": "p"}, {"start": "p"}]}"#,
       at: (2, 97), path: "$.steps[1].start", "program \"p\" is already started by an earlier start step"),
     .init(
       "stop of a deferred program before its start",
-      doc: #"{"netdrill": 1, "name": "t",\#n"programs": {"p": {"command": ["true"], "deferred": true}}, "steps": [{"stop": "p"}, {"start": "p"}]}"#,
+      doc:
+        #"{"netdrill": 1, "name": "t",\#n"programs": {"p": {"command": ["true"], "deferred": true}}, "steps": [{"stop": "p"}, {"start": "p"}]}"#,
       at: (2, 80), path: "$.steps[0].stop", "program \"p\" is deferred and not started yet: add {\"start\": \"p\"}"),
     .init(
       "recvfrom remember name clashes with a socket", step: #"{"recvfrom": "server", "remember": "client"}"#,

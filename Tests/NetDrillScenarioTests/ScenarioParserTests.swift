@@ -343,7 +343,9 @@ struct ExpectationTests {
     #expect(parsed.steps[1].action == .receive(ReceiveStep(call: .recvmsg, socket: "server", remember: "b")))
     #expect(
       parsed.steps[2].action == .receive(ReceiveStep(call: .recvmmsg, socket: "server", count: 2, remember: "c")))
-    #expect(parsed.steps[3].action == .send(SendStep(call: .sendto, socket: "server", to: .named("a"), messages: [.text("x")])))
+    #expect(
+      parsed.steps[3].action
+        == .send(SendStep(call: .sendto, socket: "server", to: .named("a"), messages: [.text("x")])))
   }
 
   @Test func deferredProgramStartsAtAStep() throws {

@@ -181,10 +181,15 @@ struct CaptureImportTests {
     let firstReceive = try #require(lines.firstIndex { $0.contains(proto == "udp" ? "recvfrom(" : "accept(") })
     #expect(start < firstReceive, "started by a step, after the servers are bound: \(shown.standardOutput)")
     #expect(
-      lines.contains { $0.contains("✓") && $0.contains("stop under_test  → 0  24 bytes \"all answers as expected\\n\"") },
+      lines.contains {
+        $0.contains("✓") && $0.contains("stop under_test  → 0  24 bytes \"all answers as expected\\n\"")
+      },
       "\(shown.standardOutput)")
     let wrong = try Command.netdrill(
-      ["replay", trace, "--respond", "--program", "exec python3 \(client) \(proto) \(port) --mutate", "--color", "never"]
+      [
+        "replay", trace, "--respond", "--program", "exec python3 \(client) \(proto) \(port) --mutate", "--color",
+        "never",
+      ]
     )
     #expect(wrong.status == 1, "\(wrong.standardOutput)\n\(wrong.standardError)")
     #expect(wrong.standardOutput.contains("exited with status 1"))
@@ -207,7 +212,8 @@ struct CaptureImportTests {
     let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
     let bind = try #require(lines.firstIndex { $0.hasPrefix(#"{ "bind": "udp_local_7007""#) })
     let start = try #require(lines.firstIndex { $0 == #"{ "start": "under_test" },"# })
-    let receive = try #require(lines.firstIndex { $0.hasPrefix(#"{ "recvfrom": "udp_local_7007", "remember": "peer_127.0.0.1_"#) })
+    let receive = try #require(
+      lines.firstIndex { $0.hasPrefix(#"{ "recvfrom": "udp_local_7007", "remember": "peer_127.0.0.1_"#) })
     #expect(bind < start && start < receive)
     #expect(text.contains(#""deferred": true"#))
     #expect(text.contains(#""to": "peer_127.0.0.1_"#))
