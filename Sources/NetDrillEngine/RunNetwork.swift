@@ -134,6 +134,11 @@ final class RunNetwork {
     try process.waitUntilReady()
   }
 
+  /// Waits at most `timeout` for a running program to end on its own.
+  func waitForExit(_ name: String, within timeout: Duration) {
+    _ = programs[name]?.waitForExit(within: timeout)
+  }
+
   /// Stops a program (SIGTERM, then SIGKILL) and says how it ended; nil if it was never started.
   func stop(_ name: String) -> ProgramResult? {
     programs[name]?.stop()

@@ -29,8 +29,33 @@ extension StepExecutor {
   }
 
   /// Stops a program under test now and records how it ended.
+  /// Starts a deferred program and waits for its ready check, as set-up does.
+  func performStart(_ name: String, _ step: Step) throws(RunError) -> StepOutcome {
+    guard let program = scenario.programs.first(where: { $0.name == name }) else {
+      throw .environment("\(step.location): no program named \(name)")
+    }
+    var outcome = begin(step: step.phase, verb: .start, socket: nil, call: startCall(program))
+    do {
+      try network.start(program)
+    } catch let error as RunError {
+      throw error
+    } catch {
+      throw .environment("\(step.location): \(error)")
+    }
+    outcome.returned = 0
+    finish(&outcome)
+    return outcome
+  }
+
+  /// `start echo on local: python3 echo.py`, the call text of a program's start.
+  func startCall(_ program: ProgramDeclaration) -> String {
+    "start \(program.name) on \(program.host ?? scenario.topology?.defaultHost ?? "local"): \(program.command.joined(separator: " "))"
+  }
+
   func performStop(_ name: String, _ step: Step) throws(RunError) -> StepOutcome {
     var outcome = begin(step: step.phase, verb: .stop, socket: nil, call: "stop \(name)")
+    // With a timeout, a program that ends on its own (a client under test) is given that long first.
+    if let timeout = step.timeout { network.waitForExit(name, within: timeout) }
     guard let result = network.stop(name) else {
       throw .environment("\(step.location): program \(name) is not running")
     }

@@ -32,6 +32,7 @@ extension StepExecutor {
     case .success(let received):
       outcome.returned = receive.call == .recvmmsg ? received.count : received.first?.returned ?? 0
       if let message = received.first {
+        if let name = receive.remember, let source = message.from { remembered[name] = source }
         outcome.data = OutcomeBytes(message.bytes)
         outcome.from = message.from?.description
         outcome.fromName = message.from.flatMap { names.name(for: $0) }

@@ -15,7 +15,7 @@ final class StepExecutor {
   let closedPort: UInt16
   let network: RunNetwork
   var sockets: [String: OpenSocket] = [:]
-  /// Addresses `remember`ed by getsockname and getpeername steps.
+  /// Addresses `remember`ed by getsockname, getpeername and receive steps.
   var remembered: [String: SocketAddress] = [:]
   var names = AddressNames()
   /// Called with (phase, start time, call text) just before each call,
@@ -59,12 +59,8 @@ final class StepExecutor {
       finish(&outcome)
       outcomes.append(outcome)
     }
-    for program in scenario.programs {
-      var outcome = begin(
-        step: .setUp, verb: "start", socket: nil,
-        call:
-          "start \(program.name) on \(program.host ?? scenario.topology?.defaultHost ?? "local"): \(program.command.joined(separator: " "))"
-      )
+    for program in scenario.programs where !program.deferred {
+      var outcome = begin(step: .setUp, verb: "start", socket: nil, call: startCall(program))
       try network.start(program)
       outcome.returned = 0
       finish(&outcome)
@@ -144,6 +140,7 @@ final class StepExecutor {
     case .enableFault(let name), .disableFault(let name): return try performFaultChange(name, step)
     case .linkState(let link, let host, let up): return try performLinkState(link, host: host, up: up, step)
     case .setMTU(let link, let mtu): return try performSetMTU(link, mtu: mtu, step)
+    case .startProgram(let name): return try performStart(name, step)
     case .stopProgram(let name): return try performStop(name, step)
     case .socket, .setsockopt:
       preconditionFailure("handled in execute(_:)")

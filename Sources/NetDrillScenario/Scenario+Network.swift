@@ -111,7 +111,8 @@ public struct FaultDeclaration: Sendable, Equatable {
   }
 }
 
-/// A real program started inside a host before the first step and stopped after the last.
+/// A real program started inside a host before the first step (or, `deferred`,
+/// by a `start` step) and stopped after the last.
 public struct ProgramDeclaration: Sendable, Equatable {
   public enum Readiness: Sendable, Equatable {
     case udpPort(UInt16)
@@ -127,13 +128,16 @@ public struct ProgramDeclaration: Sendable, Equatable {
   public var ready: Readiness?
   public var readyTimeout: Duration
   public var stopGrace: Duration
+  /// Started by a `{"start": name}` step instead of at set-up.
+  public var deferred: Bool
   public var location: ScenarioLocation
 
   public init(
     name: String, host: String? = nil, command: [String], environment: [String: String] = [:],
     workingDirectory: String? = nil, ready: Readiness? = nil, readyTimeout: Duration = .seconds(5),
-    stopGrace: Duration = .seconds(2), location: ScenarioLocation
+    stopGrace: Duration = .seconds(2), deferred: Bool = false, location: ScenarioLocation
   ) {
+    self.deferred = deferred
     self.name = name
     self.host = host
     self.command = command

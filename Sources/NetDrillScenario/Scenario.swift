@@ -31,7 +31,8 @@ public struct Scenario: Sendable, Equatable {
   public init(
     name: String, description: String = "", defaults: ScenarioDefaults = .init(),
     sockets: [SocketDeclaration] = [], steps: [Step] = [], expectedPackets: [PacketExpectation] = [],
-    packetMatch: PacketMatch = .inOrder, requirements: [Requirement] = [], topology: Topology? = nil, faults: [FaultDeclaration] = [], programs: [ProgramDeclaration] = [],
+    packetMatch: PacketMatch = .inOrder, requirements: [Requirement] = [], topology: Topology? = nil,
+    faults: [FaultDeclaration] = [], programs: [ProgramDeclaration] = [],
     sourcePath: String? = nil
   ) {
     self.topology = topology
@@ -294,6 +295,8 @@ public enum Action: Sendable, Equatable {
   /// Take a link down or up (`host` nil: every end).
   case linkState(String, host: String?, up: Bool)
   case setMTU(String, mtu: Int)
+  /// Start a `deferred` program under test now and wait until it is ready.
+  case startProgram(String)
   /// Stop a program under test now (SIGTERM, then SIGKILL) and record how it ended.
   case stopProgram(String)
 
@@ -307,7 +310,7 @@ public enum Action: Sendable, Equatable {
       return name
     case .send(let step): return step.socket
     case .receive(let step): return step.socket
-    case .wait, .enableFault, .disableFault, .linkState, .setMTU, .stopProgram: return nil
+    case .wait, .enableFault, .disableFault, .linkState, .setMTU, .startProgram, .stopProgram: return nil
     }
   }
 
@@ -336,6 +339,7 @@ public enum Action: Sendable, Equatable {
     case .disableFault: return .disable
     case .linkState(_, _, let up): return up ? .linkUp : .linkDown
     case .setMTU: return .setMTU
+    case .startProgram: return .start
     case .stopProgram: return .stop
     }
   }
@@ -376,11 +380,15 @@ public struct ReceiveStep: Sendable, Equatable {
   /// recvmsg: room for control messages, in bytes (`msg_controllen`); too
   /// little and the kernel sets MSG_CTRUNC.
   public var controlSize: Int
+  /// recvfrom/recvmsg/recvmmsg: saves the (first) datagram's source address
+  /// under this name, usable by later steps as an address (`"to": NAME`).
+  public var remember: String?
 
   public init(
     call: ReceiveCall, socket: String, size: Int = 65536, count: Int = 1, flags: [MessageFlag] = [],
-    controlSize: Int = 512
+    controlSize: Int = 512, remember: String? = nil
   ) {
+    self.remember = remember
     self.call = call
     self.socket = socket
     self.size = size

@@ -40,7 +40,7 @@ extension ScenarioDecoder {
     }
   }
 
-  func decodeReceive(_ call: ReceiveCall, socket: String, fields: Fields) -> Action? {
+  func decodeReceive(_ call: ReceiveCall, socket: String, fields: Fields, remember: String?) -> Action? {
     let size =
       fields["size"].flatMap { integer($0, 0...ScenarioVocabulary.maximumPayloadSize) }
       ?? ScenarioVocabulary.defaultReceiveSize
@@ -50,6 +50,8 @@ extension ScenarioDecoder {
       fields["control_size"].flatMap { integer($0, 0...ScenarioVocabulary.maximumControlSize) }
       ?? ScenarioVocabulary.defaultControlSize
     return .receive(
-      ReceiveStep(call: call, socket: socket, size: size, count: count, flags: flags, controlSize: controlSize))
+      ReceiveStep(
+        call: call, socket: socket, size: size, count: count, flags: flags, controlSize: controlSize,
+        remember: remember))
   }
 }

@@ -319,10 +319,11 @@ extension ScenarioDecoder {
       }
       let readyTimeout = fields["ready_timeout"].flatMap { duration($0) } ?? .seconds(5)
       let stopGrace = fields["stop_grace"].flatMap { duration($0) } ?? .seconds(2)
+      let deferred = fields["deferred"].flatMap { bool($0) } ?? false
       guard errors.count == errorsBefore, !command.isEmpty else { return nil }
       return ProgramDeclaration(
         name: member.key, host: host, command: command, environment: environment, workingDirectory: directory,
-        ready: ready, readyTimeout: readyTimeout, stopGrace: stopGrace,
+        ready: ready, readyTimeout: readyTimeout, stopGrace: stopGrace, deferred: deferred,
         location: ScenarioLocation(line: member.keyPosition.line, column: member.keyPosition.column, path: path))
     }
   }

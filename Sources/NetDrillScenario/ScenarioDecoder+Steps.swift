@@ -111,7 +111,29 @@ extension ScenarioDecoder {
         spec.verb == .enable ? .enableFault($0) : .disableFault($0)
       }
     case .program:
-      return declared(subject, in: programNames, what: "program", key: "programs").map { .stopProgram($0) }
+      guard let program = declared(subject, in: programNames, what: "program", key: "programs") else { return nil }
+      guard spec.verb == .start else {
+        if deferredPrograms.contains(program), !startedPrograms.contains(program) {
+          report(
+            subject,
+            "program \(JSONPath.quoted(program)) is deferred and not started yet: add {\"start\": \(JSONPath.quoted(program))} before this step"
+          )
+          return nil
+        }
+        return .stopProgram(program)
+      }
+      if !deferredPrograms.contains(program) {
+        report(
+          subject,
+          "program \(JSONPath.quoted(program)) starts before the first step; declare it with \"deferred\": true to start it with a start step"
+        )
+        return nil
+      }
+      if !startedPrograms.insert(program).inserted {
+        report(subject, "program \(JSONPath.quoted(program)) is already started by an earlier start step")
+        return nil
+      }
+      return .startProgram(program)
     case .link:
       let errorsBefore = errors.count
       let link = declared(subject, in: linkNames, what: "link", key: "links")
@@ -207,10 +229,15 @@ extension ScenarioDecoder {
         action = socket.flatMap { decodeSend(call, socket: $0, fields: fields, step: step) }
       }
     case .read, .recv, .recvfrom, .recvmsg, .recvmmsg:
-      if let call = spec.verb.receiveCall {
-        action = socket.flatMap { decodeReceive(call, socket: $0, fields: fields) }
+      var remember: String?
+      if let node = fields["remember"], let name = newName(node, what: "remembered name") {
+        remember = name
+        introduces = (name, nil)
       }
-    case .wait, .enable, .disable, .linkDown, .linkUp, .setMTU, .stop:
+      if let call = spec.verb.receiveCall {
+        action = socket.flatMap { decodeReceive(call, socket: $0, fields: fields, remember: remember) }
+      }
+    case .wait, .enable, .disable, .linkDown, .linkUp, .setMTU, .start, .stop:
       // Not socket verbs: decoded by their subject above.
       report(subject, "the verb \(JSONPath.quoted(spec.name)) is not a socket call (a netdrill bug)")
     }

@@ -67,6 +67,9 @@ final class ScenarioDecoder {
   var linkNames: [String] = []
   var faultNames: [String] = []
   var programNames: [String] = []
+  /// Programs declared `deferred`, and those a `start` step has started so far.
+  var deferredPrograms: Set<String> = []
+  var startedPrograms: Set<String> = []
 
   init(file: String?) {
     self.file = file
@@ -121,6 +124,7 @@ final class ScenarioDecoder {
     faultNames = faults.map(\.name)
     let programs = top["programs"].map { decodePrograms($0, hosts: hostNames) } ?? []
     programNames = programs.map(\.name)
+    deferredPrograms = Set(programs.filter(\.deferred).map(\.name))
     let declarations = top["sockets"].map { decodeSockets($0) } ?? []
     var steps: [Step] = []
     if let node = top["steps"], let elements = array(node) {

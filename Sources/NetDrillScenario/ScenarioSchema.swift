@@ -209,6 +209,7 @@ public enum ScenarioSchema {
         ]),
         "ready_timeout": ref("duration"),
         "stop_grace": ref("duration"),
+        "deferred": .object(["type": "boolean"]),
       ], required: ["command"])
   }
 

@@ -29,7 +29,7 @@ enum ScenarioVocabulary {
   static let rateKeys = ["rate", "burst", "latency"]
   static let rejectKinds = ["host-unreachable", "port-unreachable", "net-unreachable", "admin-prohibited"]
   static let faultProtocols = ["udp", "tcp", "icmp"]
-  static let programKeys = ["host", "command", "env", "cwd", "ready", "ready_timeout", "stop_grace"]
+  static let programKeys = ["host", "command", "env", "cwd", "ready", "ready_timeout", "stop_grace", "deferred"]
   static let readyKeys = ["udp_port", "tcp_port", "output"]
   static let requiredSocketKeys = ["type"]
   static let lingerKeys = ["onoff", "linger"]
@@ -132,6 +132,8 @@ enum ScenarioVocabulary {
     for receiveCall in ReceiveCall.allCases {
       let size = StepField("size", .bufferSize)
       let flags = StepField("flags", .messageFlags)
+      // The sender of the (first) datagram, kept as an address for later steps.
+      let remember = StepField("remember", .newName)
       let fields: [StepField]
       let expect: [String]
       switch receiveCall {
@@ -142,13 +144,13 @@ enum ScenarioVocabulary {
         fields = [size, flags]
         expect = call + ["data"]
       case .recvfrom:
-        fields = [size, flags]
+        fields = [size, flags, remember]
         expect = call + ["data", "from"]
       case .recvmsg:
-        fields = [size, flags, .init("control_size", .controlSize)]
+        fields = [size, flags, .init("control_size", .controlSize), remember]
         expect = call + ["data", "from", "flags", "extended_error", "control"]
       case .recvmmsg:
-        fields = [size, .init("count", .batchCount), flags]
+        fields = [size, .init("count", .batchCount), flags, remember]
         expect = call + ["data", "from", "flags", "extended_error", "messages"]
       }
       verbs.append(VerbSpec(Verb(receiveCall), fields: fields, expect: expect))
@@ -176,6 +178,7 @@ enum ScenarioVocabulary {
       VerbSpec(.linkDown, subject: .link, fields: [.init("host", .hostName)], expect: []),
       VerbSpec(.linkUp, subject: .link, fields: [.init("host", .hostName)], expect: []),
       VerbSpec(.setMTU, subject: .link, fields: [.init("mtu", .mtu, required: true)], expect: []),
+      VerbSpec(.start, subject: .program, expect: []),
       VerbSpec(.stop, subject: .program, expect: ["returns"]),
     ]
     return verbs
@@ -215,7 +218,8 @@ struct VerbSpec: Sendable {
     fields.map(\.key)
       + (subject == .socket
         ? ScenarioVocabulary.commonStepKeys
-        : subject == .program ? ["expect", "note"] : ScenarioVocabulary.waitStepKeys)
+        : subject == .program
+          ? ["expect", "note"] + (verb == .stop ? ["timeout"] : []) : ScenarioVocabulary.waitStepKeys)
   }
 }
 

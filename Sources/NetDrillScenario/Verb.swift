@@ -15,8 +15,8 @@ public enum Verb: String, Sendable, Hashable, CaseIterable, CustomStringConverti
   case linkDown = "link_down"
   case linkUp = "link_up"
   case setMTU = "set_mtu"
-  /// Stop a program under test.
-  case stop
+  /// Start a deferred program under test; stop one.
+  case start, stop
 
   public init(_ call: SendCall) {
     switch call {

@@ -421,6 +421,27 @@ struct ScenarioParserErrorTests {
       doc:
         #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"programs": {"p": {"host": "a", "command": ["true"], "env": {"X": "1\u0000"}}}, "steps": []}"#,
       at: (2, 67), path: "$.programs.p.env.X", "cannot contain a NUL character"),
+    .init(
+      "start of a program started at set-up",
+      doc: #"{"netdrill": 1, "name": "t",\#n"programs": {"p": {"command": ["true"]}}, "steps": [{"start": "p"}]}"#,
+      at: (2, 63), path: "$.steps[0].start",
+      "program \"p\" starts before the first step; declare it with \"deferred\": true"),
+    .init(
+      "second start of a deferred program",
+      doc:
+        #"{"netdrill": 1, "name": "t",\#n"programs": {"p": {"command": ["true"], "deferred": true}}, "steps": [{"start": "p"}, {"start": "p"}]}"#,
+      at: (2, 97), path: "$.steps[1].start", "program \"p\" is already started by an earlier start step"),
+    .init(
+      "stop of a deferred program before its start",
+      doc:
+        #"{"netdrill": 1, "name": "t",\#n"programs": {"p": {"command": ["true"], "deferred": true}}, "steps": [{"stop": "p"}, {"start": "p"}]}"#,
+      at: (2, 80), path: "$.steps[0].stop", "program \"p\" is deferred and not started yet: add {\"start\": \"p\"}"),
+    .init(
+      "recvfrom remember name clashes with a socket", step: #"{"recvfrom": "server", "remember": "client"}"#,
+      at: (4, 36), path: "$.steps[0].remember", "\"client\" is already a socket"),
+    .init(
+      "remember on a receive call without a source address", step: #"{"recv": "server", "remember": "peer"}"#,
+      at: (4, 20), path: "$.steps[0].remember", "\"remember\" does not apply to recv"),
   ]
 
   @Test(arguments: cases)

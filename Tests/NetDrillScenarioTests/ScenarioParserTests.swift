@@ -328,6 +328,39 @@ struct ExpectationTests {
     #expect(parsed.steps.count == 5)
   }
 
+  @Test func receiveRemembersTheSender() throws {
+    let parsed = try parse(
+      scenario(
+        steps: #"""
+          {"recvfrom": "server", "remember": "a"},
+          {"recvmsg": "server", "remember": "b"},
+          {"recvmmsg": "server", "count": 2, "remember": "c"},
+          {"sendto": "server", "to": "a", "data": "x"},
+          {"sendmsg": "server", "to": "b", "data": "y"},
+          {"sendto": "server", "to": "c", "data": "z"}
+          """#))
+    #expect(parsed.steps[0].action == .receive(ReceiveStep(call: .recvfrom, socket: "server", remember: "a")))
+    #expect(parsed.steps[1].action == .receive(ReceiveStep(call: .recvmsg, socket: "server", remember: "b")))
+    #expect(
+      parsed.steps[2].action == .receive(ReceiveStep(call: .recvmmsg, socket: "server", count: 2, remember: "c")))
+    #expect(
+      parsed.steps[3].action
+        == .send(SendStep(call: .sendto, socket: "server", to: .named("a"), messages: [.text("x")])))
+  }
+
+  @Test func deferredProgramStartsAtAStep() throws {
+    let parsed = try parse(
+      #"""
+      {"netdrill": 1, "name": "t",
+       "programs": {"early": {"command": ["true"]}, "late": {"command": ["true"], "deferred": true}},
+       "steps": [{"start": "late"}, {"stop": "late", "timeout": "1s", "expect": {"returns": 0}}]}
+      """#)
+    #expect(parsed.programs.map(\.deferred) == [false, true])
+    #expect(parsed.steps[0].action == .startProgram("late"))
+    #expect(parsed.steps[1].action == .stopProgram("late"))
+    #expect(parsed.steps[1].timeout == .seconds(1))
+  }
+
   @Test func packets() throws {
     let parsed = try parse(
       scenario(

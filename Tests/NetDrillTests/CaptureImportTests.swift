@@ -156,6 +156,70 @@ struct CaptureImportTests {
     }
   }
 
+  @Test(
+    "replay --respond: a client under test gets its recorded answers and exits 0; a client expecting another answer fails the replay",
+    .privileged, arguments: ["udp", "tcp"])
+  func recordedResponder(proto: String) throws {
+    let folder = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let port = proto == "udp" ? 7007 : 7008
+    let trace = try recordServer(proto, port: port, folder: folder)
+    let client = Self.fixtures.appendingPathComponent("programs/upper-client.py").path
+    // The client's port is ephemeral, unlike the capture's: answers must go to where the request came from.
+    let replayed = folder.appendingPathComponent("respond-\(proto).pcapng").path
+    let clean = try Command.netdrill(
+      [
+        "replay", trace, "--respond", "--program", "exec python3 \(client) \(proto) \(port)", "-o", replayed,
+        "--color", "never",
+      ])
+    #expect(clean.status == 0, "\(clean.standardOutput)\n\(clean.standardError)")
+    #expect(clean.standardOutput.contains("✓ conversations equal"))
+    // The client's own verdict is an outcome of the replay: its exit status and what it printed.
+    let shown = try Command.netdrill(["show", replayed, "--color", "never"])
+    let lines = shown.standardOutput.split(separator: "\n").map(String.init)
+    let start = try #require(lines.firstIndex { $0.contains("start under_test on local:") })
+    let firstReceive = try #require(lines.firstIndex { $0.contains(proto == "udp" ? "recvfrom(" : "accept(") })
+    #expect(start < firstReceive, "started by a step, after the servers are bound: \(shown.standardOutput)")
+    #expect(
+      lines.contains {
+        $0.contains("✓") && $0.contains("stop under_test  → 0  24 bytes \"all answers as expected\\n\"")
+      },
+      "\(shown.standardOutput)")
+    let wrong = try Command.netdrill(
+      [
+        "replay", trace, "--respond", "--program", "exec python3 \(client) \(proto) \(port) --mutate", "--color",
+        "never",
+      ]
+    )
+    #expect(wrong.status == 1, "\(wrong.standardOutput)\n\(wrong.standardError)")
+    #expect(wrong.standardOutput.contains("exited with status 1"))
+    #expect(wrong.standardOutput.contains("expected returns: 0"))
+  }
+
+  @Test(
+    "import --play servers: the client program starts after the servers are bound and is answered where it sent from",
+    .privileged)
+  func respondScenario() throws {
+    let folder = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let capture = folder.appendingPathComponent("upper-udp.pcapng").path
+    _ = try recordServer("udp", port: 7007, folder: folder)
+    let scenarioPath = folder.appendingPathComponent("respond.json").path
+    let imported = try Command.netdrill(
+      ["import", capture, "-o", scenarioPath, "--play", "servers", "--program", "true"])
+    #expect(imported.status == 0, "\(imported.standardError)")
+    let text = try String(contentsOfFile: scenarioPath, encoding: .utf8)
+    let lines = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+    let bind = try #require(lines.firstIndex { $0.hasPrefix(#"{ "bind": "udp_local_7007""#) })
+    let start = try #require(lines.firstIndex { $0 == #"{ "start": "under_test" },"# })
+    let receive = try #require(
+      lines.firstIndex { $0.hasPrefix(#"{ "recvfrom": "udp_local_7007", "remember": "peer_127.0.0.1_"#) })
+    #expect(bind < start && start < receive)
+    #expect(text.contains(#""deferred": true"#))
+    #expect(text.contains(#""to": "peer_127.0.0.1_"#))
+    #expect(text.contains(#"{ "stop": "under_test", "timeout": "2s", "expect": { "returns": 0 } }"#))
+  }
+
   @Test("--speed 1x keeps the recorded pacing and reports it", .privileged)
   func speed() throws {
     // lo-ethernet-usec.pcap spans 200 ms between its first and last conversation.

@@ -121,6 +121,73 @@ struct NetworkKeyTests {
           {"recv": "server", "flags": ["MSG_DONTWAIT"], "expect": {"error": "EAGAIN"}}
           """#),
       wrong: (#"{"percent": 100}"#, #"{"percent": 0}"#), wrongExit: 1),
+    // The client's port is ephemeral: only the received datagram's source names it.
+    Case(
+      key: "remember (recvfrom)",
+      scenario: pair(
+        steps: #"""
+          {"bind": "server", "address": "192.0.2.2:7100"},
+          {"sendto": "client", "to": "192.0.2.2:7100", "data": "ping"},
+          {"recvfrom": "server", "remember": "peer", "expect": {"data": "ping"}},
+          {"sendto": "server", "to": "peer", "data": "pong"},
+          {"recv": "client", "timeout": "1s", "expect": {"data": "pong"}}
+          """#),
+      wrong: (
+        #"{"recvfrom": "server", "remember": "peer", "expect": {"data": "ping"}}"#,
+        #"{"recvfrom": "server", "expect": {"data": "ping"}}, {"getsockname": "server", "remember": "peer"}"#
+      ), wrongExit: 1),
+    Case(
+      key: "remember (recvmsg)",
+      scenario: pair(
+        steps: #"""
+          {"bind": "server", "address": "192.0.2.2:7100"},
+          {"sendto": "client", "to": "192.0.2.2:7100", "data": "ping"},
+          {"recvmsg": "server", "remember": "peer", "expect": {"data": "ping"}},
+          {"sendmsg": "server", "to": "peer", "data": "pong"},
+          {"recv": "client", "timeout": "1s", "expect": {"data": "pong"}}
+          """#),
+      wrong: (
+        #"{"recvmsg": "server", "remember": "peer", "expect": {"data": "ping"}}"#,
+        #"{"recvmsg": "server", "expect": {"data": "ping"}}, {"getsockname": "server", "remember": "peer"}"#
+      ), wrongExit: 1),
+    // A UDP client under test that sends once: it must start after the server's bind.
+    Case(
+      key: "start",
+      scenario: pair(
+        programs: #"""
+          {"sender": {"host": "a", "deferred": true,
+            "command": ["python3", "-c", "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', ('192.0.2.2', 7100))\n"]}}
+          """#,
+        steps: #"""
+          {"bind": "server", "address": "192.0.2.2:7100"}, {"start": "sender"},
+          {"recv": "server", "timeout": "3s", "expect": {"data": "hello"}},
+          {"stop": "sender", "timeout": "3s", "expect": {"returns": 0}}
+          """#),
+      wrong: (#"{"start": "sender"},"#, ""), wrongExit: 2,
+      wrongMessage: #"program "sender" is deferred and not started yet: add {"start": "sender"} before this step"#),
+    Case(
+      key: "deferred (program)",
+      scenario: pair(
+        programs: #"""
+          {"sender": {"host": "a", "deferred": true,
+            "command": ["python3", "-c", "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', ('192.0.2.2', 7100))\n"]}}
+          """#,
+        steps: #"""
+          {"bind": "server", "address": "192.0.2.2:7100"}, {"start": "sender"},
+          {"recv": "server", "timeout": "3s", "expect": {"data": "hello"}}
+          """#),
+      wrong: (#""deferred": true"#, #""deferred": false"#), wrongExit: 2,
+      wrongMessage: #"program "sender" starts before the first step; declare it with "deferred": true"#),
+    // A one-shot program: with a timeout, stop lets it end on its own; without, SIGTERM ends it.
+    Case(
+      key: "timeout (stop)",
+      scenario: pair(
+        programs: #"""
+          {"oneshot": {"host": "b", "ready": {"output": "ready"},
+            "command": ["python3", "-c", "import time\nprint('ready', flush=True)\ntime.sleep(0.5)\n"]}}
+          """#,
+        steps: #"{"stop": "oneshot", "timeout": "5s", "expect": {"returns": 0}}"#),
+      wrong: (#""timeout": "5s", "#, ""), wrongExit: 1),
   ]
 
   @Test("the scenario passes, and with the key's value changed it fails", arguments: cases)

@@ -8,14 +8,18 @@ import Testing
 @Suite("Untrusted traces", .privileged)
 struct UntrustedTraceTests {
   /// A recorded trace whose embedded scenario was edited to start `command`.
-  private func traceWithProgram(_ command: [String]) throws -> String {
+  private func traceWithProgram(_ command: [String], deferred: Bool = false) throws -> String {
     let recorded = try recordBundled("udp/connected-closed-port.json")
     let edited = temporaryTrace("with-program")
     try TraceMutation.rewrite(
       recorded.tracePath, to: edited,
       manifest: { manifest in
         var scenario = try! JSONSerialization.jsonObject(with: Data(manifest.scenarioSource.utf8)) as! [String: Any]
-        scenario["programs"] = ["marker": ["command": command]]
+        scenario["programs"] = ["marker": deferred ? ["command": command, "deferred": true] : ["command": command]]
+        if deferred, var steps = scenario["steps"] as? [Any] {
+          steps.insert(["start": "marker"], at: 0)
+          scenario["steps"] = steps
+        }
         manifest.scenarioSource = String(
           decoding: try! JSONSerialization.data(withJSONObject: scenario, options: [.sortedKeys]), as: UTF8.self)
       })
@@ -46,6 +50,23 @@ struct UntrustedTraceTests {
     let allowed = try Command.netdrill(["replay", "--color", "never", "--allow-programs", trace])
     #expect(allowed.status != 2, "\(allowed.standardError)")
     #expect(FileManager.default.fileExists(atPath: marker), "--allow-programs runs it")
+  }
+
+  @Test("a deferred program (started by a step) is listed and refused the same way")
+  func refusesDeferredPrograms() throws {
+    let marker = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-pwned-\(UUID().uuidString)")
+      .path
+    defer { try? FileManager.default.removeItem(atPath: marker) }
+    let trace = try traceWithProgram(["sh", "-c", "id > \(marker)"], deferred: true)
+    let refused = try Command.netdrill(["replay", "--color", "never", trace])
+    #expect(refused.status == 2, "\(refused.standardOutput)\(refused.standardError)")
+    #expect(refused.standardError.contains("marker (host local): sh -c 'id > \(marker)'"), "\(refused.standardError)")
+    #expect(!FileManager.default.fileExists(atPath: marker), "nothing ran")
+    let shown = try Command.netdrill(["show", "--color", "never", trace])
+    #expect(shown.standardOutput.contains("a replay would run 1 program on this machine (only with --allow-programs):"))
+    let allowed = try Command.netdrill(["replay", "--color", "never", "--allow-programs", trace])
+    #expect(allowed.status != 2, "\(allowed.standardError)")
+    #expect(FileManager.default.fileExists(atPath: marker), "--allow-programs runs it, at its start step")
   }
 
   @Test("the refusal escapes the command for the terminal")

@@ -35,10 +35,23 @@ extension ScenarioImporter {
     ]
     members += network.members
     if let program = options.program, let programMember = self.program(program) {
-      members.append(("programs", .object([("under_test", programMember)])))
+      members.append(("programs", .object([(Self.programName, programMember)])))
     }
     members.append(("sockets", .object(plan.declarations)))
-    members.append(("steps", .lines(plan.setup + steps(plan))))
+    var setup = plan.setup
+    // A client under test starts once the servers it talks to are bound, and
+    // its exit status (0: every answer as it expected) is the verdict.
+    let clientUnderTest = options.play == .servers && options.program != nil
+    if clientUnderTest { setup.append(.object([("start", .string(Self.programName))])) }
+    var steps = setup + steps(plan)
+    if clientUnderTest {
+      steps.append(
+        .object([
+          ("stop", .string(Self.programName)), ("timeout", .string(options.timeout)),
+          ("expect", .object([("returns", .integer(0))])),
+        ]))
+    }
+    members.append(("steps", .lines(steps)))
     return .object(members)
   }
 
@@ -56,6 +69,9 @@ extension ScenarioImporter {
     text += ". " + Self.unsupportedText(conversations.unsupported.merging(excluded, uniquingKeysWith: +))
     return text
   }
+
+  /// The name of the program under test in an imported scenario.
+  static let programName = "under_test"
 
   public static func speedText(_ speed: Double) -> String {
     speed == speed.rounded() ? "\(Int(speed))x" : "\(speed)x"
@@ -90,6 +106,7 @@ extension ScenarioImporter {
       members.append(("ready", .object([(key, .integer(Int(address.port)))])))
       members.append(("ready_timeout", .string("10s")))
     }
+    if options.play == .servers { members.append(("deferred", .bool(true))) }
     return .object(members)
   }
 
@@ -174,6 +191,9 @@ extension ScenarioImporter {
 
   private func steps(_ plan: SocketPlan) -> [OrderedJSON] {
     var steps: [OrderedJSON] = []
+    // Endpoints netdrill does not play (a client under test, on an ephemeral
+    // port) → the name their first datagram's real source is remembered as.
+    var peers: [Endpoint: String] = [:]
     var lastTimestamp: UInt64?
     for timed in eventsInOrder {
       var eventSteps: [OrderedJSON] = []
@@ -183,7 +203,7 @@ extension ScenarioImporter {
         if plays(from), let socket = plan.udp[from] {
           eventSteps.append(
             .object([
-              ("sendto", .string(socket)), ("to", .string(to.text)), ("data", data),
+              ("sendto", .string(socket)), ("to", .string(peers[to] ?? to.text)), ("data", data),
               ("expect", .object([("returns", .integer(payload.count))])),
             ]))
           if refused {
@@ -207,8 +227,16 @@ extension ScenarioImporter {
         }
         if !refused, plays(to), let socket = plan.udp[to] {
           var expect: [(String, OrderedJSON)] = [("data", data)]
-          if plays(from) { expect.append(("from", .string(from.text))) }
-          eventSteps.append(.object([("recvfrom", .string(socket)), ("expect", .object(expect))]))
+          var members: [(String, OrderedJSON)] = [("recvfrom", .string(socket))]
+          if plays(from) {
+            expect.append(("from", .string(from.text)))
+          } else if options.program != nil, peers[from] == nil {
+            let name = Self.peerName(from, taken: Set(peers.values))
+            peers[from] = name
+            members.append(("remember", .string(name)))
+          }
+          members.append(("expect", .object(expect)))
+          eventSteps.append(.object(members))
         }
       case .connect(let flow, let client, let server, let refused):
         if let socket = plan.tcpClient[flow] {
@@ -279,6 +307,14 @@ extension ScenarioImporter {
       steps += eventSteps
     }
     return steps
+  }
+
+  /// `peer_10.0.0.1_40000` (from `10.0.0.1:40000`): a name for where a program's datagrams really come from.
+  private static func peerName(_ endpoint: Endpoint, taken: Set<String>) -> String {
+    let text = endpoint.text.map { $0.isLetter || $0.isNumber || $0 == "." ? $0 : "_" }
+    var name = "peer_" + String(text)
+    while taken.contains(name) { name += "_" }
+    return name
   }
 
   /// The socket of the sending (or the receiving) side of a TCP conversation, when netdrill plays it.
