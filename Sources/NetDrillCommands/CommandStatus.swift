@@ -1,3 +1,4 @@
+import Glibc
 import NetDrillEngine
 
 /// How a command ended; its raw value is the process's exit code, which is
@@ -32,6 +33,25 @@ public enum OutputFormat: Sendable {
   case text(TextStyle)
   /// One JSON document (`JSONOutput`).
   case json
+
+  /// `--color`: when reports are coloured.
+  public enum Color: String, Sendable, CaseIterable {
+    /// On a terminal, unless NO_COLOR is set (no-color.org).
+    case auto, always, never
+  }
+
+  /// The format `--json` and `--color` ask for.
+  public init(json: Bool, color: Color) {
+    guard !json else {
+      self = .json
+      return
+    }
+    switch color {
+    case .always: self = .text(TextStyle(enabled: true))
+    case .never: self = .text(TextStyle(enabled: false))
+    case .auto: self = .text(TextStyle(enabled: isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == nil))
+    }
+  }
 
   public var isJSON: Bool {
     if case .json = self { return true }

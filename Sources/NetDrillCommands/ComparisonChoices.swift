@@ -56,3 +56,20 @@ public struct ComparisonChoices: Sendable {
     }
   }
 }
+
+/// The text of an option's help, kept beside the behaviour it describes.
+public struct OptionHelp: Sendable {
+  public var abstract: String
+  public var discussion: String
+  public var valueName: String
+}
+
+extension ComparisonChoices {
+  public static let ignoreHelp = OptionHelp(
+    abstract: "Leave out these normally compared fields (the field table in README.md, \"Comparing runs\").",
+    discussion: "One of: \(NormalizationOptions.ignorableFields.joined(separator: ", ")).", valueName: "field")
+
+  public static let compareHelp = OptionHelp(
+    abstract: "Compare these normally ignored fields too.",
+    discussion: "One of: \(NormalizationOptions.volatileFields.joined(separator: ", ")).", valueName: "field")
+}

@@ -164,6 +164,7 @@ public enum SuiteChecker {
         isDirectory.boolValue
       else { throw .noTracesFolder(options.tracesDirectory) }
     }
+    guard options.jobs >= 1 else { throw .invalidOption("--jobs must be at least 1") }
     guard options.repeatCount >= 1 else { throw .invalidOption("--repeat must be at least 1") }
     guard !(options.update && options.repeatCount > 1) else {
       throw .invalidOption("--repeat and --update do not go together: record once, then repeat against the goldens")

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import NetDrillCommands
 
+extension Shard: ExpressibleByArgument {
+  public init?(argument: String) { self.init(argument) }
+}
+
 struct Check: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run every scenario of a folder, check its expectations and compare with its golden trace.",
-    discussion: """
-      Each scenario runs in its own private network; a golden trace has the scenario's relative path \
-      with .pcapng under --traces. Exit status: 0 all passed, 1 a scenario failed or differs, 2 error.
-      """)
+    discussion: "Golden traces: the scenario's relative path with .pcapng under --traces. Exit status: 0, 1 or 2.")
 
   @Argument(help: "The scenario folder.")
   var directory: String = "scenarios"
@@ -29,13 +30,7 @@ struct Check: ParsableCommand {
   var filter: String?
 
   @Option(
-    name: .long,
-    help: ArgumentHelp(
-      "Only part I of N of the suite (1/4 … 4/4): N CI jobs run every scenario exactly once.", valueName: "I/N"),
-    transform: { text in
-      guard let shard = Shard(text) else { throw ValidationError("--shard takes I/N with 1 ≤ I ≤ N, found \(text)") }
-      return shard
-    })
+    name: .long, help: ArgumentHelp("Only part I of N (1 ≤ I ≤ N) of the suite, for CI matrices.", valueName: "I/N"))
   var shard: Shard?
 
   @Option(name: .customLong("repeat"), help: "Run each scenario N times; any run that fails or differs fails it.")
@@ -50,11 +45,6 @@ struct Check: ParsableCommand {
   @OptionGroup var comparison: ComparisonOptions
   @OptionGroup var capture: CaptureOptions
   @OptionGroup var output: OutputOptions
-
-  func validate() throws {
-    guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-    guard repeatCount >= 1 else { throw ValidationError("--repeat must be at least 1") }
-  }
 
   func run() throws {
     let options = CheckOptions(

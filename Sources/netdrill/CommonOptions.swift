@@ -1,5 +1,4 @@
 import ArgumentParser
-import Glibc
 import NetDrillCommands
 
 /// A command's status as the process's exit code (0 needs no throw).
@@ -7,8 +6,10 @@ func finish(_ status: CommandStatus) throws {
   if status != .success { throw ExitCode(status.rawValue) }
 }
 
-enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
-  case auto, always, never
+extension OutputFormat.Color: ExpressibleByArgument {}
+
+extension OptionHelp {
+  var argumentHelp: ArgumentHelp { ArgumentHelp(abstract, discussion: discussion, valueName: valueName) }
 }
 
 /// Output options every command shares.
@@ -17,16 +18,9 @@ struct OutputOptions: ParsableArguments {
   var json = false
 
   @Option(name: .long, help: "Colour: auto (on a terminal, unless NO_COLOR is set), always, never.")
-  var color: ColorChoice = .auto
+  var color: OutputFormat.Color = .auto
 
-  var format: OutputFormat {
-    guard !json else { return .json }
-    switch color {
-    case .always: return .text(TextStyle(enabled: true))
-    case .never: return .text(TextStyle(enabled: false))
-    case .auto: return .text(TextStyle(enabled: isatty(STDOUT_FILENO) == 1 && getenv("NO_COLOR") == nil))
-    }
-  }
+  var format: OutputFormat { OutputFormat(json: json, color: color) }
 }
 
 /// Where a run happens.
@@ -56,18 +50,10 @@ struct ComparisonOptions: ParsableArguments {
   @Flag(name: .long, help: "Compare the order of all packets, not only within each flow.")
   var strictOrder = false
 
-  @Option(
-    name: .long, parsing: .upToNextOption,
-    help: ArgumentHelp(
-      "Leave out these normally compared fields (the field table in README.md, \"Comparing runs\").",
-      discussion: "One of: \(NormalizationOptions.ignorableFields.joined(separator: ", ")).", valueName: "field"))
+  @Option(name: .long, parsing: .upToNextOption, help: ComparisonChoices.ignoreHelp.argumentHelp)
   var ignore: [String] = []
 
-  @Option(
-    name: .long, parsing: .upToNextOption,
-    help: ArgumentHelp(
-      "Compare these normally ignored fields too.",
-      discussion: "One of: \(NormalizationOptions.volatileFields.joined(separator: ", ")).", valueName: "field"))
+  @Option(name: .long, parsing: .upToNextOption, help: ComparisonChoices.compareHelp.argumentHelp)
   var compare: [String] = []
 
   @Option(name: .long, help: "Compare when steps and packets happened, within this tolerance (e.g. 5ms).")

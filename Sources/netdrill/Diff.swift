@@ -19,7 +19,8 @@ struct Diff: ParsableCommand {
 
   func run() throws {
     let command = DiffCommand(
-      expectedPath: expected, actualPath: actual, options: comparison.diffOptions, filter: filter, format: output.format)
+      expectedPath: expected, actualPath: actual, options: comparison.diffOptions, filter: filter, format: output.format
+    )
     try finish(command.run())
   }
 }

@@ -16,8 +16,7 @@ struct Record: ParsableCommand {
   @OptionGroup var output_: OutputOptions
 
   func run() throws {
-    let command = RecordCommand(
-      file: file, tracePath: output, options: capture.recordOptions, format: output_.format)
-    try finish(command.run())
+    try finish(
+      RecordCommand(file: file, tracePath: output, options: capture.recordOptions, format: output_.format).run())
   }
 }

@@ -3,8 +3,7 @@ import NetDrillCommands
 
 struct Replay: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract:
-      "Re-run the scenario a trace carries in a fresh private network and compare with the trace; any other capture is imported on the fly and its conversations compared.",
+    abstract: "Re-run a trace's scenario, or a capture's conversations, in a fresh private network and compare.",
     discussion: "Exit status: 0 same and every expectation held, 1 different or failed, 2 error.")
 
   @Argument(help: "A trace written by netdrill (.pcapng), or any pcap/pcapng capture.")
@@ -13,9 +12,7 @@ struct Replay: ParsableCommand {
   @Option(name: .shortAndLong, help: "Keep the new trace here.")
   var output: String?
 
-  @Flag(
-    name: .long,
-    help: "Start the programs the trace's scenario declares (they run on this machine as you: trust the trace first).")
+  @Flag(name: .long, help: "Start the programs the trace's scenario declares (they run as you: trust the trace first).")
   var allowPrograms = false
 
   @Option(name: .long, help: "A capture: replay only packets this BPF filter selects.")
@@ -27,10 +24,9 @@ struct Replay: ParsableCommand {
   @OptionGroup var output_: OutputOptions
 
   func run() throws {
-    let imported = side.play != nil || side.program != nil || side.respond || side.speed != nil || filter != nil
-    if imported || !ReplayCommand.hasManifest(tracePath: trace) {
+    if side.request.asksForImport || filter != nil || !ReplayCommand.hasManifest(tracePath: trace) {
       let command = CaptureReplayCommand(
-        capturePath: trace, outputPath: output, filter: filter, options: try side.importOptions(),
+        capturePath: trace, outputPath: output, filter: filter, options: side.request.options,
         recordOptions: capture.recordOptions, format: output_.format)
       try finish(command.run())
       return

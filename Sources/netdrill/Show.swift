@@ -4,16 +4,12 @@ import NetDrillCommands
 struct Show: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Print a trace as a timeline: steps and outcomes interleaved with packets, endpoints by name.",
-    discussion:
-      "Any pcap or pcapng capture is accepted: without a netdrill manifest, packets are shown by conversation with made-up endpoint names (README, \"Foreign captures\")."
-  )
+    discussion: "Any pcap/pcapng capture: without a netdrill manifest, packets are shown by conversation.")
 
   @Argument(help: "A trace written by netdrill (.pcapng), or any pcap/pcapng capture.")
   var trace: String
 
-  @Flag(
-    name: .long,
-    help: "Print totals only: packets, bytes, flows by protocol, ICMP errors, truncated packets, link types.")
+  @Flag(name: .long, help: "Totals only: packets, bytes, flows by protocol, ICMP errors, truncations, link types.")
   var stats = false
 
   @Option(name: .long, help: "Show only packets this BPF filter (tcpdump syntax, compiled by libpcap) selects.")

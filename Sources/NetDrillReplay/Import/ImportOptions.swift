@@ -31,3 +31,43 @@ public struct ImportOptions: Sendable {
     self.timeout = timeout
   }
 }
+
+/// What a user asked of an imported replay on the command line (`--play`,
+/// `--program`, `--respond`, `--speed`), turned into `ImportOptions`.
+public struct ImportRequest: Sendable {
+  public var play: PlaySide?
+  public var program: String?
+  /// `--respond`: the recorded responder, the same as `--play servers`.
+  public var respond: Bool
+  /// `--speed`: `1x`, `2x`, `0.5x`.
+  public var speed: String?
+
+  public init(play: PlaySide? = nil, program: String? = nil, respond: Bool = false, speed: String? = nil) {
+    self.play = play
+    self.program = program
+    self.respond = respond
+    self.speed = speed
+  }
+
+  /// Whether anything was asked that only an imported replay does.
+  public var asksForImport: Bool { play != nil || program != nil || respond || speed != nil }
+
+  /// Why the request cannot be followed, in the words of an option error; nil when it can.
+  public var problem: String? {
+    guard let speed, speedFactor == nil else { return nil }
+    return "--speed takes a factor like 1x, 2x or 0.5x, found \"\(speed)\""
+  }
+
+  private var speedFactor: Double? {
+    guard let speed else { return nil }
+    let number = speed.hasSuffix("x") ? String(speed.dropLast()) : speed
+    guard let value = Double(number), value > 0, value.isFinite else { return nil }
+    return value
+  }
+
+  /// The side: `--respond` or `--play` as given; with only a `--program`, netdrill plays the clients.
+  public var options: ImportOptions {
+    let side = respond ? .servers : play ?? (program != nil ? .clients : .both)
+    return ImportOptions(play: side, program: program, speed: speedFactor)
+  }
+}
