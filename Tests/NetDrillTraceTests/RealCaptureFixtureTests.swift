@@ -174,8 +174,7 @@ struct RealCaptureFixtureTests {
   func tftpAnswersFromNewPort() throws {
     let (_, _, packets) = try Self.read("tftp-ipv4-sll2.pcapng")
     let udp = packets.compactMap { PacketDecoder.decode($0).udp }
-    #expect(udp.count == 3)
-    guard udp.count == 3 else { return }
+    try #require(udp.count == 3)
     let (request, data, ack) = (udp[0], udp[1], udp[2])
     #expect(request.destinationPort == 69)
     #expect(data.destinationPort == request.sourcePort)
