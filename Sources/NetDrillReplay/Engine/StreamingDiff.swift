@@ -26,10 +26,15 @@ public struct StreamingDiff {
     var diverged = false
     var expectedOrder: Int?
     var actualOrder: Int?
+    /// `flow … on …`, where its differences are reported.
+    var location: String
   }
 
   private let options: DiffOptions
-  private var flows: [String: FlowState] = [:]
+  /// Every flow's state, in order of first appearance in either trace.
+  private var flows: [FlowState] = []
+  /// Where each flow's state is, by its location. Looked up for every packet.
+  private var flowIndex = FlowIndex()
   private var expectedFlowCount = 0
   private var actualFlowCount = 0
   private var timingDifferences: [String: [TraceDifference]] = [:]
@@ -112,7 +117,15 @@ public struct StreamingDiff {
     if expected, firstTimestamps.0 == nil { firstTimestamps.0 = packet.timestampNanoseconds }
     if !expected, firstTimestamps.1 == nil { firstTimestamps.1 = packet.timestampNanoseconds }
     let key = options.strictOrder ? "all packets" : "flow \(packet.flow) on \(packet.interface)"
-    var state = flows.removeValue(forKey: key) ?? FlowState()
+    let index = flowIndex.index(of: key) {
+      flows.append(FlowState(location: key))
+      return flows.count - 1
+    }
+    // Taken out while it changes (an empty state in its place allocates nothing),
+    // so its queues stay uniquely referenced and grow in place.
+    var state = flows[index]
+    flows[index] = FlowState(location: key)
+    state.location = key  // as a dictionary keeps the spelling last stored
     if expected {
       if state.expectedOrder == nil {
         state.expectedOrder = expectedFlowCount
@@ -127,13 +140,13 @@ public struct StreamingDiff {
       state.actual.append(packet)
     }
     if !state.diverged { matchHeads(&state, location: key) }
-    flows[key] = state
+    flows[index] = state
   }
 
   /// Matches equal heads; the first unequal pair marks the flow diverged.
   private mutating func matchHeads(_ state: inout FlowState, location: String) {
     while let left = state.expected.first, let right = state.actual.first {
-      guard left.text == right.text else {
+      guard Self.sameText(left.text, right.text) else {
         state.diverged = true
         return
       }
@@ -146,6 +159,12 @@ public struct StreamingDiff {
       state.expectedMatched += 1
       state.actualMatched += 1
     }
+  }
+
+  /// `a == b`, with equal bytes (the common case) settled without
+  /// String's canonical-equivalence comparison, which non-ASCII text (`→`) makes slow.
+  private static func sameText(_ a: String, _ b: String) -> Bool {
+    a.utf8.elementsEqual(b.utf8) || a == b
   }
 
   private func timing(_ left: NormalizedPacket, _ right: NormalizedPacket, index: Int, location: String)
@@ -166,12 +185,13 @@ public struct StreamingDiff {
   /// flows in order of first appearance in the expected trace, then the actual's.
   mutating func finish() -> [TraceDifference] {
     let ordered = flows.sorted { a, b in
-      let left = (a.value.expectedOrder ?? expectedFlowCount + (a.value.actualOrder ?? 0))
-      let right = (b.value.expectedOrder ?? expectedFlowCount + (b.value.actualOrder ?? 0))
+      let left = (a.expectedOrder ?? expectedFlowCount + (a.actualOrder ?? 0))
+      let right = (b.expectedOrder ?? expectedFlowCount + (b.actualOrder ?? 0))
       return left < right
     }
     var differences: [TraceDifference] = []
-    for (location, state) in ordered {
+    for state in ordered {
+      let location = state.location
       differences += timingDifferences[location] ?? []
       guard !state.expected.isEmpty || !state.actual.isEmpty else { continue }
       differences += remaining(state, location: location)
@@ -236,6 +256,35 @@ public struct StreamingDiff {
   private static func milliseconds(_ nanoseconds: Int64) -> String {
     let tenths = nanoseconds / 100_000
     return "+\(tenths / 10).\(abs(tenths % 10))ms"
+  }
+}
+
+/// Flow locations to indices, keyed as `String` compares (canonical
+/// equivalence) but found, for a location seen before in the same bytes,
+/// by hashing its bytes: hashing non-ASCII text (`→`, `⇄`) canonically
+/// costs more than the rest of matching a packet.
+struct FlowIndex {
+  /// A string hashed and compared by its UTF-8 bytes.
+  private struct Bytes: Hashable {
+    let text: String
+    func hash(into hasher: inout Hasher) {
+      var text = text
+      text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
+    static func == (a: Bytes, b: Bytes) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+  }
+
+  private var byBytes: [Bytes: Int] = [:]
+  private var byText: [String: Int] = [:]
+
+  /// The index of `location`, or `add()`'s for a location not seen before.
+  mutating func index(of location: String, add: () -> Int) -> Int {
+    if let index = byBytes[Bytes(text: location)] { return index }
+    // New bytes: maybe a location seen before, spelt in other but equivalent code points.
+    let index = byText[location] ?? add()
+    byText[location] = index
+    byBytes[Bytes(text: location)] = index
+    return index
   }
 }
 
