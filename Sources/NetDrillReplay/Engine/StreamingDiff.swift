@@ -1,3 +1,4 @@
+import Glibc
 import NetDrillCapture
 import NetDrillEngine
 import NetDrillTrace
@@ -164,7 +165,18 @@ public struct StreamingDiff {
   /// `a == b`, with equal bytes (the common case) settled without
   /// String's canonical-equivalence comparison, which non-ASCII text (`→`) makes slow.
   private static func sameText(_ a: String, _ b: String) -> Bool {
-    a.utf8.elementsEqual(b.utf8) || a == b
+    sameBytes(a, b) || a == b
+  }
+
+  /// Whether two strings have the same UTF-8 bytes (one `memcmp`).
+  static func sameBytes(_ a: String, _ b: String) -> Bool {
+    var a = a
+    var b = b
+    return a.withUTF8 { x in
+      b.withUTF8 { y in
+        x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+      }
+    }
   }
 
   private func timing(_ left: NormalizedPacket, _ right: NormalizedPacket, index: Int, location: String)
@@ -271,7 +283,7 @@ struct FlowIndex {
       var text = text
       text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
-    static func == (a: Bytes, b: Bytes) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+    static func == (a: Bytes, b: Bytes) -> Bool { StreamingDiff.sameBytes(a.text, b.text) }
   }
 
   private var byBytes: [Bytes: Int] = [:]
