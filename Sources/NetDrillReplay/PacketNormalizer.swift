@@ -73,6 +73,8 @@ public struct NormalizedPacket: Sendable, Equatable, Codable {
 public struct PacketNormalizer {
   private let names: [String: String]
   private let options: NormalizationOptions
+  /// `options.comparedFields`, asked about several times per packet.
+  private let compared: ComparedFieldSet
   private let symbolizer: EndpointSymbolizer
   private var unnamed: [String: String] = [:]
   private var initialSequence: [String: UInt32] = [:]
@@ -81,6 +83,7 @@ public struct PacketNormalizer {
   public init(names: [String: String], options: NormalizationOptions = .init()) {
     self.names = names
     self.options = options
+    compared = ComparedFieldSet(options.comparedFields)
     symbolizer = EndpointSymbolizer(names: names)
   }
 
@@ -135,16 +138,16 @@ public struct PacketNormalizer {
 
   /// The compared fields of one packet, in header order, each once.
   private struct FieldList {
-    let options: NormalizationOptions
+    let compared: ComparedFieldSet
     let prefix: String
     var items: [String] = []
     mutating func add(_ name: String, _ value: @autoclosure () -> String) {
-      if options.compares(name) { items.append("\(prefix)\(name)=\(value())") }
+      if compared.contains(name) { items.append("\(prefix)\(name)=\(value())") }
     }
   }
 
   private mutating func describe(_ packet: DecodedPacket, quoted: Bool) -> Description {
-    var fields = FieldList(options: options, prefix: quoted ? "quote." : "")
+    var fields = FieldList(compared: compared, prefix: quoted ? "quote." : "")
     addLinkFields(packet.link, to: &fields)
     addNetworkFields(packet.network, to: &fields)
     var description: Description
@@ -152,7 +155,7 @@ public struct PacketNormalizer {
     case .udp(let udp):
       let flow = "UDP \(endpoint(packet.source, udp.sourcePort)) → \(endpoint(packet.destination, udp.destinationPort))"
       description = Description(flow: flow, summary: flow)
-      if options.compares("payload-length") { description.summary += " len=\(udp.payloadLength)" }
+      if compared.contains("payload-length") { description.summary += " len=\(udp.payloadLength)" }
       fields.add("udp-length", "\(udp.length)")
       fields.add("udp-checksum", hex16(udp.checksum))
       fields.add("payload", hex(udp.payload))
@@ -164,7 +167,7 @@ public struct PacketNormalizer {
       let kind = "\(message.isIPv6 ? "ICMPv6" : "ICMP") \(message.name) (\(message.type)/\(message.code))"
       description = Description(
         flow: kind, summary: "\(kind) \(packet.source?.description ?? "?") → \(packet.destination?.description ?? "?")")
-      if let mtu = message.mtu, options.compares("icmp-rest") { description.summary += " mtu=\(mtu)" }
+      if let mtu = message.mtu, compared.contains("icmp-rest") { description.summary += " mtu=\(mtu)" }
       fields.add("icmp-checksum", hex16(message.checksum))
       if let identifier = message.identifier, let sequence = message.sequence {
         fields.add("icmp-echo-id", "\(identifier)")
@@ -177,7 +180,7 @@ public struct PacketNormalizer {
         let quotedDescription = describe(inner, quoted: true)
         // The quoted datagram's flow: the error is ordered against what caused it.
         description.flow = quotedDescription.flow
-        if options.compares("quote") {
+        if compared.contains("quote") {
           description.summary += " quoting \(quotedDescription.summary)"
           fields.items += quotedDescription.fields
         }
@@ -203,16 +206,16 @@ public struct PacketNormalizer {
     // Both directions of a connection are one flow, ordered together.
     var description = Description(
       flow: "TCP " + [from, to].sorted().joined(separator: " ⇄ "), summary: "TCP \(from) → \(to)")
-    if options.compares("tcp-flags") { description.summary += " [\(tcp.flags.names.joined(separator: ","))]" }
+    if compared.contains("tcp-flags") { description.summary += " [\(tcp.flags.names.joined(separator: ","))]" }
     // A quote does not start a direction: only packets on the wire set the initial sequence number.
     if !quoted, initialSequence[forward] == nil { initialSequence[forward] = tcp.sequenceNumber }
-    if options.compares("tcp-seq") {
+    if compared.contains("tcp-seq") {
       description.summary += " seq=" + relative(tcp.sequenceNumber, to: initialSequence[forward])
       if tcp.flags.contains(.ack) {
         description.summary += " ack=" + relative(tcp.acknowledgmentNumber, to: initialSequence[backward])
       }
     }
-    if options.compares("payload-length") { description.summary += " len=\(tcp.payload.count)" }
+    if compared.contains("payload-length") { description.summary += " len=\(tcp.payload.count)" }
     if tcp.flags.contains(.syn) { fields.add("tcp-isn", "\(tcp.sequenceNumber)") }
     fields.add("tcp-data-offset", "\(tcp.headerLength)")
     fields.add("tcp-window", "\(tcp.window)")
@@ -323,6 +326,29 @@ public struct PacketNormalizer {
       text.append(Self.digits[Int(byte & 0xf)])
     }
     return String(decoding: text, as: UTF8.self)
+  }
+}
+
+/// A set of field names answering `contains` without hashing: names fall
+/// into buckets by length and last byte, and a bucket holds one or two.
+/// (Hashing a name costs more than building most fields' text.)
+struct ComparedFieldSet {
+  private var buckets = [[String]](repeating: [], count: 256)
+
+  init(_ names: Set<String>) {
+    for name in names { buckets[Self.bucket(name)].append(name) }
+  }
+
+  /// Whether `name` is in the set, by `String`'s own equality within its bucket.
+  /// Only asked with the ASCII field names of this file: an ASCII string equals
+  /// only its own bytes, so its bytes' bucket is the only one it can be in.
+  func contains(_ name: String) -> Bool {
+    buckets[Self.bucket(name)].contains(name)
+  }
+
+  private static func bucket(_ name: String) -> Int {
+    let utf8 = name.utf8
+    return (utf8.count &* 31 &+ Int(utf8.last ?? 0)) & 255
   }
 }
 
