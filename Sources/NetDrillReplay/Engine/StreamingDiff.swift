@@ -261,7 +261,10 @@ public struct StreamingDiff {
 
   /// As ``TraceDiff`` shows a packet: its readable head and its step.
   static func display(_ packet: NormalizedPacket) -> String {
-    let text = packet.summary.count > 160 ? String(packet.summary.prefix(159)) + "…" : packet.summary
+    // A character is at least one byte: the byte count (O(1)) rules out most long summaries
+    // before the character count (a walk over the text) is needed. Done for every matched packet.
+    let long = packet.summary.utf8.count > 160 && packet.summary.count > 160
+    let text = long ? String(packet.summary.prefix(159)) + "…" : packet.summary
     return packet.step.map { "\(text)  (\($0))" } ?? text
   }
 
