@@ -173,7 +173,7 @@ public enum TraceDiff {
     }
   }
 
-  private static func milliseconds(_ nanoseconds: Int64) -> String {
+  static func milliseconds(_ nanoseconds: Int64) -> String {
     let tenths = nanoseconds / 100_000
     return "+\(tenths / 10).\(abs(tenths % 10))ms"
   }
@@ -219,33 +219,43 @@ public enum TraceDiff {
     _ left: [NormalizedPacket], _ right: [NormalizedPacket], location: String, expected: TraceDocument,
     actual: TraceDocument, options: DiffOptions
   ) -> [TraceDifference] {
-    let operations = align(left.map(\.text), right.map(\.text))
+    packetDifferences(left, right, location: location) { i, j in
+      guard let tolerance = options.timingTolerance else { return nil }
+      let wantOffset = Int64(bitPattern: left[i].timestampNanoseconds &- expected.manifest.run.startNanoseconds)
+      let gotOffset = Int64(bitPattern: right[j].timestampNanoseconds &- actual.manifest.run.startNanoseconds)
+      guard abs(wantOffset - gotOffset) > tolerance.nanoseconds else { return nil }
+      return .init(
+        kind: .packet, location: "\(location), packet \(i + 1)", field: "timing",
+        expected: milliseconds(wantOffset), actual: milliseconds(gotOffset), context: display(left[i]))
+    }
+  }
+
+  /// The differences between what is left of one flow on each side: `left`
+  /// and `right` start at packet `leftBase` and `rightBase` of the flow (the
+  /// packets before matched already), `previous` is the last matched packet
+  /// as shown, and `timing` judges the timing of a matched pair (by index
+  /// into `left` and `right`). Shared by the whole-trace and the streaming diff.
+  static func packetDifferences(
+    _ left: [NormalizedPacket], _ right: [NormalizedPacket], location: String, leftBase: Int = 0,
+    rightBase: Int = 0, previous: String? = nil, timing: (Int, Int) -> TraceDifference?
+  ) -> [TraceDifference] {
     var differences: [TraceDifference] = []
-    var previous: String?
+    var previous = previous
     var pendingMissing: [(Int, NormalizedPacket)] = []
     func flushMissing() {
       for (index, packet) in pendingMissing {
         differences.append(
           .init(
-            kind: .packet, location: "\(location), packet \(index + 1)", field: "missing packet",
+            kind: .packet, location: "\(location), packet \(leftBase + index + 1)", field: "missing packet",
             expected: display(packet), actual: "nothing", context: previous))
       }
       pendingMissing.removeAll()
     }
-    for operation in operations {
+    for operation in align(left.map(\.text), right.map(\.text)) {
       switch operation {
       case .same(let i, let j):
         flushMissing()
-        if let tolerance = options.timingTolerance {
-          let wantOffset = Int64(bitPattern: left[i].timestampNanoseconds &- expected.manifest.run.startNanoseconds)
-          let gotOffset = Int64(bitPattern: right[j].timestampNanoseconds &- actual.manifest.run.startNanoseconds)
-          if abs(wantOffset - gotOffset) > tolerance.nanoseconds {
-            differences.append(
-              .init(
-                kind: .packet, location: "\(location), packet \(i + 1)", field: "timing",
-                expected: milliseconds(wantOffset), actual: milliseconds(gotOffset), context: display(left[i])))
-          }
-        }
+        if let difference = timing(i, j) { differences.append(difference) }
         previous = display(left[i])
       case .missing(let i):
         pendingMissing.append((i, left[i]))
@@ -255,14 +265,14 @@ public enum TraceDiff {
           let (index, packet) = pendingMissing.removeFirst()
           differences.append(
             .init(
-              kind: .packet, location: "\(location), packet \(index + 1)", field: "changed packet",
+              kind: .packet, location: "\(location), packet \(leftBase + index + 1)", field: "changed packet",
               expected: display(packet, against: right[j]), actual: display(right[j], against: packet),
               context: previous))
         } else {
           differences.append(
             .init(
-              kind: .packet, location: "\(location), packet \(j + 1) of the actual trace", field: "extra packet",
-              expected: "nothing", actual: display(right[j]), context: previous))
+              kind: .packet, location: "\(location), packet \(rightBase + j + 1) of the actual trace",
+              field: "extra packet", expected: "nothing", actual: display(right[j]), context: previous))
         }
       }
     }
@@ -271,7 +281,7 @@ public enum TraceDiff {
   }
 
   /// A packet as a difference shows it: its readable head and the step that caused it.
-  private static func display(_ packet: NormalizedPacket) -> String {
+  static func display(_ packet: NormalizedPacket) -> String {
     let text = shortened(packet.summary)
     return packet.step.map { "\(text)  (\($0))" } ?? text
   }
@@ -292,7 +302,9 @@ public enum TraceDiff {
   }
 
   private static func shortened(_ text: String) -> String {
-    text.count > 160 ? String(text.prefix(159)) + "…" : text
+    // A character is at least one byte: the byte count (O(1)) rules out most texts before
+    // the character count (a walk over the text) is needed. Done for every matched packet.
+    text.utf8.count > 160 && text.count > 160 ? String(text.prefix(159)) + "…" : text
   }
 
   enum Operation: Equatable {

@@ -154,7 +154,7 @@ public struct StreamingDiff {
       if let difference = timing(left, right, index: state.expectedMatched, location: location) {
         timingDifferences[location, default: []].append(difference)
       }
-      state.previous = Self.display(left)
+      state.previous = TraceDiff.display(left)
       state.expected.removeFirst()
       state.actual.removeFirst()
       state.expectedMatched += 1
@@ -190,7 +190,7 @@ public struct StreamingDiff {
     guard abs(want - got) > tolerance.nanoseconds else { return nil }
     return TraceDifference(
       kind: .packet, location: "\(location), packet \(index + 1)", field: "timing",
-      expected: Self.milliseconds(want), actual: Self.milliseconds(got), context: Self.display(left))
+      expected: TraceDiff.milliseconds(want), actual: TraceDiff.milliseconds(got), context: TraceDiff.display(left))
   }
 
   /// Aligns what is left in every flow and returns all packet differences,
@@ -216,62 +216,13 @@ public struct StreamingDiff {
     let left = state.expected.elements
     let right = state.actual.elements
     let leftBase = state.expectedMatched
-    let rightBase = state.actualMatched
-    var differences: [TraceDifference] = []
-    var previous = state.previous
-    var pendingMissing: [(Int, NormalizedPacket)] = []
-    func flushMissing() {
-      for (index, packet) in pendingMissing {
-        differences.append(
-          .init(
-            kind: .packet, location: "\(location), packet \(leftBase + index + 1)", field: "missing packet",
-            expected: Self.display(packet), actual: "nothing", context: previous))
-      }
-      pendingMissing.removeAll()
+    return TraceDiff.packetDifferences(
+      left, right, location: location, leftBase: leftBase, rightBase: state.actualMatched, previous: state.previous
+    ) { i, j in
+      timing(left[i], right[j], index: leftBase + i, location: location)
     }
-    for operation in TraceDiff.align(left.map(\.text), right.map(\.text)) {
-      switch operation {
-      case .same(let i, let j):
-        flushMissing()
-        if let difference = timing(left[i], right[j], index: leftBase + i, location: location) {
-          differences.append(difference)
-        }
-        previous = Self.display(left[i])
-      case .missing(let i):
-        pendingMissing.append((i, left[i]))
-      case .extra(let j):
-        if !pendingMissing.isEmpty {
-          let (index, packet) = pendingMissing.removeFirst()
-          differences.append(
-            .init(
-              kind: .packet, location: "\(location), packet \(leftBase + index + 1)", field: "changed packet",
-              expected: TraceDiff.display(packet, against: right[j]),
-              actual: TraceDiff.display(right[j], against: packet), context: previous))
-        } else {
-          differences.append(
-            .init(
-              kind: .packet, location: "\(location), packet \(rightBase + j + 1) of the actual trace",
-              field: "extra packet", expected: "nothing", actual: Self.display(right[j]), context: previous))
-        }
-      }
-    }
-    flushMissing()
-    return differences
   }
 
-  /// As ``TraceDiff`` shows a packet: its readable head and its step.
-  static func display(_ packet: NormalizedPacket) -> String {
-    // A character is at least one byte: the byte count (O(1)) rules out most long summaries
-    // before the character count (a walk over the text) is needed. Done for every matched packet.
-    let long = packet.summary.utf8.count > 160 && packet.summary.count > 160
-    let text = long ? String(packet.summary.prefix(159)) + "…" : packet.summary
-    return packet.step.map { "\(text)  (\($0))" } ?? text
-  }
-
-  private static func milliseconds(_ nanoseconds: Int64) -> String {
-    let tenths = nanoseconds / 100_000
-    return "+\(tenths / 10).\(abs(tenths % 10))ms"
-  }
 }
 
 /// Flow locations to indices, keyed as `String` compares (canonical
