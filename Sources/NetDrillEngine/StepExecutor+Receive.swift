@@ -31,6 +31,10 @@ extension StepExecutor {
     switch messages {
     case .success(let received):
       outcome.returned = receive.call == .recvmmsg ? received.count : received.first?.returned ?? 0
+      // The error queue holds the kernel's reports, not a peer's datagram.
+      if let last = received.last, !receive.flags.contains(.MSG_ERRQUEUE) {
+        lastReceived[receive.socket] = last.bytes
+      }
       if let message = received.first {
         if let name = receive.remember, let source = message.from { remembered[name] = source }
         outcome.data = OutcomeBytes(message.bytes)

@@ -10,7 +10,14 @@ extension StepExecutor {
     let destination = try send.to.map { spec throws(RunError) in try resolve(spec, for: send.socket, step) }
     if send.call == .sendto, destination == nil { throw .badAddress("sendto needs \"to\"", step.location) }
     let flags = MessageFlag.combined(send.flags)
-    let payloads = send.messages.map(\.bytes)
+    var payloads = send.messages.map(\.bytes)
+    if !send.echo.isEmpty {
+      let received = lastReceived[send.socket] ?? []
+      guard let echoed = EchoRange.apply(send.echo, from: received, to: payloads.first ?? []) else {
+        return echoOutsideReceived(send, received: received, step: step)
+      }
+      payloads = [echoed]
+    }
     let flagText = send.flags.isEmpty ? "" : ", " + send.flags.map(\.rawValue).joined(separator: "|")
     let target = destination.map { ", \($0)" } ?? ""
     let first = payloads.first ?? []
@@ -50,6 +57,22 @@ extension StepExecutor {
     }
     record(result, into: &outcome)
     markTimeout(&outcome, limit)
+    return outcome
+  }
+
+  /// A send whose `echo` reaches past the datagram last received is not
+  /// made: the step fails (the peer sent less than the scenario relies on).
+  private func echoOutsideReceived(_ send: SendStep, received: [UInt8], step: Step) -> StepOutcome {
+    var outcome = begin(
+      step: step.phase, verb: send.call.rawValue, socket: send.socket,
+      call: "\(send.call.rawValue)(\(send.socket), echo \(send.echo.map(\.description).joined(separator: ", ")))")
+    finish(&outcome)
+    let longest = send.echo.map { $0.from + $0.length }.max() ?? 0
+    outcome.checks.append(
+      ExpectationCheck(
+        field: "echo", expected: "a received datagram of at least \(longest) bytes",
+        actual: lastReceived[send.socket] == nil ? "nothing received on \(send.socket)" : "\(received.count) bytes",
+        passed: false))
     return outcome
   }
 

@@ -17,6 +17,8 @@ final class StepExecutor {
   var sockets: [String: OpenSocket] = [:]
   /// Addresses `remember`ed by getsockname, getpeername and receive steps.
   var remembered: [String: SocketAddress] = [:]
+  /// Socket name → the bytes its last successful receive got: what a send's `echo` copies from.
+  var lastReceived: [String: [UInt8]] = [:]
   var names = AddressNames()
   /// Called with (phase, start time, call text) just before each call,
   /// so a capture can tie packets to the step that caused them.
@@ -109,7 +111,8 @@ final class StepExecutor {
     }
     refreshNames()
     let checker = ExpectationChecker(resolver: resolver(for: step.action.socketName, at: step), names: names)
-    outcomes[0].checks = checker.check(step.expect, against: outcomes[0], action: step.action)
+    // += : a step may have found a failure of its own (a send's echo range outside the datagram received).
+    outcomes[0].checks += checker.check(step.expect, against: outcomes[0], action: step.action)
     outcomes[0].note = step.note
     return outcomes
   }

@@ -355,11 +355,14 @@ public struct SendStep: Sendable, Equatable {
   public var flags: [MessageFlag]
   /// sendmsg: control messages sent with the datagram (IP_TTL, IP_PKTINFO...), in order.
   public var control: [ControlEntry]
+  /// Bytes copied into the payload from the datagram the socket last received (`data`'s `echo`).
+  public var echo: [EchoRange]
 
   public init(
     call: SendCall, socket: String, to: AddressSpec? = nil, messages: [Payload], flags: [MessageFlag] = [],
-    control: [ControlEntry] = []
+    control: [ControlEntry] = [], echo: [EchoRange] = []
   ) {
+    self.echo = echo
     self.call = call
     self.socket = socket
     self.to = to

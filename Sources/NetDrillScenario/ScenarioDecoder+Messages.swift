@@ -4,15 +4,18 @@ extension ScenarioDecoder {
     let flags = fields["flags"].flatMap { words($0, as: MessageFlag.self, what: "message flag") } ?? []
     let target = fields["to"].flatMap { address($0) }
     var messages: [Payload]?
+    var echo: [EchoRange]? = []
     if call == .sendmmsg {
       messages = decodeBatch(fields, step: step)
-    } else if let node = fields["data"], let data = payload(node) {
+    } else if let node = fields["data"], let data = payload(node, allowing: [ScenarioVocabulary.echoKey]) {
       messages = [data]
+      echo = echoRanges(in: node, payloadSize: data.bytes.count)
     }
     // No "control" is no control messages; a wrong one (nil) is reported already.
     let control: [ControlEntry]? = fields["control"].map { controlEntries($0, sending: true) } ?? []
-    guard let messages, let control else { return nil }
-    return .send(SendStep(call: call, socket: socket, to: target, messages: messages, flags: flags, control: control))
+    guard let messages, let control, let echo else { return nil }
+    return .send(
+      SendStep(call: call, socket: socket, to: target, messages: messages, flags: flags, control: control, echo: echo))
   }
 
   /// sendmmsg's datagrams: `data` repeated `count` times, or `messages`.

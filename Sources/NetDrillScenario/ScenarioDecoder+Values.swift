@@ -168,12 +168,13 @@ extension ScenarioDecoder {
 
   /// A payload: a string (text), or an object with exactly one of `text`,
   /// `hex`, `base64`, `pattern` (with optional `seed`) or `zeros`.
-  func payload(_ node: Node) -> Payload? {
+  /// `allowing` names keys an object form may carry besides its encoding (`echo` when sending).
+  func payload(_ node: Node, allowing extraKeys: [String] = []) -> Payload? {
     switch node.value.content {
     case .string(let text):
       return checkedSize(node, text.utf8.count) ? .text(text) : nil
     case .object:
-      return payloadObject(node)
+      return payloadObject(node, allowing: extraKeys)
     default:
       report(
         node,
@@ -183,8 +184,10 @@ extension ScenarioDecoder {
     }
   }
 
-  private func payloadObject(_ node: Node) -> Payload? {
-    guard let fields = object(node, allowed: ScenarioVocabulary.payloadKeys, context: "a payload") else { return nil }
+  private func payloadObject(_ node: Node, allowing extraKeys: [String]) -> Payload? {
+    guard let fields = object(node, allowed: ScenarioVocabulary.payloadKeys + extraKeys, context: "a payload") else {
+      return nil
+    }
     let encodings = fields.members.filter { ScenarioVocabulary.payloadEncodings.contains($0.key) }
     if encodings.count > 1 {
       report(

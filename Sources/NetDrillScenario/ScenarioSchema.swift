@@ -96,7 +96,8 @@ public enum ScenarioSchema {
         "type": "array", "items": .object(["enum": strings(MessageFlag.allCases.map(\.rawValue))]),
       ]),
       "pollEvents": .object(["type": "array", "items": .object(["enum": strings(PollEvent.allCases.map(\.rawValue))])]),
-      "payload": payloadSchema,
+      "payload": payloadSchema(),
+      "sentPayload": payloadSchema(echo: true),
       "defaults": strictObject([
         "timeout": ref("duration"),
         "seed": .object(["type": "integer", "minimum": 0, "maximum": .unsigned(UInt64.max)]),
@@ -124,9 +125,10 @@ public enum ScenarioSchema {
     return defs
   }
 
-  private static var payloadSchema: SchemaValue {
+  /// `echo`: a sent payload's object forms may copy ranges from the datagram last received.
+  private static func payloadSchema(echo: Bool = false) -> SchemaValue {
     let size = integer(0...ScenarioVocabulary.maximumPayloadSize)
-    let forms: [SchemaValue] = [
+    var forms: [SchemaValue] = [
       .object(["type": "string"]),
       strictObject(["text": .object(["type": "string"])], required: ["text"]),
       strictObject(
@@ -143,6 +145,24 @@ public enum ScenarioSchema {
         required: ["pattern"]),
       strictObject(["zeros": size], required: ["zeros"]),
     ]
+    if echo {
+      let limit = ScenarioVocabulary.maximumPayloadSize
+      let range = strictObject(
+        ["from": integer(0...limit - 1), "to": integer(0...limit - 1), "length": integer(1...limit)],
+        required: ScenarioVocabulary.echoRangeKeys)
+      let ranges = SchemaValue.object([
+        "type": "array", "items": range, "minItems": 1,
+        "maxItems": .integer(Int64(ScenarioVocabulary.maximumEchoRanges)),
+      ])
+      forms = forms.map { form in
+        guard case .object(var members) = form, case .object(var properties)? = members["properties"] else {
+          return form
+        }
+        properties[ScenarioVocabulary.echoKey] = ranges
+        members["properties"] = .object(properties)
+        return .object(members)
+      }
+    }
     return .object(["oneOf": .array(forms)])
   }
 
@@ -268,6 +288,7 @@ public enum ScenarioSchema {
     switch kind {
     case .address: return ref("address")
     case .payload: return ref("payload")
+    case .sentPayload: return ref("sentPayload")
     case .payloads:
       return .object([
         "type": "array", "items": ref("payload"), "minItems": 1,

@@ -37,6 +37,10 @@ enum ScenarioVocabulary {
   /// The one-of keys of a payload object; `seed` may accompany `pattern` only.
   static let payloadEncodings = ["text", "hex", "base64", "pattern", "zeros"]
   static let payloadKeys = payloadEncodings + ["seed"]
+  /// A sent payload's ranges copied from the datagram last received (`EchoRange`).
+  static let echoKey = "echo"
+  static let echoRangeKeys = ["from", "to", "length"]
+  static let maximumEchoRanges = 16
   /// Largest payload, in bytes, for any encoding.
   static let maximumPayloadSize = 1_048_576
 
@@ -117,7 +121,7 @@ enum ScenarioVocabulary {
     ]
     for sendCall in SendCall.allCases {
       let flags = StepField("flags", .messageFlags)
-      let data = StepField("data", .payload, required: sendCall != .sendmmsg)
+      let data = StepField("data", sendCall == .sendmmsg ? .payload : .sentPayload, required: sendCall != .sendmmsg)
       let fields: [StepField]
       switch sendCall {
       case .write: fields = [data]
@@ -226,7 +230,8 @@ struct VerbSpec: Sendable {
 /// One verb-specific key of a step and the shape of its value.
 struct StepField: Sendable {
   enum Kind: Sendable {
-    case address, payload, payloads, messageFlags, batchCount, bufferSize, backlog, newName
+    /// `sentPayload`: a payload that may copy bytes from the datagram last received (`echo`).
+    case address, payload, sentPayload, payloads, messageFlags, batchCount, bufferSize, backlog, newName
     /// `settableOptionName`: setsockopt names only options the kernel lets one set.
     case optionName, settableOptionName, optionValue, shutdownHow, ipLiteral, multicastInterface, pollEvents
     case hostName, mtu

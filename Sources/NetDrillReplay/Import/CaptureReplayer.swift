@@ -64,7 +64,8 @@ public enum CaptureReplayer {
     expected.events = imported.importer.replayed
     return CaptureReplayResult(
       scenarioText: imported.text, scenario: scenario, record: record,
-      comparison: ConversationComparison(expected: expected, actual: replayed),
+      comparison: ConversationComparison(
+        expected: expected, actual: replayed, freshValues: options.play == .servers && options.program != nil),
       unsupported: imported.conversations.unsupported.merging(imported.importer.excluded, uniquingKeysWith: +),
       capturedSpan: span(expected.events), replayedSpan: span(replayed.events))
   }

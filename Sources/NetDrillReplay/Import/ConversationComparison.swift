@@ -1,4 +1,5 @@
 import NetDrillEngine
+import NetDrillScenario
 import NetDrillTrace
 
 /// Two captures' conversations compared as conversations: datagram
@@ -29,6 +30,7 @@ public struct ConversationComparison: Sendable {
       var flowProtocol: FlowProtocol
       var clientLabel: String
       var serverLabel: String
+      var ports: (UInt16, UInt16)
       var datagrams: [(fromClient: Bool, payload: [UInt8], refused: Bool)] = []
       var connect: Bool?  // refused?
       var streams: [[UInt8]] = [[], []]  // client→server, server→client
@@ -64,7 +66,7 @@ public struct ConversationComparison: Sendable {
           conversations.append(
             Conversation(
               label: "\(flow.flowProtocol.rawValue) \(client) ↔ \(server)", flowProtocol: flow.flowProtocol,
-              clientLabel: client, serverLabel: server))
+              clientLabel: client, serverLabel: server, ports: (flow.client.port, flow.server.port)))
         }
         let position = index[id] ?? 0
         func fromClient(_ endpoint: Endpoint) -> Bool { endpoint == flow.client }
@@ -84,7 +86,11 @@ public struct ConversationComparison: Sendable {
     }
   }
 
-  public init(expected: CaptureConversations, actual: CaptureConversations) {
+  /// `freshValues`: the clients are a program under test answered by a
+  /// recorded responder. Where the capture's answer echoes a value its
+  /// request made fresh (``FreshValueEcho``), that request is compared by
+  /// its length and the echoed bytes of the answer are not compared.
+  public init(expected: CaptureConversations, actual: CaptureConversations, freshValues: Bool = false) {
     let want = Side(expected)
     var got = Side(actual).conversations
     for conversation in want.conversations {
@@ -99,7 +105,7 @@ public struct ConversationComparison: Sendable {
       flows.append(
         FlowResult(
           label: conversation.label, summary: Self.summary(conversation),
-          difference: Self.difference(conversation, other)))
+          difference: Self.difference(conversation, other, freshValues: freshValues)))
     }
     for extra in got {
       flows.append(
@@ -126,7 +132,47 @@ public struct ConversationComparison: Sendable {
       : "\(conversation.serverLabel) → \(conversation.clientLabel)"
   }
 
-  static func difference(_ want: Side.Conversation, _ got: Side.Conversation) -> String? {
+  /// What of `want` the other side must match byte for byte: the requests
+  /// held to their length, the answers' echoed ranges (by datagram number;
+  /// for TCP, 0 is the client's stream and 1 the server's).
+  struct FreshParts {
+    var lengthOnly = Set<Int>()
+    var echoed: [Int: [EchoRange]] = [:]
+
+    /// Everything compared byte for byte.
+    init() {}
+
+    init(_ want: Side.Conversation) {
+      if want.flowProtocol == .tcp {
+        let ranges = FreshValueEcho.ranges(
+          request: want.streams[0], reply: want.streams[1], flowProtocol: .tcp, ports: want.ports)
+        if !ranges.isEmpty { (lengthOnly, echoed) = ([0], [1: ranges]) }
+        return
+      }
+      var lastFrom: [Bool: Int] = [:]
+      for (number, datagram) in want.datagrams.enumerated() {
+        if let request = lastFrom[!datagram.fromClient] {
+          let ranges = FreshValueEcho.ranges(
+            request: want.datagrams[request].payload, reply: datagram.payload, flowProtocol: want.flowProtocol,
+            ports: want.ports)
+          if !ranges.isEmpty {
+            lengthOnly.insert(request)
+            echoed[number] = ranges
+          }
+        }
+        if !datagram.refused { lastFrom[datagram.fromClient] = number }
+      }
+    }
+
+    func same(_ number: Int, _ a: [UInt8], _ b: [UInt8]) -> Bool {
+      if lengthOnly.contains(number) { return a.count == b.count }
+      if let ranges = echoed[number] { return FreshValueEcho.masked(a, ranges) == FreshValueEcho.masked(b, ranges) }
+      return a == b
+    }
+  }
+
+  static func difference(_ want: Side.Conversation, _ got: Side.Conversation, freshValues: Bool = false) -> String? {
+    let fresh = freshValues ? FreshParts(want) : FreshParts()
     if want.flowProtocol == .tcp {
       if want.connect != got.connect {
         return
@@ -135,7 +181,7 @@ public struct ConversationComparison: Sendable {
       for side in 0..<2 {
         let name = direction(want, fromClient: side == 0)
         let (a, b) = (want.streams[side], got.streams[side])
-        if a != b {
+        if !fresh.same(side, a, b) {
           let offset = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
           let wantPiece = Array(a[offset..<min(a.count, offset + 32)])
           let gotPiece = Array(b[offset..<min(b.count, offset + 32)])
@@ -154,7 +200,7 @@ public struct ConversationComparison: Sendable {
     }
     for (number, pair) in zip(want.datagrams, got.datagrams).enumerated() {
       let (a, b) = pair
-      if a.fromClient != b.fromClient || a.payload != b.payload || a.refused != b.refused {
+      if a.fromClient != b.fromClient || !fresh.same(number, a.payload, b.payload) || a.refused != b.refused {
         var text =
           "datagram \(number + 1) (\(direction(want, fromClient: a.fromClient))): expected \(TerminalText.payload(a.payload)), got \(TerminalText.payload(b.payload))"
         if a.fromClient != b.fromClient { text += " from \(direction(want, fromClient: b.fromClient))" }

@@ -1,4 +1,5 @@
 import Foundation
+import NetDrillScenario
 import NetDrillTrace
 
 extension ScenarioImporter {
@@ -191,11 +192,13 @@ extension ScenarioImporter {
 
   private func steps(_ plan: SocketPlan) -> [OrderedJSON] {
     var steps: [OrderedJSON] = []
+    let events = eventsInOrder
+    let fresh = freshValues(events)
     // Endpoints netdrill does not play (a client under test, on an ephemeral
     // port) → the name their first datagram's real source is remembered as.
     var peers: [Endpoint: String] = [:]
     var lastTimestamp: UInt64?
-    for timed in eventsInOrder {
+    for (index, timed) in events.enumerated() {
       var eventSteps: [OrderedJSON] = []
       switch timed.event {
       case .datagram(_, let from, let to, let payload, let refused):
@@ -203,7 +206,8 @@ extension ScenarioImporter {
         if plays(from), let socket = plan.udp[from] {
           eventSteps.append(
             .object([
-              ("sendto", .string(socket)), ("to", .string(peers[to] ?? to.text)), ("data", data),
+              ("sendto", .string(socket)), ("to", .string(peers[to] ?? to.text)),
+              ("data", Self.payload(payload, echo: fresh.echoes[index] ?? [])),
               ("expect", .object([("returns", .integer(payload.count))])),
             ]))
           if refused {
@@ -226,7 +230,10 @@ extension ScenarioImporter {
           }
         }
         if !refused, plays(to), let socket = plan.udp[to] {
-          var expect: [(String, OrderedJSON)] = [("data", data)]
+          // A client under test picks fresh values (a DNS ID, an NTP timestamp) the answer echoes:
+          // its request can only be held to its length.
+          let freshRequest = !plays(from) && fresh.requests.contains(index)
+          var expect: [(String, OrderedJSON)] = [freshRequest ? ("returns", .integer(payload.count)) : ("data", data)]
           var members: [(String, OrderedJSON)] = [("recvfrom", .string(socket))]
           if plays(from) {
             expect.append(("from", .string(from.text)))
@@ -255,13 +262,14 @@ extension ScenarioImporter {
         let sender = socket(plan, flow: flow, endpoint: from, sending: true)
         let receiver = socket(plan, flow: flow, endpoint: from, sending: false)
         var offset = 0
+        let freshRequest = fresh.requests.contains(index) && !plays(from)
         while offset < bytes.count {
           let piece = Array(bytes[offset..<min(offset + Self.streamChunk, bytes.count)])
           offset += piece.count
           if let sender {
             eventSteps.append(
               .object([
-                ("send", .string(sender)), ("data", Self.payload(piece)),
+                ("send", .string(sender)), ("data", Self.payload(piece, echo: fresh.echoes[index] ?? [])),
                 ("expect", .object([("returns", .integer(piece.count))])),
               ]))
           }
@@ -269,7 +277,11 @@ extension ScenarioImporter {
             eventSteps.append(
               .object([
                 ("recv", .string(receiver)), ("size", .integer(piece.count)),
-                ("flags", .array([.string("MSG_WAITALL")])), ("expect", .object([("data", Self.payload(piece))])),
+                ("flags", .array([.string("MSG_WAITALL")])),
+                (
+                  "expect",
+                  .object([freshRequest ? ("returns", .integer(piece.count)) : ("data", Self.payload(piece))])
+                ),
               ]))
           }
         }
@@ -307,6 +319,49 @@ extension ScenarioImporter {
       steps += eventSteps
     }
     return steps
+  }
+
+  /// Which sends copy fresh values from the request their socket last
+  /// received (event index → ranges, see ``FreshValueEcho``) and which
+  /// requests carry such values (event indices).
+  struct FreshValues {
+    var echoes: [Int: [EchoRange]] = [:]
+    var requests = Set<Int>()
+  }
+
+  func freshValues(_ events: [CaptureConversations.TimedEvent]) -> FreshValues {
+    var result = FreshValues()
+    // What each endpoint (of each TCP conversation) last received, and in which event.
+    struct Receiver: Hashable {
+      var flow: Int
+      var endpoint: Endpoint
+    }
+    var lastReceived: [Receiver: (index: Int, bytes: [UInt8])] = [:]
+    for (index, timed) in events.enumerated() {
+      let flow = conversations.flows[timed.event.flow - 1]
+      let received: (from: Endpoint, to: Endpoint, bytes: [UInt8])
+      switch timed.event {
+      // UDP: a socket per endpoint, whatever the conversation; TCP: a socket per conversation side.
+      case .datagram(_, let from, let to, let payload, false): received = (from, to, payload)
+      case .stream(_, let from, let to, let bytes) where bytes.count <= Self.streamChunk: received = (from, to, bytes)
+      case .stream(let id, _, let to, _):
+        lastReceived[Receiver(flow: id, endpoint: to)] = nil
+        continue
+      default: continue
+      }
+      let key = { (endpoint: Endpoint) in Receiver(flow: flow.flowProtocol == .tcp ? timed.event.flow : 0, endpoint: endpoint) }
+      if let request = lastReceived[key(received.from)] {
+        let ranges = FreshValueEcho.ranges(
+          request: request.bytes, reply: received.bytes, flowProtocol: flow.flowProtocol,
+          ports: (flow.client.port, flow.server.port))
+        if !ranges.isEmpty {
+          result.echoes[index] = ranges
+          result.requests.insert(request.index)
+        }
+      }
+      lastReceived[key(received.to)] = (index, received.bytes)
+    }
+    return result
   }
 
   /// `peer_10.0.0.1_40000` (from `10.0.0.1:40000`): a name for where a program's datagrams really come from.

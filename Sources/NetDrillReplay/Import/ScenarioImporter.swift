@@ -1,4 +1,5 @@
 import Foundation
+import NetDrillScenario
 import NetDrillTrace
 
 /// Writes the scenario that re-creates a capture's UDP and TCP conversations
@@ -125,10 +126,20 @@ public struct ScenarioImporter {
   }
 
   /// A JSON payload: text when it is printable ASCII, else hex.
-  static func payload(_ bytes: [UInt8]) -> OrderedJSON {
-    if !bytes.isEmpty, bytes.allSatisfy({ (0x20...0x7E).contains($0) }) {
+  /// With `echo`, always the object form, carrying the ranges copied from the datagram last received.
+  static func payload(_ bytes: [UInt8], echo: [EchoRange] = []) -> OrderedJSON {
+    if echo.isEmpty, !bytes.isEmpty, bytes.allSatisfy({ (0x20...0x7E).contains($0) }) {
       return .string(String(decoding: bytes, as: UTF8.self))
     }
-    return .object([("hex", .string(bytes.map { String(format: "%02x", $0) }.joined()))])
+    var members: [(String, OrderedJSON)] = [("hex", .string(bytes.map { String(format: "%02x", $0) }.joined()))]
+    if !echo.isEmpty {
+      let ranges = echo.map { range in
+        OrderedJSON.object([
+          ("from", .integer(range.from)), ("to", .integer(range.to)), ("length", .integer(range.length)),
+        ])
+      }
+      members.append(("echo", .array(ranges)))
+    }
+    return .object(members)
   }
 }
