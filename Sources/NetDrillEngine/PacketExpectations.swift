@@ -291,7 +291,8 @@ struct QuotedDatagram {
 /// (sent on a/eth0, received on b/eth0, forwarded by a router). A later copy
 /// on another interface within a second is the same packet; a copy on an
 /// interface that already saw it is a new packet (the same datagram sent again).
-struct FirstSightings {
+/// The one rule for both `expect_packets` and `import` of a multi-host trace.
+public struct FirstSightings: Sendable {
   private struct Identity: Hashable {
     var source: IPAddress?
     var destination: IPAddress?
@@ -301,7 +302,9 @@ struct FirstSightings {
   private var seen: [Identity: (interfaces: Set<String>, time: UInt64)] = [:]
   private static let window: UInt64 = 1_000_000_000
 
-  mutating func isFirst(_ packet: DecodedPacket, interface: String, timestampNanoseconds time: UInt64) -> Bool {
+  public init() {}
+
+  public mutating func isFirst(_ packet: DecodedPacket, interface: String, timestampNanoseconds time: UInt64) -> Bool {
     var identification: UInt16?
     if case .ipv4(let header)? = packet.network { identification = header.identification }
     let identity = Identity(

@@ -1,4 +1,5 @@
 import NetDrillCapture
+import NetDrillEngine
 import NetDrillTrace
 
 /// What a capture's conversations did, in captured order, as a replay needs
@@ -44,6 +45,18 @@ public struct CaptureConversations: Sendable {
   /// Packets not replayed, by reason (`ARP`, `truncated UDP`, `TCP flow with missing segments`…).
   public var unsupported: [String: Int] = [:]
   public var packetsRead = 0
+  /// Packets already seen on another interface (a multi-host trace), read once.
+  public var copiesOnOtherInterfaces = 0
+  /// Payload bytes held so far: what the scenario will carry, at least one character each.
+  private var payloadBytes = 0
+
+  /// Counts `count` more payload bytes, refusing the capture once they can no longer fit a scenario.
+  private mutating func keepPayload(_ count: Int) throws(ImportTooLarge) {
+    payloadBytes += count
+    if payloadBytes > ImportTooLarge.limit {
+      throw ImportTooLarge(capture: path, what: "the UDP and TCP payload read so far", bytes: payloadBytes)
+    }
+  }
 
   public var unsupportedCount: Int { unsupported.values.reduce(0, +) }
 
@@ -87,10 +100,17 @@ public struct CaptureConversations: Sendable {
     var tcp: [Int: TCPState] = [:]
     var broken: [Int: (reason: String, packets: Int)] = [:]
     var lastDatagram: [Int: Int] = [:]  // flow → index in events of its last datagram
+    // A multi-host trace (netdrill's own) holds a packet once per interface it
+    // crossed; a file without interface names has one interface, so nothing is dropped.
+    var sightings = FirstSightings()
     while let packet = try stream.next() {
       if let keep, !keep(packet) { continue }
       let timestamp = packet.record.timestampNanoseconds
       let decoded = packet.decoded
+      guard sightings.isFirst(decoded, interface: packet.interface, timestampNanoseconds: timestamp) else {
+        result.copiesOnOtherInterfaces += 1
+        continue
+      }
       let placement = table.place(decoded, wireLength: Int(packet.record.originalLength))
       switch placement {
       case .other(let kind):
@@ -117,6 +137,7 @@ public struct CaptureConversations: Sendable {
             result.unsupported["truncated UDP", default: 0] += 1
             continue
           }
+          try result.keepPayload(udp.payload.count)
           lastDatagram[id] = result.events.count
           result.events.append(
             TimedEvent(
@@ -129,6 +150,7 @@ public struct CaptureConversations: Sendable {
             let events = Self.tcp(
               header, decoded: decoded, flow: id, from: from, to: to, fromClient: fromClient, state: &state)
             for event in events {
+              if case .stream(_, _, _, let bytes) = event { try result.keepPayload(bytes.count) }
               if case .connect = event { state.connectIndex = result.events.count }
               result.events.append(TimedEvent(event: event, timestampNanoseconds: timestamp))
             }

@@ -31,6 +31,9 @@ public enum CaptureReplayer {
     let base = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     let name = "import-" + String(base.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
     let text = importer.scenario(name: name, source: URL(fileURLWithPath: path).lastPathComponent).pretty() + "\n"
+    if text.utf8.count > ImportTooLarge.limit {
+      throw ImportTooLarge(capture: path, what: "the scenario written from it", bytes: text.utf8.count)
+    }
     return (text, importer, conversations)
   }
 

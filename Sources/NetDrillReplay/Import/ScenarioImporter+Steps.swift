@@ -68,6 +68,9 @@ extension ScenarioImporter {
     }
     if let speed = options.speed { text += "; recorded pacing at \(Self.speedText(speed))" }
     text += ". " + Self.unsupportedText(conversations.unsupported.merging(excluded, uniquingKeysWith: +))
+    if conversations.copiesOnOtherInterfaces > 0 {
+      text += " \(conversations.copiesOnOtherInterfaces) copies of packets already seen on another interface read once."
+    }
     return text
   }
 
