@@ -30,7 +30,14 @@ public enum CaptureReplayer {
     let importer = ScenarioImporter(conversations, options: options)
     let base = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
     let name = "import-" + String(base.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "-" })
-    let text = importer.scenario(name: name, source: URL(fileURLWithPath: path).lastPathComponent).pretty() + "\n"
+    let scenario: OrderedJSON
+    do {
+      scenario = try importer.scenario(name: name, source: URL(fileURLWithPath: path).lastPathComponent)
+    } catch {
+      throw ImportTooLarge(capture: path, what: error.what, bytes: error.bytes)
+    }
+    let text = scenario.pretty() + "\n"
+    // The steps were counted without quotes, indentation and the rest: the whole text decides.
     if text.utf8.count > ImportTooLarge.limit {
       throw ImportTooLarge(capture: path, what: "the scenario written from it", bytes: text.utf8.count)
     }

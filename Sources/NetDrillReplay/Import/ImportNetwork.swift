@@ -26,6 +26,8 @@ struct ImportNetwork {
   var hostOrder: [String] = []
   var links: [Link] = []
   static let router = "router"
+  /// Hosts that only hold a number between captured addresses on a link.
+  static let placeholderPrefix = "unused"
 
   var isLoopback: Bool { hosts.isEmpty }
 
@@ -90,7 +92,8 @@ struct ImportNetwork {
         } else if number == highest + 1 {
           entries.append((Self.router, text))
         } else {
-          let placeholder = "\(linkName)-unused-\(number)"
+          // At most 12 characters, as every host name (`unused2_64`).
+          let placeholder = "\(Self.placeholderPrefix)\(index + 1)_\(number)"
           hostOrder.append(placeholder)
           entries.append((placeholder, text))
         }
@@ -118,7 +121,7 @@ struct ImportNetwork {
       let familyLinks = links.filter { $0.isIPv6 == family }
       guard familyLinks.count > 1 else { continue }
       for link in familyLinks {
-        for (host, _) in link.addresses where host != Self.router && !host.contains("-unused-") {
+        for (host, _) in link.addresses where host != Self.router && !host.hasPrefix(Self.placeholderPrefix) {
           routes.append(
             .object([
               ("host", .string(host)), ("to", .string("default")),

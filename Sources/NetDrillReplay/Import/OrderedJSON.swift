@@ -42,6 +42,17 @@ public indirect enum OrderedJSON: Sendable, Equatable {
     }
   }
 
+  /// A lower bound of the rendered size in bytes (strings and keys without
+  /// quotes or escapes), counted without rendering.
+  public var minimumSize: Int {
+    switch self {
+    case .string(let text): return text.utf8.count
+    case .integer, .bool: return 1
+    case .array(let elements), .lines(let elements): return elements.reduce(0) { $0 + $1.minimumSize }
+    case .object(let members): return members.reduce(0) { $0 + $1.0.utf8.count + $1.1.minimumSize }
+    }
+  }
+
   /// A JSON string literal: quotes, backslashes and every control character escaped.
   static func quoted(_ text: String) -> String {
     var out = "\""

@@ -25,7 +25,8 @@ extension ScenarioImporter {
   }
 
   /// The scenario as ordered JSON; `name` and `source` go into its name and description.
-  public func scenario(name: String, source: String) -> OrderedJSON {
+  /// Throws ``ImportTooLarge`` as soon as the steps outgrow the scenario size limit.
+  public func scenario(name: String, source: String) throws(ImportTooLarge) -> OrderedJSON {
     var plan = SocketPlan()
     declareSockets(&plan)
     var members: [(String, OrderedJSON)] = [
@@ -44,7 +45,7 @@ extension ScenarioImporter {
     // its exit status (0: every answer as it expected) is the verdict.
     let clientUnderTest = options.play == .servers && options.program != nil
     if clientUnderTest { setup.append(.object([("start", .string(Self.programName))])) }
-    var steps = setup + steps(plan)
+    var steps = try setup + steps(plan, source: source)
     if clientUnderTest {
       steps.append(
         .object([
@@ -179,7 +180,7 @@ extension ScenarioImporter {
   }
 
   /// The replayed events, consecutive stream pieces of one direction joined.
-  var eventsInOrder: [CaptureConversations.TimedEvent] {
+  static func joined(_ replayed: [CaptureConversations.TimedEvent]) -> [CaptureConversations.TimedEvent] {
     var joined: [CaptureConversations.TimedEvent] = []
     for event in replayed {
       if case .stream(let flow, let from, let to, let bytes) = event.event, let last = joined.last,
@@ -193,8 +194,11 @@ extension ScenarioImporter {
     return joined
   }
 
-  private func steps(_ plan: SocketPlan) -> [OrderedJSON] {
+  private func steps(_ plan: SocketPlan, source: String) throws(ImportTooLarge) -> [OrderedJSON] {
     var steps: [OrderedJSON] = []
+    // Counted as the steps are made, so a capture too large for a scenario
+    // stops here, holding no more than the limit's worth of steps.
+    var written = 0
     let events = eventsInOrder
     let fresh = freshValues(events)
     // Endpoints netdrill does not play (a client under test, on an ephemeral
@@ -319,6 +323,10 @@ extension ScenarioImporter {
         }
       }
       if !eventSteps.isEmpty { lastTimestamp = timed.timestampNanoseconds }
+      written += eventSteps.reduce(0) { $0 + $1.minimumSize }
+      if written > ImportTooLarge.limit {
+        throw ImportTooLarge(capture: source, what: "the scenario written from it", bytes: written)
+      }
       steps += eventSteps
     }
     return steps

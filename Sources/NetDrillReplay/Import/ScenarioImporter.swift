@@ -31,6 +31,8 @@ public struct ScenarioImporter {
   /// Conversations not replayed because of their addresses, by reason.
   public private(set) var excluded: [String: Int] = [:]
   var replayed: [CaptureConversations.TimedEvent] = []
+  /// `replayed` with consecutive stream pieces joined: made once (the payloads are what a scenario holds).
+  var eventsInOrder: [CaptureConversations.TimedEvent] = []
 
   /// The largest piece of a TCP stream sent or received in one step: small
   /// enough that the sender never waits for a receiver that is not reading yet.
@@ -60,6 +62,7 @@ public struct ScenarioImporter {
     }
     self.excluded = excluded
     self.replayed = kept
+    self.eventsInOrder = Self.joined(kept)
     var order: [IPAddress] = []
     var seen = Set<IPAddress>()
     for event in kept {
@@ -126,12 +129,25 @@ public struct ScenarioImporter {
   }
 
   /// A JSON payload: text when it is printable ASCII, else hex.
+  /// Lower-case hex digits, two per byte: a table, not a formatter per byte
+  /// (megabytes of payload become a scenario in well under a second).
+  static func hex(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var text = [UInt8]()
+    text.reserveCapacity(bytes.count * 2)
+    for byte in bytes {
+      text.append(digits[Int(byte >> 4)])
+      text.append(digits[Int(byte & 0x0f)])
+    }
+    return String(decoding: text, as: UTF8.self)
+  }
+
   /// With `echo`, always the object form, carrying the ranges copied from the datagram last received.
   static func payload(_ bytes: [UInt8], echo: [EchoRange] = []) -> OrderedJSON {
     if echo.isEmpty, !bytes.isEmpty, bytes.allSatisfy({ (0x20...0x7E).contains($0) }) {
       return .string(String(decoding: bytes, as: UTF8.self))
     }
-    var members: [(String, OrderedJSON)] = [("hex", .string(bytes.map { String(format: "%02x", $0) }.joined()))]
+    var members: [(String, OrderedJSON)] = [("hex", .string(hex(bytes)))]
     if !echo.isEmpty {
       let ranges = echo.map { range in
         OrderedJSON.object([
