@@ -33,9 +33,18 @@ struct EchoPayloadTests {
         #"{"hex": "0011", "echo": [{"from": 0, "to": 1, "length": 2}]}"#, "$.steps[0].data.echo[0]",
         "echo range bytes 1..2 lie outside the 2-byte payload"
       ),
-      (#"{"text": "ab", "echo": [{"from": 0, "to": 0}]}"#, "$.steps[0].data.echo[0]", "needs \"from\", \"to\" and \"length\""),
-      (#"{"text": "ab", "echo": [{"from": 0, "to": 0, "length": 0}]}"#, "$.steps[0].data.echo[0].length", "must be between 1"),
-      (#"{"text": "ab", "echo": [{"from": -1, "to": 0, "length": 1}]}"#, "$.steps[0].data.echo[0].from", "must be between 0"),
+      (
+        #"{"text": "ab", "echo": [{"from": 0, "to": 0}]}"#, "$.steps[0].data.echo[0]",
+        "needs \"from\", \"to\" and \"length\""
+      ),
+      (
+        #"{"text": "ab", "echo": [{"from": 0, "to": 0, "length": 0}]}"#, "$.steps[0].data.echo[0].length",
+        "must be between 1"
+      ),
+      (
+        #"{"text": "ab", "echo": [{"from": -1, "to": 0, "length": 1}]}"#, "$.steps[0].data.echo[0].from",
+        "must be between 0"
+      ),
       (
         #"{"text": "ab", "echo": [{"from": 1048575, "to": 0, "length": 2}]}"#, "$.steps[0].data.echo[0]",
         "beyond the largest datagram received"
@@ -70,7 +79,8 @@ struct EchoPayloadTests {
     #expect(EchoRange.apply([.init(from: 3, to: 0, length: 2)], from: received, to: [9, 9, 9]) == nil)
   }
 
-  @Test("the JSON Schema accepts echo in sent data and refuses it in an expectation", ScenarioSchemaTests.needsJsonschema)
+  @Test(
+    "the JSON Schema accepts echo in sent data and refuses it in an expectation", ScenarioSchemaTests.needsJsonschema)
   func schema() throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-echo-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

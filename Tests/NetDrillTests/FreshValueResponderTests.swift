@@ -15,7 +15,8 @@ struct FreshValueResponderTests {
   static let sntp = "sntp -t 2 10.1.0.2"
 
   static func missing(_ program: String, package: String) -> String? {
-    Command.find(program) == nil ? "\(program) is not installed (.ci/install-deps, or apt-get install -y \(package))" : nil
+    Command.find(program) == nil
+      ? "\(program) is not installed (.ci/install-deps, or apt-get install -y \(package))" : nil
   }
 
   static func temporaryDirectory() throws -> URL {
@@ -57,7 +58,8 @@ struct FreshValueResponderTests {
     #expect(wrong.standardOutput.contains("expected data: 6 bytes \"xcdZZZ\""), "\(wrong.standardOutput)")
     let past = try run(Self.loopbackScenario(echo: #"[{"from": 5, "to": 0, "length": 2}]"#, expected: "fxxZZZ"))
     #expect(past.status == 1, "\(past.standardOutput)")
-    #expect(past.standardOutput.contains("expected echo: a received datagram of at least 7 bytes"), "\(past.standardOutput)")
+    #expect(
+      past.standardOutput.contains("expected echo: a received datagram of at least 7 bytes"), "\(past.standardOutput)")
     #expect(past.standardOutput.contains("actual echo: 6 bytes"), "\(past.standardOutput)")
     let outside = try run(Self.loopbackScenario(echo: #"[{"from": 0, "to": 5, "length": 2}]"#, expected: "x"))
     #expect(outside.status == 2)
@@ -74,7 +76,10 @@ struct FreshValueResponderTests {
     ] {
       let scenario = folder.appendingPathComponent("\(capture).json").path
       let imported = try Command.netdrill(
-        ["import", Self.captures.appendingPathComponent(capture).path, "-o", scenario, "--respond", "--program", "true"])
+        [
+          "import", Self.captures.appendingPathComponent(capture).path, "-o", scenario, "--respond", "--program",
+          "true",
+        ])
       #expect(imported.status == 0, "\(imported.standardError)")
       let text = try String(contentsOfFile: scenario, encoding: .utf8)
       #expect(text.contains(echo), "\(text)")

@@ -55,7 +55,9 @@ struct MultiHostImportTests {
   /// A pcap (Ethernet) of `count` UDP datagrams of `size` payload bytes, 10.1.0.1:40000 → 10.1.0.2:9000.
   static func udpCapture(count: Int, size: Int) -> Data {
     var file = Data()
-    func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { file.append(contentsOf: $0) } }
+    func append<T: FixedWidthInteger>(_ value: T) {
+      withUnsafeBytes(of: value.littleEndian) { file.append(contentsOf: $0) }
+    }
     func appendBig<T: FixedWidthInteger>(_ value: T, to data: inout Data) {
       withUnsafeBytes(of: value.bigEndian) { data.append(contentsOf: $0) }
     }

@@ -360,7 +360,9 @@ extension ScenarioImporter {
         continue
       default: continue
       }
-      let key = { (endpoint: Endpoint) in Receiver(flow: flow.flowProtocol == .tcp ? timed.event.flow : 0, endpoint: endpoint) }
+      let key = { (endpoint: Endpoint) in
+        Receiver(flow: flow.flowProtocol == .tcp ? timed.event.flow : 0, endpoint: endpoint)
+      }
       if let request = lastReceived[key(received.from)] {
         let ranges = FreshValueEcho.ranges(
           request: request.bytes, reply: received.bytes, flowProtocol: flow.flowProtocol,
