@@ -18,6 +18,9 @@ final class StepExecutor {
   /// Addresses `remember`ed by getsockname, getpeername and receive steps.
   var remembered: [String: SocketAddress] = [:]
   var names = AddressNames()
+  /// What each send step sent, and each host's injection device (`StepExecutor+Inject.swift`).
+  var sentDatagrams: [Int: SentDatagram] = [:]
+  var injectionDevices: [String: InjectionDevice] = [:]
   /// Called with (phase, start time, call text) just before each call,
   /// so a capture can tie packets to the step that caused them.
   var onStepStart: ((StepPhase, UInt64, String) -> Void)?
@@ -106,6 +109,7 @@ final class StepExecutor {
       outcomes = [setOption(setting, on: name, step: step.phase)]
     default:
       outcomes = [try perform(step, bound: bound)]
+      if case .send(let send) = step.action { noteSent(send, step: step, outcome: outcomes[0]) }
     }
     refreshNames()
     let checker = ExpectationChecker(resolver: resolver(for: step.action.socketName, at: step), names: names)
@@ -142,6 +146,7 @@ final class StepExecutor {
     case .setMTU(let link, let mtu): return try performSetMTU(link, mtu: mtu, step)
     case .startProgram(let name): return try performStart(name, step)
     case .stopProgram(let name): return try performStop(name, step)
+    case .inject(let inject): return try performInject(inject, step)
     case .socket, .setsockopt:
       preconditionFailure("handled in execute(_:)")
     }
