@@ -108,7 +108,7 @@ extension StepExecutor {
       return (
         PacketBuilder.icmpError(kind, from: from.addressBytes, quoting: original, mtu: size),
         inject.host ?? sent.host,
-        "\(sent.source.family == .ipv6 ? "icmp6" : "icmp") \(kind.rawValue)\(mtuText) from \(from.ipText) quoting step \(quoting + 1): udp \(sent.source) → \(sent.destination)"
+        "\(sent.source.family == .ipv6 ? "icmp6 \(kind == .fragNeeded ? "packet-too-big" : kind.rawValue)" : "icmp \(kind.rawValue)")\(mtuText) from \(from.ipText) quoting step \(quoting + 1): udp \(sent.source) → \(sent.destination)"
       )
 
     case .tcp(let name, let flags, let seq, let ack, let window, let data):
