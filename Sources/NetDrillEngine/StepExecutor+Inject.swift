@@ -13,11 +13,32 @@ struct SentDatagram {
   var host: String
 }
 
+/// What inject steps need from the run so far.
+struct InjectionState {
+  /// The first datagram each UDP send step sent, by step index.
+  var sentDatagrams: [Int: SentDatagram] = [:]
+  /// Where each socket last connected to: the peer of a connection still in
+  /// SYN_SENT, which getpeername does not tell (ENOTCONN).
+  var connectTargets: [String: SocketAddress] = [:]
+  /// Each host's device, opened at its first inject.
+  var devices: [String: InjectionDevice] = [:]
+}
+
 // inject: crafted packets delivered through the host's `InjectionDevice`.
 extension StepExecutor {
+  /// After a step: keeps what a later inject may need from it.
+  func noteForInjection(_ step: Step, outcome: StepOutcome) {
+    switch step.action {
+    case .send(let send): noteSent(send, step: step, outcome: outcome)
+    case .connect(let name, let spec):
+      if let target = try? resolve(spec, for: name, step) { injection.connectTargets[name] = target }
+    default: break
+    }
+  }
+
   /// After a send step: remembers the datagram it sent (UDP only), for ICMP
   /// errors that quote it.
-  func noteSent(_ send: SendStep, step: Step, outcome: StepOutcome) {
+  private func noteSent(_ send: SendStep, step: Step, outcome: StepOutcome) {
     guard let open = sockets[send.socket], open.kind == .udp, let returned = outcome.returned, returned >= 0 else { return }
     let destination: SocketAddress?
     if let spec = send.to {
@@ -31,7 +52,7 @@ extension StepExecutor {
     if source.isWildcard, let chosen = Self.sourceAddress(toward: destination) {
       source = SocketAddress(family: source.family, addressBytes: chosen.addressBytes, port: source.port)
     }
-    sentDatagrams[step.index] = SentDatagram(
+    injection.sentDatagrams[step.index] = SentDatagram(
       source: source, destination: destination, payload: send.messages.first?.bytes ?? [], host: open.host)
   }
 
@@ -65,9 +86,9 @@ extension StepExecutor {
   }
 
   private func injectionDevice(for host: String) throws(RunError) -> InjectionDevice {
-    if let device = injectionDevices[host] { return device }
+    if let device = injection.devices[host] { return device }
     let device = try InjectionDevice()
-    injectionDevices[host] = device
+    injection.devices[host] = device
     return device
   }
 
@@ -93,7 +114,7 @@ extension StepExecutor {
       )
 
     case .icmp(let kind, let quoting, let offender, let mtu):
-      guard let sent = sentDatagrams[quoting] else {
+      guard let sent = injection.sentDatagrams[quoting] else {
         throw .environment(
           "\(step.location): inject icmp quotes step \(quoting + 1), which sent no datagram in this run (its send failed)")
       }
@@ -114,9 +135,13 @@ extension StepExecutor {
     case .tcp(let name, let flags, let seq, let ack, let window, let data):
       let open = try socket(name, step)
       try enter(open.host)
-      guard case .success(let local?) = open.socket.localAddress(), case .success(let peer?) = open.socket.peerAddress()
+      // getpeername fails in SYN_SENT: the peer is then where the connect step went.
+      var peerAddress: SocketAddress?
+      if case .success(let peer?) = open.socket.peerAddress() { peerAddress = peer }
+      guard case .success(let local?) = open.socket.localAddress(), let peer = peerAddress ?? injection.connectTargets[name],
+        !local.isWildcard
       else {
-        throw .environment("\(step.location): inject tcp into \(name): the socket has no connection (getpeername failed)")
+        throw .environment("\(step.location): inject tcp into \(name): the socket is not connected or connecting")
       }
       let position = try TCPSequenceState.read(open.socket, step)
       let sequence = UInt32(truncatingIfNeeded: Int64(position.receiveNext) + seq)

@@ -18,9 +18,8 @@ final class StepExecutor {
   /// Addresses `remember`ed by getsockname, getpeername and receive steps.
   var remembered: [String: SocketAddress] = [:]
   var names = AddressNames()
-  /// What each send step sent, and each host's injection device (`StepExecutor+Inject.swift`).
-  var sentDatagrams: [Int: SentDatagram] = [:]
-  var injectionDevices: [String: InjectionDevice] = [:]
+  /// What inject steps need to know of earlier steps, and each host's device (`StepExecutor+Inject.swift`).
+  var injection = InjectionState()
   /// Called with (phase, start time, call text) just before each call,
   /// so a capture can tie packets to the step that caused them.
   var onStepStart: ((StepPhase, UInt64, String) -> Void)?
@@ -109,7 +108,7 @@ final class StepExecutor {
       outcomes = [setOption(setting, on: name, step: step.phase)]
     default:
       outcomes = [try perform(step, bound: bound)]
-      if case .send(let send) = step.action { noteSent(send, step: step, outcome: outcomes[0]) }
+      noteForInjection(step, outcome: outcomes[0])
     }
     refreshNames()
     let checker = ExpectationChecker(resolver: resolver(for: step.action.socketName, at: step), names: names)

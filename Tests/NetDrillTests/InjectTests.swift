@@ -14,7 +14,7 @@ import Testing
 struct InjectTests {
   static let scenarios = [
     "inject/spoofed-peer", "inject/frag-needed-pmtu", "inject/host-unreachable-errqueue",
-    "inject/rst-established", "inject/icmpv6-packet-too-big",
+    "inject/rst-established", "inject/icmpv6-packet-too-big", "inject/syn-ack-handshake",
   ]
 
   /// (scenario, text in it, replacement in the inject step, the checks that must fail, `|`-separated)
@@ -50,6 +50,8 @@ struct InjectTests {
     // tcp: a RST one byte off what the client expects draws a challenge ACK (RFC 5961), not a reset.
     ("inject/rst-established", #""flags": ["RST"] }"#, #""flags": ["RST"], "seq": 1 }"#, "error"),
     ("inject/rst-established", #""flags": ["RST"] }"#, #""flags": ["ACK"] }"#, "error"),
+    // tcp: a SYN-ACK acknowledging one byte beyond the SYN is answered with a RST; still connecting.
+    ("inject/syn-ack-handshake", #""seq": 1000 }"#, #""seq": 1000, "ack": 1 }"#, "revents|returns"),
   ]
 
   private func source(_ name: String) throws -> String {
