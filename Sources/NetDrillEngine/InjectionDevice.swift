@@ -83,4 +83,4 @@ final class InjectionDevice {
     bytes += [0, 0, 0, 6] + [UInt8](repeating: 0, count: 8)
     return bytes
   }
-  }
+}

@@ -12,16 +12,23 @@ enum PacketBuilder {
   static let maximumIPv6Error = 1280
 
   /// A UDP datagram in an IP packet.
-  static func udp(from source: SocketAddress, to destination: SocketAddress, payload: [UInt8], identification: UInt16 = 0, dontFragment: Bool = false)
+  static func udp(
+    from source: SocketAddress, to destination: SocketAddress, payload: [UInt8], identification: UInt16 = 0,
+    dontFragment: Bool = false
+  )
     -> [UInt8]
   {
-    var segment = be16(source.port) + be16(destination.port) + be16(UInt16(truncatingIfNeeded: 8 + payload.count)) + [0, 0]
+    var segment =
+      be16(source.port) + be16(destination.port) + be16(UInt16(truncatingIfNeeded: 8 + payload.count)) + [0, 0]
     segment += payload
-    var sum = transportChecksum(segment, protocolNumber: 17, source: source.addressBytes, destination: destination.addressBytes)
+    var sum = transportChecksum(
+      segment, protocolNumber: 17, source: source.addressBytes, destination: destination.addressBytes)
     if sum == 0 { sum = 0xFFFF }  // UDP: a computed 0 is sent as all ones (0 means "no checksum")
     segment[6] = UInt8(sum >> 8)
     segment[7] = UInt8(sum & 0xFF)
-    return ip(segment, protocolNumber: 17, source: source.addressBytes, destination: destination.addressBytes, identification: identification, dontFragment: dontFragment)
+    return ip(
+      segment, protocolNumber: 17, source: source.addressBytes, destination: destination.addressBytes,
+      identification: identification, dontFragment: dontFragment)
   }
 
   /// A TCP segment (no options) in an IP packet.
@@ -32,10 +39,13 @@ enum PacketBuilder {
     var segment = be16(source.port) + be16(destination.port) + be32(seq) + be32(ack)
     segment += [5 << 4, flags] + be16(window) + [0, 0] + [0, 0]
     segment += payload
-    let sum = transportChecksum(segment, protocolNumber: 6, source: source.addressBytes, destination: destination.addressBytes)
+    let sum = transportChecksum(
+      segment, protocolNumber: 6, source: source.addressBytes, destination: destination.addressBytes)
     segment[16] = UInt8(sum >> 8)
     segment[17] = UInt8(sum & 0xFF)
-    return ip(segment, protocolNumber: 6, source: source.addressBytes, destination: destination.addressBytes, identification: 0, dontFragment: true)
+    return ip(
+      segment, protocolNumber: 6, source: source.addressBytes, destination: destination.addressBytes, identification: 0,
+      dontFragment: true)
   }
 
   /// An ICMP error (ICMPv6 when `original` is IPv6) from `offender` to the
@@ -60,15 +70,21 @@ enum PacketBuilder {
       : checksum(message)
     message[2] = UInt8(sum >> 8)
     message[3] = UInt8(sum & 0xFF)
-    return ip(message, protocolNumber: isIPv6 ? 58 : 1, source: offender, destination: sender, identification: 0, dontFragment: false)
+    return ip(
+      message, protocolNumber: isIPv6 ? 58 : 1, source: offender, destination: sender, identification: 0,
+      dontFragment: false)
   }
 
   // MARK: IP
 
-  private static func ip(_ payload: [UInt8], protocolNumber: UInt8, source: [UInt8], destination: [UInt8], identification: UInt16, dontFragment: Bool) -> [UInt8] {
+  private static func ip(
+    _ payload: [UInt8], protocolNumber: UInt8, source: [UInt8], destination: [UInt8], identification: UInt16,
+    dontFragment: Bool
+  ) -> [UInt8] {
     if source.count == 16 {
       // Version 6, traffic class 0, flow label 0.
-      return [0x60, 0, 0, 0] + be16(UInt16(truncatingIfNeeded: payload.count)) + [protocolNumber, ttl] + source + destination + payload
+      return [0x60, 0, 0, 0] + be16(UInt16(truncatingIfNeeded: payload.count)) + [protocolNumber, ttl] + source
+        + destination + payload
     }
     var header: [UInt8] = [0x45, 0] + be16(UInt16(truncatingIfNeeded: 20 + payload.count)) + be16(identification)
     header += (dontFragment ? [0x40, 0] : [0, 0]) + [ttl, protocolNumber, 0, 0] + source + destination
@@ -81,7 +97,9 @@ enum PacketBuilder {
   // MARK: Checksums
 
   /// The checksum of a UDP/TCP/ICMPv6 message over its pseudo-header (RFC 768, 793, 8200 §8.1).
-  static func transportChecksum(_ message: [UInt8], protocolNumber: UInt8, source: [UInt8], destination: [UInt8]) -> UInt16 {
+  static func transportChecksum(_ message: [UInt8], protocolNumber: UInt8, source: [UInt8], destination: [UInt8])
+    -> UInt16
+  {
     let pseudo: [UInt8]
     if source.count == 16 {
       pseudo = source + destination + be32(UInt32(message.count)) + [0, 0, 0, protocolNumber]

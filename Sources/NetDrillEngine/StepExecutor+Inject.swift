@@ -39,7 +39,9 @@ extension StepExecutor {
   /// After a send step: remembers the datagram it sent (UDP only), for ICMP
   /// errors that quote it.
   private func noteSent(_ send: SendStep, step: Step, outcome: StepOutcome) {
-    guard let open = sockets[send.socket], open.kind == .udp, let returned = outcome.returned, returned >= 0 else { return }
+    guard let open = sockets[send.socket], open.kind == .udp, let returned = outcome.returned, returned >= 0 else {
+      return
+    }
     let destination: SocketAddress?
     if let spec = send.to {
       destination = try? resolve(spec, for: send.socket, step)
@@ -59,16 +61,21 @@ extension StepExecutor {
   /// The source address the kernel picks toward `destination` (a UDP connect
   /// sends nothing; getsockname then tells the address routing chose).
   static func sourceAddress(toward destination: SocketAddress) -> SocketAddress? {
-    guard case .success(let probe) = Socket.open(family: destination.family, stream: false, closeOnExec: true) else { return nil }
+    guard case .success(let probe) = Socket.open(family: destination.family, stream: false, closeOnExec: true) else {
+      return nil
+    }
     defer { _ = probe.close() }
-    guard case .success = probe.connect(destination), case .success(let local?) = probe.localAddress() else { return nil }
+    guard case .success = probe.connect(destination), case .success(let local?) = probe.localAddress() else {
+      return nil
+    }
     return local
   }
 
   func performInject(_ inject: InjectStep, _ step: Step) throws(RunError) -> StepOutcome {
     guard network.isPrivate else {
       throw .environment(
-        "\(step.location): inject needs netdrill's private network; it never writes packets into the host's own network (--host-network)")
+        "\(step.location): inject needs netdrill's private network; it never writes packets into the host's own network (--host-network)"
+      )
     }
     let (packet, host, text) = try build(inject, step)
     try enter(host)
@@ -116,13 +123,15 @@ extension StepExecutor {
     case .icmp(let kind, let quoting, let offender, let mtu):
       guard let sent = injection.sentDatagrams[quoting] else {
         throw .environment(
-          "\(step.location): inject icmp quotes step \(quoting + 1), which sent no datagram in this run (its send failed)")
+          "\(step.location): inject icmp quotes step \(quoting + 1), which sent no datagram in this run (its send failed)"
+        )
       }
       let original = PacketBuilder.udp(
         from: sent.source, to: sent.destination, payload: sent.payload, dontFragment: sent.source.family == .ipv4)
       let from = offender.flatMap { SocketAddress(ip: $0, port: 0) } ?? sent.destination
       guard from.family == sent.source.family else {
-        throw .badAddress("\(offender ?? "") sends an error about an \(sent.source.family.rawValue) datagram", step.location)
+        throw .badAddress(
+          "\(offender ?? "") sends an error about an \(sent.source.family.rawValue) datagram", step.location)
       }
       let size = mtu ?? InjectStep.defaultMTU
       let mtuText = kind == .fragNeeded ? " mtu \(size)" : ""
@@ -138,7 +147,8 @@ extension StepExecutor {
       // getpeername fails in SYN_SENT: the peer is then where the connect step went.
       var peerAddress: SocketAddress?
       if case .success(let peer?) = open.socket.peerAddress() { peerAddress = peer }
-      guard case .success(let local?) = open.socket.localAddress(), let peer = peerAddress ?? injection.connectTargets[name],
+      guard case .success(let local?) = open.socket.localAddress(),
+        let peer = peerAddress ?? injection.connectTargets[name],
         !local.isWildcard
       else {
         throw .environment("\(step.location): inject tcp into \(name): the socket is not connected or connecting")

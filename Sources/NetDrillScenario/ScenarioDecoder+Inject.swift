@@ -56,14 +56,19 @@ extension ScenarioDecoder {
       if ValueSyntax.isIPv4Literal(text) || ValueSyntax.isIPv6Literal(text) {
         offender = text
       } else {
-        report(fromNode, "expected the IP address of the node sending the error, like \"192.0.2.1\", found \(JSONPath.quoted(text))")
+        report(
+          fromNode,
+          "expected the IP address of the node sending the error, like \"192.0.2.1\", found \(JSONPath.quoted(text))")
       }
     }
     guard let number = integer(quotingNode, 1...Int(Int32.max)), let error else { return nil }
     let index = number - 1
     // Only steps before this one are decoded yet.
     guard let action = decodedActions[index] else {
-      report(quotingNode, "\"quoting\" names an earlier step whose datagram the error quotes: step \(number) does not come before this one")
+      report(
+        quotingNode,
+        "\"quoting\" names an earlier step whose datagram the error quotes: step \(number) does not come before this one"
+      )
       return nil
     }
     guard case .send(let send) = action else {
@@ -74,7 +79,10 @@ extension ScenarioDecoder {
       return nil
     }
     if sockets[send.socket]?.kind != .udp {
-      report(quotingNode, "step \(number) sends on \(JSONPath.quoted(send.socket)), which is not a UDP socket: an injected ICMP error quotes a UDP datagram")
+      report(
+        quotingNode,
+        "step \(number) sends on \(JSONPath.quoted(send.socket)), which is not a UDP socket: an injected ICMP error quotes a UDP datagram"
+      )
       return nil
     }
     return .icmp(error, quoting: index, offender: offender, mtu: mtu)

@@ -73,7 +73,8 @@ struct PacketBuilderTests {
     #expect(tooBig[0] >> 4 == 6 && tooBig[6] == 58)
     #expect(tooBig[40] == 2 && tooBig[41] == 0 && Array(tooBig[44..<48]) == [0, 0, 5, 0], "packet too big, MTU 1280")
     #expect(transportVerifies(tooBig, protocolNumber: 58))
-    let unreachable = PacketBuilder.icmpError(.portUnreachable, from: v6Destination.addressBytes, quoting: original, mtu: 0)
+    let unreachable = PacketBuilder.icmpError(
+      .portUnreachable, from: v6Destination.addressBytes, quoting: original, mtu: 0)
     #expect(unreachable[40] == 1 && unreachable[41] == 4)
     #expect(transportVerifies(unreachable, protocolNumber: 58))
     let protocolError = PacketBuilder.icmpError(

@@ -39,10 +39,12 @@ struct InjectTests {
       "inject/host-unreachable-errqueue", #""quoting": 2"#, #""quoting": 3"#,
       "returns|data|flags|extended_error|error"
     ),
-    ("inject/host-unreachable-errqueue", #""host-unreachable""#, #""net-unreachable""#,
+    (
+      "inject/host-unreachable-errqueue", #""host-unreachable""#, #""net-unreachable""#,
       "extended_error.errno|extended_error.code"
     ),
-    ("inject/host-unreachable-errqueue", #""quoting": 2, "from": "192.0.2.1""#, #""quoting": 2, "from": "192.0.2.9""#,
+    (
+      "inject/host-unreachable-errqueue", #""quoting": 2, "from": "192.0.2.1""#, #""quoting": 2, "from": "192.0.2.9""#,
       "extended_error.offender"
     ),
     ("inject/frag-needed-pmtu", #""mtu": 1200"#, #""mtu": 1300"#, "value"),
