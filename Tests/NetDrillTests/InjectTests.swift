@@ -14,7 +14,7 @@ import Testing
 struct InjectTests {
   static let scenarios = [
     "inject/spoofed-peer", "inject/frag-needed-pmtu", "inject/host-unreachable-errqueue",
-    "inject/rst-established", "inject/icmpv6-packet-too-big", "inject/syn-ack-handshake",
+    "inject/rst-established", "inject/icmpv6-packet-too-big", "inject/syn-ack-handshake", "inject/data-and-fin",
   ]
 
   /// (scenario, text in it, replacement in the inject step, the checks that must fail, `|`-separated)
@@ -52,6 +52,12 @@ struct InjectTests {
     // tcp: a RST one byte off what the client expects draws a challenge ACK (RFC 5961), not a reset.
     ("inject/rst-established", #""flags": ["RST"] }"#, #""flags": ["RST"], "seq": 1 }"#, "error"),
     ("inject/rst-established", #""flags": ["RST"] }"#, #""flags": ["ACK"] }"#, "error"),
+    // tcp: data one byte beyond rcv_nxt waits in the out-of-order queue; an ACK without FIN ends nothing.
+    (
+      "inject/data-and-fin", #""flags": ["PSH", "ACK"], "data": "forged" }"#,
+      #""flags": ["PSH", "ACK"], "data": "forged", "seq": 1 }"#, "data"
+    ),
+    ("inject/data-and-fin", #""flags": ["FIN", "ACK"] }"#, #""flags": ["ACK"] }"#, "returns"),
     // tcp: a SYN-ACK acknowledging one byte beyond the SYN is answered with a RST; still connecting.
     ("inject/syn-ack-handshake", #""seq": 1000 }"#, #""seq": 1000, "ack": 1 }"#, "revents|returns"),
   ]
