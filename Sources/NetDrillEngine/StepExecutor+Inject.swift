@@ -22,12 +22,18 @@ struct InjectionState {
   var connectTargets: [String: SocketAddress] = [:]
   /// Each host's device, opened at its first inject.
   var devices: [String: InjectionDevice] = [:]
+  /// Whether the scenario has inject steps at all (nothing is noted otherwise); found at the first step.
+  var isNeeded: Bool?
 }
 
 // inject: crafted packets delivered through the host's `InjectionDevice`.
 extension StepExecutor {
   /// After a step: keeps what a later inject may need from it.
   func noteForInjection(_ step: Step, outcome: StepOutcome) {
+    if injection.isNeeded == nil {
+      injection.isNeeded = scenario.steps.contains { $0.action.verb == .inject }
+    }
+    guard injection.isNeeded == true else { return }
     switch step.action {
     case .send(let send): noteSent(send, step: step, outcome: outcome)
     case .connect(let name, let spec):
