@@ -60,6 +60,8 @@ struct InjectTests {
     ("inject/data-and-fin", #""flags": ["FIN", "ACK"] }"#, #""flags": ["ACK"] }"#, "returns"),
     // tcp: a SYN-ACK acknowledging one byte beyond the SYN is answered with a RST; still connecting.
     ("inject/syn-ack-handshake", #""seq": 1000 }"#, #""seq": 1000, "ack": 1 }"#, "revents|address"),
+    // host: the same SYN-ACK delivered to b, where no socket is connecting, completes nothing.
+    ("inject/syn-ack-handshake", #""seq": 1000 }"#, #""seq": 1000, "host": "b" }"#, "revents|address"),
   ]
 
   private func source(_ name: String) throws -> String {
@@ -92,6 +94,25 @@ struct InjectTests {
     let outcome = try #require(document.manifest.run.outcomes.first { $0.verb == "inject" })
     #expect(outcome.value == "injected on local/lo")
     #expect(outcome.returned == 40, "20 bytes of IPv4 header and 20 of TCP")
+  }
+
+  @Test("seq, window and flags reach the wire: the captured SYN-ACK carries them")
+  func segmentFieldsInTheTrace() throws {
+    let text = try source("inject/syn-ack-handshake").replacingOccurrences(
+      of: #""seq": 1000 }"#, with: #""seq": 1000, "window": 1234 }"#)
+    let path = try temporaryScenario(text, name: "syn-ack-window")
+    let scenario = try ScenarioParser.parse(file: path)
+    let trace = temporaryTrace("syn-ack-window")
+    let result = try ScenarioRecorder.record(scenario, source: text, to: trace)
+    #expect(result.passed)
+    let document = try TraceDocument.load(path: trace)
+    let synAck = try #require(
+      document.packets.first { $0.decoded.tcp?.flags.contains([.syn, .ack]) == true }?.decoded.tcp)
+    #expect(synAck.window == 1234)
+    #expect(synAck.sourcePort == 80)
+    let syn = try #require(document.packets.first { $0.decoded.tcp?.flags == .syn }?.decoded.tcp)
+    #expect(synAck.acknowledgmentNumber == syn.sequenceNumber &+ 1, "ack 0: the client's snd_nxt, its ISN + 1")
+    #expect(synAck.sequenceNumber == 1000, "in SYN_SENT rcv_nxt is 0: seq is the pretend peer's ISN")
   }
 
   @Test("an injected packet that differs fails the expectations that depend on it", arguments: 0..<mutations.count)
