@@ -20,6 +20,8 @@ final class StepExecutor {
   /// Socket name → the bytes its last successful receive got: what a send's `echo` copies from.
   var lastReceived: [String: [UInt8]] = [:]
   var names = AddressNames()
+  /// What inject steps need to know of earlier steps, and each host's device (`StepExecutor+Inject.swift`).
+  var injection = InjectionState()
   /// Called with (phase, start time, call text) just before each call,
   /// so a capture can tie packets to the step that caused them.
   var onStepStart: ((StepPhase, UInt64, String) -> Void)?
@@ -108,6 +110,7 @@ final class StepExecutor {
       outcomes = [setOption(setting, on: name, step: step.phase)]
     default:
       outcomes = [try perform(step, bound: bound)]
+      noteForInjection(step, outcome: outcomes[0])
     }
     refreshNames()
     let checker = ExpectationChecker(resolver: resolver(for: step.action.socketName, at: step), names: names)
@@ -145,6 +148,7 @@ final class StepExecutor {
     case .setMTU(let link, let mtu): return try performSetMTU(link, mtu: mtu, step)
     case .startProgram(let name): return try performStart(name, step)
     case .stopProgram(let name): return try performStop(name, step)
+    case .inject(let inject): return try performInject(inject, step)
     case .socket, .setsockopt:
       preconditionFailure("handled in execute(_:)")
     }

@@ -299,6 +299,8 @@ public enum Action: Sendable, Equatable {
   case startProgram(String)
   /// Stop a program under test now (SIGTERM, then SIGKILL) and record how it ended.
   case stopProgram(String)
+  /// Deliver a crafted packet to a host as if from the wire (`Injection.swift`).
+  case inject(InjectStep)
 
   /// The socket the step acts on (nil for `wait` and the network and program cases).
   public var socketName: String? {
@@ -310,7 +312,7 @@ public enum Action: Sendable, Equatable {
       return name
     case .send(let step): return step.socket
     case .receive(let step): return step.socket
-    case .wait, .enableFault, .disableFault, .linkState, .setMTU, .startProgram, .stopProgram: return nil
+    case .wait, .enableFault, .disableFault, .linkState, .setMTU, .startProgram, .stopProgram, .inject: return nil
     }
   }
 
@@ -341,6 +343,7 @@ public enum Action: Sendable, Equatable {
     case .setMTU: return .setMTU
     case .startProgram: return .start
     case .stopProgram: return .stop
+    case .inject: return .inject
     }
   }
 }

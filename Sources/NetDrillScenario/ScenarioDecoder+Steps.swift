@@ -142,6 +142,8 @@ extension ScenarioDecoder {
       guard errors.count == errorsBefore, let link else { return nil }
       if spec.verb == .setMTU { return mtu.map { .setMTU(link, mtu: $0) } }
       return .linkState(link, host: host, up: spec.verb == .linkUp)
+    case .injection:
+      return decodeInject(subject, fields: fields, step: step)
     case .socket:
       break
     }
@@ -237,7 +239,7 @@ extension ScenarioDecoder {
       if let call = spec.verb.receiveCall {
         action = socket.flatMap { decodeReceive(call, socket: $0, fields: fields, remember: remember) }
       }
-    case .wait, .enable, .disable, .linkDown, .linkUp, .setMTU, .start, .stop:
+    case .wait, .enable, .disable, .linkDown, .linkUp, .setMTU, .start, .stop, .inject:
       // Not socket verbs: decoded by their subject above.
       report(subject, "the verb \(JSONPath.quoted(spec.name)) is not a socket call (a netdrill bug)")
     }

@@ -70,6 +70,9 @@ final class ScenarioDecoder {
   /// Programs declared `deferred`, and those a `start` step has started so far.
   var deferredPrograms: Set<String> = []
   var startedPrograms: Set<String> = []
+  /// The actions of the steps decoded so far, by index, so an `inject` can
+  /// check the step it quotes.
+  var decodedActions: [Int: Action] = [:]
 
   init(file: String?) {
     self.file = file
@@ -130,7 +133,10 @@ final class ScenarioDecoder {
     if let node = top["steps"], let elements = array(node) {
       findNamesDefinedBySteps(elements)
       for (index, element) in elements.enumerated() {
-        if let step = decodeStep(element, index: index) { steps.append(step) }
+        if let step = decodeStep(element, index: index) {
+          steps.append(step)
+          decodedActions[index] = step.action
+        }
       }
     }
     let (packets, packetMatch) = top["expect_packets"].map { decodeExpectedPackets($0) } ?? ([], .inOrder)

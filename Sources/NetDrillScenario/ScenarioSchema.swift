@@ -235,7 +235,9 @@ public enum ScenarioSchema {
 
   private static func stepSchema(_ verb: VerbSpec) -> SchemaValue {
     var properties: [String: SchemaValue] = [
-      verb.name: verb.subject == .duration ? ref("duration") : ref("name")  // socket, fault, link or program
+      verb.name: verb.subject == .duration
+        ? ref("duration")
+        : verb.subject == .injection ? .object(["enum": strings(InjectKind.allCases.map(\.rawValue))]) : ref("name")  // socket, fault, link or program
     ]
     for field in verb.fields {
       properties[field.key] = fieldSchema(field.kind)
@@ -272,6 +274,10 @@ public enum ScenarioSchema {
             ])
           ])
         })
+    case .inject:
+      properties["from"] = .object(["type": "string"])  // an address for udp, an IP for icmp: narrowed below
+      schema = strictObject(properties, required: [verb.name])
+      schema["oneOf"] = injectBranches
     case .sendmmsg:
       // `data` (repeated `count` times) or `messages`, never both.
       schema["oneOf"] = .array([
@@ -310,6 +316,16 @@ public enum ScenarioSchema {
     case .mtu: return integer(68...65535)
     case .controlMessages: return controlSchema(sending: true)
     case .controlSize: return integer(0...ScenarioVocabulary.maximumControlSize)
+    case .icmpError: return .object(["enum": strings(ICMPErrorKind.allCases.map(\.rawValue))])
+    case .tcpFlags:
+      return .object([
+        "type": "array", "minItems": 1, "items": .object(["enum": strings(TCPFlag.allCases.map(\.rawValue))]),
+      ])
+    case .stepNumber: return integer(1...Int(Int32.max))
+    case .sequenceOffset:
+      let limit = Int(ScenarioVocabulary.maximumSequenceOffset)
+      return integer(-limit...limit)
+    case .window: return integer(0...65535)
     }
   }
 

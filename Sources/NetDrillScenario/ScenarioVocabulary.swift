@@ -184,6 +184,7 @@ enum ScenarioVocabulary {
       VerbSpec(.setMTU, subject: .link, fields: [.init("mtu", .mtu, required: true)], expect: []),
       VerbSpec(.start, subject: .program, expect: []),
       VerbSpec(.stop, subject: .program, expect: ["returns"]),
+      VerbSpec(.inject, subject: .injection, fields: injectFields, expect: []),
     ]
     return verbs
   }
@@ -199,6 +200,8 @@ struct VerbSpec: Sendable {
     case duration
     /// The verb's value names a declared fault, link or program.
     case fault, link, program
+    /// The verb's value is the kind of packet to inject (`udp`, `icmp`, `tcp`).
+    case injection
   }
 
   let verb: Verb
@@ -235,6 +238,8 @@ struct StepField: Sendable {
     /// `settableOptionName`: setsockopt names only options the kernel lets one set.
     case optionName, settableOptionName, optionValue, shutdownHow, ipLiteral, multicastInterface, pollEvents
     case hostName, mtu
+    /// `inject`: an ICMP error name, TCP flags, a step number, a sequence offset, a window.
+    case icmpError, tcpFlags, stepNumber, sequenceOffset, window
     /// sendmsg's `control` and recvmsg's `control_size`.
     case controlMessages, controlSize
   }

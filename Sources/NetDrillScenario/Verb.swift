@@ -17,6 +17,8 @@ public enum Verb: String, Sendable, Hashable, CaseIterable, CustomStringConverti
   case setMTU = "set_mtu"
   /// Start a deferred program under test; stop one.
   case start, stop
+  /// Deliver a crafted packet to a host as if from the wire.
+  case inject
 
   public init(_ call: SendCall) {
     switch call {

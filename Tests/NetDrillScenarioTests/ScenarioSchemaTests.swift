@@ -164,6 +164,19 @@ struct ScenarioSchemaTests {
         #"{"netdrill": 1, "name": "x", "steps": [{"accept": "c", "as": "d", "expect": {"returns": 3}}]}"#
       ),
       ("requires-word", #"{"netdrill": 1, "name": "x", "steps": [], "requires": ["netemm"]}"#),
+      ("inject-kind", #"{"netdrill": 1, "name": "x", "steps": [{"inject": "arp"}]}"#),
+      (
+        "inject-other-kinds-key",
+        #"{"netdrill": 1, "name": "x", "steps": [{"inject": "udp", "from": "192.0.2.7:9", "to": "c", "data": "x", "seq": 1}]}"#
+      ),
+      (
+        "inject-icmp-without-quoting",
+        #"{"netdrill": 1, "name": "x", "steps": [{"inject": "icmp", "error": "port-unreachable"}]}"#
+      ),
+      (
+        "inject-icmp-offender-by-name",
+        #"{"netdrill": 1, "name": "x", "steps": [{"inject": "icmp", "error": "time-exceeded", "quoting": 1, "from": "router"}]}"#
+      ),
     ])
   func wrongScenarioIsRejectedBySchema(name: String, text: String) throws {
     // The parser rejects it too: the schema is never looser on these.
