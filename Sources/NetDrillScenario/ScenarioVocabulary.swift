@@ -35,7 +35,7 @@ enum ScenarioVocabulary {
   static let lingerKeys = ["onoff", "linger"]
 
   /// The one-of keys of a payload object; `seed` may accompany `pattern` only.
-  static let payloadEncodings = ["text", "hex", "base64", "pattern", "zeros"]
+  static let payloadEncodings = ["text", "hex", "base64", "pattern", "zeros", "sequence"]
   static let payloadKeys = payloadEncodings + ["seed"]
   /// Largest payload, in bytes, for any encoding.
   static let maximumPayloadSize = 1_048_576
@@ -180,6 +180,7 @@ enum ScenarioVocabulary {
       VerbSpec(.setMTU, subject: .link, fields: [.init("mtu", .mtu, required: true)], expect: []),
       VerbSpec(.start, subject: .program, expect: []),
       VerbSpec(.stop, subject: .program, expect: ["returns"]),
+      VerbSpec(.repetition, subject: .repetition, expect: repetitionExpectKeys),
     ]
     return verbs
   }
@@ -195,6 +196,8 @@ struct VerbSpec: Sendable {
     case duration
     /// The verb's value names a declared fault, link or program.
     case fault, link, program
+    /// `repeat`: its value says how often (see `ScenarioDecoder+Repeat.swift`).
+    case repetition
   }
 
   let verb: Verb
@@ -215,7 +218,8 @@ struct VerbSpec: Sendable {
 
   /// The step keys besides the verb: its own fields, then the common ones.
   var allowedKeys: [String] {
-    fields.map(\.key)
+    if subject == .repetition { return ScenarioVocabulary.repetitionStepKeys }
+    return fields.map(\.key)
       + (subject == .socket
         ? ScenarioVocabulary.commonStepKeys
         : subject == .program

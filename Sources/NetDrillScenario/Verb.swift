@@ -17,6 +17,8 @@ public enum Verb: String, Sendable, Hashable, CaseIterable, CustomStringConverti
   case setMTU = "set_mtu"
   /// Start a deferred program under test; stop one.
   case start, stop
+  /// A body of steps run many times (`Repetition`).
+  case repetition = "repeat"
 
   public init(_ call: SendCall) {
     switch call {
