@@ -104,6 +104,8 @@ final class StepExecutor {
       return outcomes
     case .setsockopt(let name, let setting):
       outcomes = [setOption(setting, on: name, step: step.phase)]
+    case .repetition(let repetition):
+      return [try performRepetition(repetition, step: step)]
     default:
       outcomes = [try perform(step, bound: bound)]
     }
@@ -142,7 +144,7 @@ final class StepExecutor {
     case .setMTU(let link, let mtu): return try performSetMTU(link, mtu: mtu, step)
     case .startProgram(let name): return try performStart(name, step)
     case .stopProgram(let name): return try performStop(name, step)
-    case .socket, .setsockopt:
+    case .socket, .setsockopt, .repetition:
       preconditionFailure("handled in execute(_:)")
     }
   }
