@@ -275,3 +275,24 @@ struct CallDeadline {
     }
   }
 }
+
+extension Repetition {
+  /// How long the repeat may take, for the run's overall bound: its
+  /// `duration` when it has one, else its count at its rate, else its count
+  /// at a generous 100 µs per call (or the body's waits), plus the receiver's idle time.
+  func runBound(_ defaultTimeout: Duration) -> Duration {
+    let idle = receiver?.idle ?? .zero
+    if let duration { return duration + idle + .seconds(1) }
+    let waits = body.reduce(Duration.zero) { total, step in
+      if case .wait(let wait) = step.action { return total + wait }
+      return total + .microseconds(100)
+    }
+    var perIteration = waits
+    switch rate {
+    case .datagrams(let perSecond)?: perIteration = max(perIteration, .nanoseconds(Int64(1e9 / perSecond) + 1))
+    case .bytes(let perSecond)?: perIteration = max(perIteration, .nanoseconds(Int64(65536 * 1e9 / perSecond) + 1))
+    case nil: break
+    }
+    return perIteration * (count ?? 1) + defaultTimeout + idle + .seconds(1)
+  }
+}
