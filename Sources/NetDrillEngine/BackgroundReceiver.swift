@@ -27,6 +27,7 @@ final class BackgroundReceiver: @unchecked Sendable {
   /// Datagrams the repeat sent; -1 while it is still sending.
   private let expected = Atomic<Int>(-1)
   private let done = DispatchSemaphore(value: 0)
+  private let running = DispatchSemaphore(value: 0)
 
   init(spec: BackgroundReceiverSpec, descriptor: Int32, layout: SequencePayload?, limit: Int) {
     name = spec.socket
@@ -37,13 +38,16 @@ final class BackgroundReceiver: @unchecked Sendable {
     tracker = SequenceTracker(layout: layout, limit: limit)
   }
 
+  /// Starts the thread and returns once it runs, so the repeat's first datagram finds it receiving.
   func start() {
     let thread = Thread { [self] in
+      running.signal()
       drain()
       done.signal()
     }
     thread.name = "netdrill receiver \(name)"
     thread.start()
+    running.wait()
   }
 
   /// Tells the receiver how many datagrams were sent, waits for it to stop and gives its totals.

@@ -115,6 +115,26 @@ struct RepeatRunTests {
     #expect(outcome.elapsedNanoseconds >= 90_000_000)
   }
 
+  @Test("a receive in a repeat runs natively and ends at the first datagram that does not come, as EAGAIN")
+  func nativeReceive() throws {
+    let result = try run(
+      """
+      {"netdrill": 1, "name": "receive", "defaults": {"timeout": "50ms"},
+       "sockets": {"client": {"type": "udp"}, "server": {"type": "udp"}},
+       "steps": [
+        {"bind": "server", "address": "127.0.0.1:0"},
+        {"repeat": {"count": 100}, "steps": [{"sendto": "client", "to": "server", "data": {"sequence": 16}}]},
+        {"repeat": {"count": 200}, "id": "drain", "steps": [{"recvfrom": "server", "size": 64}],
+         "expect": {"calls": 101, "bytes": 1600, "errors": {"EAGAIN": 1}}}
+       ]}
+      """)
+    let outcomes = result.outcomes.compactMap(\.repetition)
+    #expect(result.passed, "\(outcomes)")
+    let drain = try #require(outcomes.last)
+    #expect(drain.native && drain.datagrams == 100)
+    #expect(drain.errors.map { "\($0.errno) \($0.count) \($0.first)" } == ["EAGAIN 1 100"])
+  }
+
   @Test("a duration ends a repeat without a count")
   func durationEnds() throws {
     let result = try run(
