@@ -76,7 +76,8 @@ public struct ReceiverOutcome: Sendable, Codable, Equatable {
   public var errors: [String: Int]
 
   public var summary: String {
-    var text = "\(socket) received \(received) (\(bytes) bytes), lost \(lost), duplicated \(duplicated), reordered \(reordered)"
+    var text =
+      "\(socket) received \(received) (\(bytes) bytes), lost \(lost), duplicated \(duplicated), reordered \(reordered)"
     if corrupted > 0 { text += ", corrupted \(corrupted)" }
     for (errno, count) in errors.sorted(by: { $0.key < $1.key }) { text += ", \(errno) ×\(count)" }
     return text

@@ -69,7 +69,9 @@ public enum ScenarioRunner {
   static func overallBound(of scenario: Scenario) -> Duration {
     scenario.steps.reduce(Duration.seconds(30)) { total, step in
       if case .wait(let duration) = step.action { return total + duration }
-      if case .repetition(let repetition) = step.action { return total + repetition.runBound(scenario.defaults.timeout) }
+      if case .repetition(let repetition) = step.action {
+        return total + repetition.runBound(scenario.defaults.timeout)
+      }
       return total + (step.timeout ?? scenario.defaults.timeout) * 2
     }
   }

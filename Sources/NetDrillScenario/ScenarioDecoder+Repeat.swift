@@ -21,7 +21,8 @@ extension ScenarioVocabulary {
 /// "steps": [...], "receiver": "server", "expect": {...}}`.
 extension ScenarioDecoder {
   func decodeRepetition(_ node: Node, members: [JSONMember], index: Int) -> Step? {
-    guard let fields = object(node, allowed: ["repeat"] + ScenarioVocabulary.repetitionStepKeys, context: "a repeat step")
+    guard
+      let fields = object(node, allowed: ["repeat"] + ScenarioVocabulary.repetitionStepKeys, context: "a repeat step")
     else { return nil }
     let errorsBefore = errors.count
     var count: Int?
@@ -100,7 +101,9 @@ extension ScenarioDecoder {
       return isBytes ? .bytes(perSecond: perSecond) : .datagrams(perSecond: perSecond)
     }
     report(
-      node, "expected a rate like \"50000/s\" (datagrams a second) or \"10MB/s\" (B, KB, MB, GB), found \(JSONPath.quoted(text))")
+      node,
+      "expected a rate like \"50000/s\" (datagrams a second) or \"10MB/s\" (B, KB, MB, GB), found \(JSONPath.quoted(text))"
+    )
     return nil
   }
 

@@ -195,12 +195,15 @@ extension ScenarioDecoder {
     }
     guard let encoding = encodings.first, let body = fields[encoding.key] else {
       if !fields.hadUnknownKeys {
-        report(node, "a payload object needs one of \"text\", \"hex\", \"base64\", \"pattern\", \"zeros\" or \"sequence\"")
+        report(
+          node, "a payload object needs one of \"text\", \"hex\", \"base64\", \"pattern\", \"zeros\" or \"sequence\"")
       }
       return nil
     }
     if encoding.key != "pattern", encoding.key != "sequence", let seedPosition = fields.keyPosition("seed") {
-      report(seedPosition, JSONPath.appending(node.path, key: "seed"), "\"seed\" applies only to \"pattern\" and \"sequence\"")
+      report(
+        seedPosition, JSONPath.appending(node.path, key: "seed"),
+        "\"seed\" applies only to \"pattern\" and \"sequence\"")
       return nil
     }
     let sizes = 0...ScenarioVocabulary.maximumPayloadSize

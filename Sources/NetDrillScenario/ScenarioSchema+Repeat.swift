@@ -4,7 +4,9 @@ extension ScenarioSchema {
     let count: SchemaValue = .object([
       "oneOf": .array([
         .object(["type": "integer", "minimum": 0]),
-        strictObject(["min": .object(["type": "integer", "minimum": 0]), "max": .object(["type": "integer", "minimum": 0])]),
+        strictObject([
+          "min": .object(["type": "integer", "minimum": 0]), "max": .object(["type": "integer", "minimum": 0]),
+        ]),
       ])
     ])
     let limits = strictObject([
@@ -27,7 +29,8 @@ extension ScenarioSchema {
         "repeat": limits,
         "id": .object(["type": "string"]),
         "steps": .object([
-          "type": "array", "items": ref("step"), "minItems": 1, "maxItems": .integer(Int64(ScenarioVocabulary.maximumRepeatBody)),
+          "type": "array", "items": ref("step"), "minItems": 1,
+          "maxItems": .integer(Int64(ScenarioVocabulary.maximumRepeatBody)),
         ]),
         "receiver": receiver,
         "expect": strictObject(expect),

@@ -48,7 +48,8 @@ struct RepeatRunTests {
   func sendmmsgNumbersEachMessage() throws {
     let result = try run(
       Self.loopback(
-        count: 100, call: #""sendmmsg": "client", "count": 64"#, expect: #"{"calls": 100, "received": 6400, "lost": 0}"#))
+        count: 100, call: #""sendmmsg": "client", "count": 64"#, expect: #"{"calls": 100, "received": 6400, "lost": 0}"#
+      ))
     let outcome = try repetition(result)
     #expect(result.passed, "\(outcome)")
     #expect(outcome.receiver?.reordered == 0)

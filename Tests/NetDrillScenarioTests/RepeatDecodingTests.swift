@@ -64,7 +64,8 @@ struct RepeatDecodingTests {
   @Test("a datagram rate: per second", arguments: [("50000/s", 50000.0), ("2.5/s", 2.5)])
   func datagramRates(_ text: String, _ value: Double) throws {
     let parsed = try ScenarioParser.parse(
-      data: Array(scenario(#"{"repeat": {"count": 1, "rate": "\#(text)"}, "steps": [{"send": "c", "data": "x"}]}"#).utf8),
+      data: Array(
+        scenario(#"{"repeat": {"count": 1, "rate": "\#(text)"}, "steps": [{"send": "c", "data": "x"}]}"#).utf8),
       file: "r.json")
     guard case .repetition(let repetition) = parsed.steps[0].action else { return }
     #expect(repetition.rate == .datagrams(perSecond: value))
@@ -74,7 +75,9 @@ struct RepeatDecodingTests {
     "bad repeat values exit with their position",
     arguments: [
       (#"{"repeat": {"count": 0}, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].repeat.count", "between 1 and"),
-      (#"{"repeat": {"count": -5}, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].repeat.count", "between 1 and"),
+      (
+        #"{"repeat": {"count": -5}, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].repeat.count", "between 1 and"
+      ),
       (#"{"repeat": {"count": 1.5}, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].repeat.count", "integer"),
       (
         #"{"repeat": {"count": 1, "rate": "0/s"}, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].repeat.rate",
@@ -97,10 +100,16 @@ struct RepeatDecodingTests {
         "between 1us and 1h"
       ),
       (#"{"repeat": {}, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].repeat", "needs \"count\""),
-      (#"{"repeat": {"count": 1, "times": 2}, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].repeat.times", "unknown key"),
+      (
+        #"{"repeat": {"count": 1, "times": 2}, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].repeat.times",
+        "unknown key"
+      ),
       (#"{"repeat": {"count": 1}, "steps": []}"#, "$.steps[0].steps", "between 1 and"),
       (#"{"repeat": {"count": 1}}"#, "$.steps[0]", "needs \"steps\""),
-      (#"{"repeat": {"count": 1}, "loops": 2, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].loops", "unknown key"),
+      (
+        #"{"repeat": {"count": 1}, "loops": 2, "steps": [{"send": "c", "data": "x"}]}"#, "$.steps[0].loops",
+        "unknown key"
+      ),
       (
         #"{"repeat": {"count": 1}, "steps": [{"send": "c", "data": "x", "expect": {"returns": 1}}]}"#,
         "$.steps[0].steps[0].expect", "no expectation of its own"

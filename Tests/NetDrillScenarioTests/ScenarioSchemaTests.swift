@@ -164,7 +164,10 @@ struct ScenarioSchemaTests {
         #"{"netdrill": 1, "name": "x", "steps": [{"accept": "c", "as": "d", "expect": {"returns": 3}}]}"#
       ),
       ("requires-word", #"{"netdrill": 1, "name": "x", "steps": [], "requires": ["netemm"]}"#),
-      ("repeat-count-zero", #"{"netdrill": 1, "name": "x", "steps": [{"repeat": {"count": 0}, "steps": [{"wait": "1ms"}]}]}"#),
+      (
+        "repeat-count-zero",
+        #"{"netdrill": 1, "name": "x", "steps": [{"repeat": {"count": 0}, "steps": [{"wait": "1ms"}]}]}"#
+      ),
       (
         "repeat-rate-word",
         #"{"netdrill": 1, "name": "x", "steps": [{"repeat": {"count": 1, "rate": "fast"}, "steps": [{"wait": "1ms"}]}]}"#
