@@ -42,6 +42,7 @@ public struct RunReport {
     for outcome in result.outcomes {
       lines += self.lines(for: outcome, width: width)
     }
+    lines += RepetitionComparison.lines(result.outcomes.compactMap(\.repetition))
     if let packetChecks = result.packetChecks {
       lines += Self.packetLines(packetChecks, match: scenario.packetMatch, style: style)
     }
@@ -102,6 +103,7 @@ public struct RunReport {
       if let offender = error.offender { detail += " offender \(offender)" }
     }
     if let control = outcome.controlText { detail += "  control \(control)" }
+    if let repetition = outcome.repetition { detail += "  " + repetition.summary }
     let mark: String
     if outcome.checks.isEmpty {
       mark = " "

@@ -69,6 +69,9 @@ public enum ScenarioRunner {
   static func overallBound(of scenario: Scenario) -> Duration {
     scenario.steps.reduce(Duration.seconds(30)) { total, step in
       if case .wait(let duration) = step.action { return total + duration }
+      if case .repetition(let repetition) = step.action {
+        return total + repetition.runBound(scenario.defaults.timeout)
+      }
       return total + (step.timeout ?? scenario.defaults.timeout) * 2
     }
   }
@@ -117,7 +120,11 @@ public enum ScenarioRunner {
     func add(_ spec: AddressSpec?) {
       if case .literal(_, .number(let port))? = spec { ports.insert(port) }
     }
-    for step in scenario.steps {
+    let steps = scenario.steps.flatMap { step -> [Step] in
+      if case .repetition(let repetition) = step.action { return repetition.body }
+      return [step]
+    }
+    for step in steps {
       switch step.action {
       case .bind(_, let address): add(address)
       case .connect(_, let address): add(address)

@@ -108,6 +108,8 @@ final class StepExecutor {
       return outcomes
     case .setsockopt(let name, let setting):
       outcomes = [setOption(setting, on: name, step: step.phase)]
+    case .repetition(let repetition):
+      return [try performRepetition(repetition, step: step)]
     default:
       outcomes = [try perform(step, bound: bound)]
       noteForInjection(step, outcome: outcomes[0])
@@ -149,7 +151,7 @@ final class StepExecutor {
     case .startProgram(let name): return try performStart(name, step)
     case .stopProgram(let name): return try performStop(name, step)
     case .inject(let inject): return try performInject(inject, step)
-    case .socket, .setsockopt:
+    case .socket, .setsockopt, .repetition:
       preconditionFailure("handled in execute(_:)")
     }
   }

@@ -38,6 +38,8 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var control: [ControlOutcome]?
   /// recvmmsg: every message received.
   public var messages: [MessageOutcome]?
+  /// `repeat`: the totals of every call it made (see `RepetitionOutcome`).
+  public var repetition: RepetitionOutcome?
   /// CLOCK_REALTIME nanoseconds around the call (the same clock as packet timestamps).
   public var startNanoseconds: UInt64
   public var endNanoseconds: UInt64

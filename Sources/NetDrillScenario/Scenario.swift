@@ -194,6 +194,10 @@ public enum Payload: Sendable, Equatable, CustomStringConvertible {
   /// `size` bytes of a deterministic pattern from `seed` (see `PatternGenerator`).
   case pattern(size: Int, seed: UInt64)
   case zeros(Int)
+  /// `size` bytes (8 or more): a big-endian 64-bit sequence number, then a
+  /// fill of `PatternGenerator` bytes from `seed`. A repeat numbers its
+  /// datagrams 0, 1, 2… in place; a background receiver checks number and fill.
+  case sequence(size: Int, seed: UInt64)
 
   public var bytes: [UInt8] {
     switch self {
@@ -201,6 +205,7 @@ public enum Payload: Sendable, Equatable, CustomStringConvertible {
     case .hex(let bytes), .base64(let bytes): return bytes
     case .pattern(let size, let seed): return PatternGenerator.bytes(count: size, seed: seed)
     case .zeros(let count): return [UInt8](repeating: 0, count: count)
+    case .sequence(let size, let seed): return SequencePayload(size: size, seed: seed).bytes(number: 0)
     }
   }
 
@@ -211,6 +216,7 @@ public enum Payload: Sendable, Equatable, CustomStringConvertible {
     case .base64(let bytes): return "base64 \(bytes.count)B"
     case .pattern(let size, let seed): return "pattern \(size)B seed \(seed)"
     case .zeros(let count): return "zeros \(count)B"
+    case .sequence(let size, let seed): return "sequence \(size)B seed \(seed)"
     }
   }
 }
@@ -297,6 +303,8 @@ public enum Action: Sendable, Equatable {
   case setMTU(String, mtu: Int)
   /// Start a `deferred` program under test now and wait until it is ready.
   case startProgram(String)
+  /// `repeat`: a body of steps run many times, with one aggregate outcome.
+  case repetition(Repetition)
   /// Stop a program under test now (SIGTERM, then SIGKILL) and record how it ended.
   case stopProgram(String)
   /// Deliver a crafted packet to a host as if from the wire (`Injection.swift`).
@@ -312,7 +320,8 @@ public enum Action: Sendable, Equatable {
       return name
     case .send(let step): return step.socket
     case .receive(let step): return step.socket
-    case .wait, .enableFault, .disableFault, .linkState, .setMTU, .startProgram, .stopProgram, .inject: return nil
+    case .wait, .enableFault, .disableFault, .linkState, .setMTU, .startProgram, .stopProgram, .inject, .repetition:
+      return nil
     }
   }
 
@@ -344,6 +353,7 @@ public enum Action: Sendable, Equatable {
     case .startProgram: return .start
     case .stopProgram: return .stop
     case .inject: return .inject
+    case .repetition: return .repetition
     }
   }
 }

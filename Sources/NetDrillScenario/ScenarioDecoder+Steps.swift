@@ -34,6 +34,7 @@ extension ScenarioDecoder {
       reportStepWithoutVerb(node, members)
       return nil
     }
+    if spec.subject == .repetition { return decodeRepetition(node, members: members, index: index) }
     checkStepKeys(node, members, spec: spec)
     let fields = Fields(node: node, members: members, hadUnknownKeys: false)
     let errorsBefore = errors.count
@@ -146,6 +147,8 @@ extension ScenarioDecoder {
       return decodeInject(subject, fields: fields, step: step)
     case .socket:
       break
+    case .repetition:
+      return nil  // decodeStep hands a repeat to decodeRepetition before this
     }
     let errorsBefore = errors.count
     let socket = socketReference(subject, verb: spec.verb)
@@ -239,7 +242,7 @@ extension ScenarioDecoder {
       if let call = spec.verb.receiveCall {
         action = socket.flatMap { decodeReceive(call, socket: $0, fields: fields, remember: remember) }
       }
-    case .wait, .enable, .disable, .linkDown, .linkUp, .setMTU, .start, .stop, .inject:
+    case .wait, .enable, .disable, .linkDown, .linkUp, .setMTU, .start, .stop, .inject, .repetition:
       // Not socket verbs: decoded by their subject above.
       report(subject, "the verb \(JSONPath.quoted(spec.name)) is not a socket call (a netdrill bug)")
     }

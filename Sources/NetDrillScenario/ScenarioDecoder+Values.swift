@@ -198,12 +198,15 @@ extension ScenarioDecoder {
     }
     guard let encoding = encodings.first, let body = fields[encoding.key] else {
       if !fields.hadUnknownKeys {
-        report(node, "a payload object needs one of \"text\", \"hex\", \"base64\", \"pattern\" or \"zeros\"")
+        report(
+          node, "a payload object needs one of \"text\", \"hex\", \"base64\", \"pattern\", \"zeros\" or \"sequence\"")
       }
       return nil
     }
-    if encoding.key != "pattern", let seedPosition = fields.keyPosition("seed") {
-      report(seedPosition, JSONPath.appending(node.path, key: "seed"), "\"seed\" applies only to \"pattern\"")
+    if encoding.key != "pattern", encoding.key != "sequence", let seedPosition = fields.keyPosition("seed") {
+      report(
+        seedPosition, JSONPath.appending(node.path, key: "seed"),
+        "\"seed\" applies only to \"pattern\" and \"sequence\"")
       return nil
     }
     let sizes = 0...ScenarioVocabulary.maximumPayloadSize
@@ -225,6 +228,13 @@ extension ScenarioDecoder {
       guard let size = integer(body, sizes) else { return nil }
       let patternSeed = fields["seed"].map { self.seed($0) } ?? defaults.seed
       return patternSeed.map { .pattern(size: size, seed: $0) }
+    case "sequence":
+      // Room for the number first: a shorter datagram could not carry it.
+      guard let size = integer(body, SequencePayload.numberSize...ScenarioVocabulary.maximumPayloadSize) else {
+        return nil
+      }
+      let fillSeed = fields["seed"].map { self.seed($0) } ?? defaults.seed
+      return fillSeed.map { .sequence(size: size, seed: $0) }
     default:
       return integer(body, sizes).map { .zeros($0) }
     }

@@ -144,6 +144,11 @@ public enum ScenarioSchema {
         ["pattern": size, "seed": .object(["type": "integer", "minimum": 0, "maximum": .unsigned(UInt64.max)])],
         required: ["pattern"]),
       strictObject(["zeros": size], required: ["zeros"]),
+      strictObject(
+        [
+          "sequence": integer(SequencePayload.numberSize...ScenarioVocabulary.maximumPayloadSize),
+          "seed": .object(["type": "integer", "minimum": 0, "maximum": .unsigned(UInt64.max)]),
+        ], required: ["sequence"]),
     ]
     if echo {
       let limit = ScenarioVocabulary.maximumPayloadSize
@@ -234,6 +239,7 @@ public enum ScenarioSchema {
   }
 
   private static func stepSchema(_ verb: VerbSpec) -> SchemaValue {
+    if verb.subject == .repetition { return repetitionStepSchema }
     var properties: [String: SchemaValue] = [
       verb.name: verb.subject == .duration
         ? ref("duration")
@@ -452,18 +458,18 @@ public enum ScenarioSchema {
 
   // MARK: Building blocks
 
-  private static func ref(_ name: String) -> SchemaValue { .object(["$ref": .string("#/$defs/" + name)]) }
+  static func ref(_ name: String) -> SchemaValue { .object(["$ref": .string("#/$defs/" + name)]) }
 
-  private static func strings(_ words: [String]) -> SchemaValue { .array(words.map { .string($0) }) }
+  static func strings(_ words: [String]) -> SchemaValue { .array(words.map { .string($0) }) }
 
-  private static func integer(_ range: ClosedRange<Int>) -> SchemaValue {
+  static func integer(_ range: ClosedRange<Int>) -> SchemaValue {
     var schema: [String: SchemaValue] = ["type": "integer", "minimum": .integer(Int64(range.lowerBound))]
     if range.upperBound != Int.max { schema["maximum"] = .integer(Int64(range.upperBound)) }
     return .object(schema)
   }
 
   /// An object that allows exactly `properties` (`additionalProperties: false`).
-  private static func strictObject(_ properties: [String: SchemaValue], required: [String] = []) -> SchemaValue {
+  static func strictObject(_ properties: [String: SchemaValue], required: [String] = []) -> SchemaValue {
     var schema: [String: SchemaValue] = [
       "type": "object", "properties": .object(properties), "additionalProperties": .bool(false),
     ]

@@ -35,7 +35,7 @@ enum ScenarioVocabulary {
   static let lingerKeys = ["onoff", "linger"]
 
   /// The one-of keys of a payload object; `seed` may accompany `pattern` only.
-  static let payloadEncodings = ["text", "hex", "base64", "pattern", "zeros"]
+  static let payloadEncodings = ["text", "hex", "base64", "pattern", "zeros", "sequence"]
   static let payloadKeys = payloadEncodings + ["seed"]
   /// A sent payload's ranges copied from the datagram last received (`EchoRange`).
   static let echoKey = "echo"
@@ -185,6 +185,7 @@ enum ScenarioVocabulary {
       VerbSpec(.start, subject: .program, expect: []),
       VerbSpec(.stop, subject: .program, expect: ["returns"]),
       VerbSpec(.inject, subject: .injection, fields: injectFields, expect: []),
+      VerbSpec(.repetition, subject: .repetition, expect: repetitionExpectKeys),
     ]
     return verbs
   }
@@ -202,6 +203,8 @@ struct VerbSpec: Sendable {
     case fault, link, program
     /// The verb's value is the kind of packet to inject (`udp`, `icmp`, `tcp`).
     case injection
+    /// `repeat`: its value says how often (see `ScenarioDecoder+Repeat.swift`).
+    case repetition
   }
 
   let verb: Verb
@@ -222,7 +225,8 @@ struct VerbSpec: Sendable {
 
   /// The step keys besides the verb: its own fields, then the common ones.
   var allowedKeys: [String] {
-    fields.map(\.key)
+    if subject == .repetition { return ScenarioVocabulary.repetitionStepKeys }
+    return fields.map(\.key)
       + (subject == .socket
         ? ScenarioVocabulary.commonStepKeys
         : subject == .program

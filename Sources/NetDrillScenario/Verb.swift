@@ -19,6 +19,8 @@ public enum Verb: String, Sendable, Hashable, CaseIterable, CustomStringConverti
   case start, stop
   /// Deliver a crafted packet to a host as if from the wire.
   case inject
+  /// A body of steps run many times (`Repetition`).
+  case repetition = "repeat"
 
   public init(_ call: SendCall) {
     switch call {

@@ -177,6 +177,20 @@ struct ScenarioSchemaTests {
         "inject-icmp-offender-by-name",
         #"{"netdrill": 1, "name": "x", "steps": [{"inject": "icmp", "error": "time-exceeded", "quoting": 1, "from": "router"}]}"#
       ),
+      (
+        "repeat-count-zero",
+        #"{"netdrill": 1, "name": "x", "steps": [{"repeat": {"count": 0}, "steps": [{"wait": "1ms"}]}]}"#
+      ),
+      (
+        "repeat-rate-word",
+        #"{"netdrill": 1, "name": "x", "steps": [{"repeat": {"count": 1, "rate": "fast"}, "steps": [{"wait": "1ms"}]}]}"#
+      ),
+      ("repeat-no-steps", #"{"netdrill": 1, "name": "x", "steps": [{"repeat": {"count": 1}}]}"#),
+      (
+        "repeat-expect-rate",
+        #"{"netdrill": 1, "name": "x", "steps": [{"repeat": {"count": 1}, "steps": [{"wait": "1ms"}], "expect": {"rate": 1}}]}"#
+      ),
+      ("sequence-too-small", #"{"netdrill": 1, "name": "x", "steps": [{"send": "c", "data": {"sequence": 4}}]}"#),
     ])
   func wrongScenarioIsRejectedBySchema(name: String, text: String) throws {
     // The parser rejects it too: the schema is never looser on these.

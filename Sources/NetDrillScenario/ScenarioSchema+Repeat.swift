@@ -1,0 +1,40 @@
+/// The `repeat` step in the JSON Schema (see `ScenarioDecoder+Repeat.swift`).
+extension ScenarioSchema {
+  static var repetitionStepSchema: SchemaValue {
+    let count: SchemaValue = .object([
+      "oneOf": .array([
+        .object(["type": "integer", "minimum": 0]),
+        strictObject([
+          "min": .object(["type": "integer", "minimum": 0]), "max": .object(["type": "integer", "minimum": 0]),
+        ]),
+      ])
+    ])
+    let limits = strictObject([
+      "count": integer(1...ScenarioVocabulary.maximumRepeatCount),
+      "rate": .object(["type": "string", "pattern": #"^[0-9]+(\.[0-9]+)?([kKMG]?B)?/s$"#]),
+      "duration": ref("duration"),
+    ])
+    let receiver: SchemaValue = .object([
+      "oneOf": .array([
+        ref("name"),
+        strictObject(
+          ["socket": ref("name"), "idle": ref("duration"), "size": integer(1...65536)], required: ["socket"]),
+      ])
+    ])
+    var expect: [String: SchemaValue] = [:]
+    for key in ScenarioVocabulary.repetitionExpectKeys where key != "errors" { expect[key] = count }
+    expect["errors"] = .object(["type": "object", "additionalProperties": count])
+    return strictObject(
+      [
+        "repeat": limits,
+        "id": .object(["type": "string"]),
+        "steps": .object([
+          "type": "array", "items": ref("step"), "minItems": 1,
+          "maxItems": .integer(Int64(ScenarioVocabulary.maximumRepeatBody)),
+        ]),
+        "receiver": receiver,
+        "expect": strictObject(expect),
+        "note": .object(["type": "string"]),
+      ], required: ["repeat", "steps"])
+  }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import NetDrillEngine
+import NetDrillScenario
+import NetDrillTestSupport
+import Testing
+
+/// `repeat` against the real kernel: counts from real calls, a background
+/// receiver's loss from real datagrams, and each expectation kind failing
+/// the run when the kernel's answer differs.
+@Suite("Repeat: runs", .privileged, .serialized)
+struct RepeatRunTests {
+  private func run(_ json: String) throws -> RunResult {
+    try ScenarioRunner.run(ScenarioParser.parse(data: Array(json.utf8), file: "repeat.json"))
+  }
+
+  private func repetition(_ result: RunResult) throws -> RepetitionOutcome {
+    try #require(result.outcomes.compactMap(\.repetition).first)
+  }
+
+  private static func loopback(count: Int, call: String = #""sendto": "client", "to": "server""#, expect: String)
+    -> String
+  {
+    """
+    {"netdrill": 1, "name": "burst",
+     "sockets": {"client": {"type": "udp"}, "server": {"type": "udp", "options": {"SO_RCVBUF": 33554432}}},
+     "steps": [
+      {"bind": "server", "address": "127.0.0.1:0"}, {"connect": "client", "to": "server"},
+      {"repeat": {"count": \(count)}, "id": "burst", "receiver": "server",
+       "steps": [{\(call), "data": {"sequence": 64}}], "expect": \(expect)}
+     ]}
+    """
+  }
+
+  @Test("100k datagrams on loopback with a background receiver: every one counted, 0 lost")
+  func noLossOnLoopback() throws {
+    let result = try run(Self.loopback(count: 100_000, expect: #"{"calls": 100000, "lost": 0, "received": 100000}"#))
+    let outcome = try repetition(result)
+    #expect(result.passed, "\(outcome)")
+    #expect(outcome.native)
+    #expect(outcome.calls == 100_000 && outcome.datagrams == 100_000 && outcome.bytes == 6_400_000)
+    #expect(outcome.receiver?.received == 100_000)
+    #expect(outcome.receiver?.lost == 0 && outcome.receiver?.duplicated == 0 && outcome.receiver?.corrupted == 0)
+    // One outcome for the whole repeat: the manifest does not grow with the count.
+    #expect(result.outcomes.count < 10)
+  }
+
+  @Test("sendmmsg in a repeat numbers every message of every batch")
+  func sendmmsgNumbersEachMessage() throws {
+    let result = try run(
+      Self.loopback(
+        count: 100, call: #""sendmmsg": "client", "count": 64"#, expect: #"{"calls": 100, "received": 6400, "lost": 0}"#
+      ))
+    let outcome = try repetition(result)
+    #expect(result.passed, "\(outcome)")
+    #expect(outcome.receiver?.reordered == 0)
+  }
+
+  // Paced, with room in the receive buffer: the only loss is the fault's, not a queue overflowing on a busy machine.
+  @Test("a lossy link dropping every 2nd datagram: exactly half lost")
+  func lossyLinkLosesHalf() throws {
+    let result = try run(
+      """
+      {"netdrill": 1, "name": "lossy",
+       "hosts": {"a": {}, "b": {}}, "links": [{"name": "wire", "hosts": ["a", "b"], "ipv4": "192.0.2.0/24"}],
+       "faults": {"lossy": {"host": "b", "link": "wire", "direction": "input", "protocol": "udp", "loss": {"every": 2}}},
+       "sockets": {"client": {"type": "udp", "host": "a"}, "server": {"type": "udp", "host": "b", "options": {"SO_RCVBUF": 4194304}}},
+       "steps": [
+        {"bind": "server", "address": "192.0.2.2:7100"},
+        {"repeat": {"count": 1000, "rate": "20000/s"}, "receiver": {"socket": "server", "idle": "300ms"},
+         "steps": [{"sendto": "client", "to": "192.0.2.2:7100", "data": {"sequence": 100}}],
+         "expect": {"calls": 1000, "lost": 500, "received": 500}}
+       ]}
+      """)
+    let outcome = try repetition(result)
+    #expect(result.passed, "\(outcome)")
+    #expect(outcome.receiver?.lost == 500 && outcome.receiver?.received == 500)
+  }
+
+  @Test("ECONNREFUSED on a connected socket to $closed: counted, with the first iteration that got it")
+  func refusalsCountedWithFirstOccurrence() throws {
+    let result = try run(
+      """
+      {"netdrill": 1, "name": "refused", "sockets": {"c": {"type": "udp"}},
+       "steps": [
+        {"connect": "c", "to": "$closed"},
+        {"repeat": {"count": 200}, "steps": [{"send": "c", "data": "x"}, {"wait": "1ms"}],
+         "expect": {"calls": 400, "errors": {"ECONNREFUSED": {"min": 1}}}}
+       ]}
+      """)
+    let outcome = try repetition(result)
+    #expect(result.passed, "\(outcome)")
+    let refused = try #require(outcome.errors.first { $0.errno == "ECONNREFUSED" })
+    // The first send reaches the closed port; the ICMP error it causes fails the next send.
+    #expect(refused.first == 1)
+    #expect(refused.count >= 1 && refused.count < 200)
+    #expect(outcome.calls == 400 && !outcome.native)
+  }
+
+  @Test("the native loop reports ECONNREFUSED with its first occurrence too")
+  func nativeRefusals() throws {
+    let result = try run(
+      """
+      {"netdrill": 1, "name": "refused", "sockets": {"c": {"type": "udp"}},
+       "steps": [
+        {"connect": "c", "to": "$closed"},
+        {"repeat": {"count": 2000, "rate": "20000/s"}, "steps": [{"send": "c", "data": "x"}],
+         "expect": {"errors": {"ECONNREFUSED": {"min": 1}}}}
+       ]}
+      """)
+    let outcome = try repetition(result)
+    #expect(result.passed, "\(outcome)")
+    #expect(outcome.native)
+    let refused = try #require(outcome.errors.first { $0.errno == "ECONNREFUSED" })
+    #expect(refused.first >= 1)
+    // Paced at 20000/s: 2000 calls take about 100 ms.
+    #expect(outcome.elapsedNanoseconds >= 90_000_000)
+  }
+
+  @Test("a receive in a repeat runs natively and ends at the first datagram that does not come, as EAGAIN")
+  func nativeReceive() throws {
+    let result = try run(
+      """
+      {"netdrill": 1, "name": "receive", "defaults": {"timeout": "50ms"},
+       "sockets": {"client": {"type": "udp"}, "server": {"type": "udp"}},
+       "steps": [
+        {"bind": "server", "address": "127.0.0.1:0"},
+        {"repeat": {"count": 100}, "steps": [{"sendto": "client", "to": "server", "data": {"sequence": 16}}]},
+        {"repeat": {"count": 200}, "id": "drain", "steps": [{"recvfrom": "server", "size": 64}],
+         "expect": {"calls": 101, "bytes": 1600, "errors": {"EAGAIN": 1}}}
+       ]}
+      """)
+    let outcomes = result.outcomes.compactMap(\.repetition)
+    #expect(result.passed, "\(outcomes)")
+    let drain = try #require(outcomes.last)
+    #expect(drain.native && drain.datagrams == 100)
+    #expect(drain.errors.map { "\($0.errno) \($0.count) \($0.first)" } == ["EAGAIN 1 100"])
+  }
+
+  @Test("a duration ends a repeat without a count")
+  func durationEnds() throws {
+    let result = try run(
+      Self.loopback(count: 1, expect: "{}").replacingOccurrences(
+        of: #""count": 1}"#, with: #""duration": "50ms", "rate": "1000/s"}"#))
+    let outcome = try repetition(result)
+    #expect(outcome.calls >= 40 && outcome.calls <= 51, "\(outcome)")
+    #expect(outcome.receiver?.lost == 0)
+  }
+
+  @Test(
+    "a wrong expected value fails the run (one mutation per expectation kind)",
+    arguments: [
+      #"{"calls": 99}"#, #"{"bytes": 1}"#, #"{"errors": {"ECONNREFUSED": {"min": 1}}}"#, #"{"received": 101}"#,
+      #"{"lost": 1}"#, #"{"duplicated": {"min": 1}}"#, #"{"reordered": {"min": 1}}"#,
+    ])
+  func mutation(_ expect: String) throws {
+    let result = try run(Self.loopback(count: 100, expect: expect))
+    #expect(!result.passed)
+    #expect(result.failedChecks == 1)
+  }
+}
