@@ -92,7 +92,7 @@ final class PcapHandle {
       throw CaptureError(kind: .pcap, target: name, detail: "\(call): \(statusText(status))")
     }
     try check("pcap_set_snaplen", pcap_set_snaplen(pcap, configuration.snapLength))
-    try check("pcap_set_buffer_size", pcap_set_buffer_size(pcap, configuration.bufferBytes))
+    try check("pcap_set_buffer_size", pcap_set_buffer_size(pcap, target.bufferBytes ?? configuration.bufferBytes))
     try check(
       "pcap_set_immediate_mode", pcap_set_immediate_mode(pcap, configuration.immediateMode ? 1 : 0))
     if !configuration.immediateMode {

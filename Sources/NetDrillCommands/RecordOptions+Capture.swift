@@ -3,7 +3,11 @@ import NetDrillEngine
 
 extension RecordOptions {
   /// Capture settings by value, so a front end needs no import of the capture module.
-  public init(snapLength: Int32, bufferBytes: Int32, captureFilter: String?) {
-    self.init(capture: CaptureConfiguration(snapLength: snapLength, bufferBytes: bufferBytes, filter: captureFilter))
+  /// `bufferBytes` nil sizes each interface's ring from the scenario (``CaptureBudget``);
+  /// a value gives every interface that ring.
+  public init(snapLength: Int32, bufferBytes: Int32?, captureFilter: String?) {
+    var capture = CaptureConfiguration(snapLength: snapLength, filter: captureFilter)
+    if let bufferBytes { capture.bufferBytes = bufferBytes }
+    self.init(capture: capture, fixedRingSize: bufferBytes != nil)
   }
 }

@@ -111,6 +111,8 @@ final class StepExecutor {
     let checker = ExpectationChecker(resolver: resolver(for: step.action.socketName, at: step), names: names)
     outcomes[0].checks = checker.check(step.expect, against: outcomes[0], action: step.action)
     outcomes[0].note = step.note
+    // Expectations saw every message; the outcome keeps a bounded part.
+    outcomes[0].boundMessages()
     return outcomes
   }
 

@@ -10,10 +10,16 @@ public struct RecordOptions: Sendable {
   public var capture: CaptureConfiguration
   /// How long to keep capturing after the last step for packets still in flight.
   public var drain: Duration
+  /// True: every ring is ``CaptureConfiguration/bufferBytes`` (`--buffer-mib`).
+  /// False (the default): each interface's ring is sized from the scenario
+  /// (``CaptureBudget``).
+  public var fixedRingSize: Bool
 
-  public init(capture: CaptureConfiguration = .init(), drain: Duration = .milliseconds(50)) {
+  public init(capture: CaptureConfiguration = .init(), drain: Duration = .milliseconds(50), fixedRingSize: Bool = false)
+  {
     self.capture = capture
     self.drain = drain
+    self.fixedRingSize = fixedRingSize
   }
 }
 
@@ -40,7 +46,8 @@ public enum ScenarioRecorder {
     let writer = try PcapngWriter(
       path: path, application: "netdrill \(runOptions.toolVersion)", hardware: nil,
       os: "Linux \(ScenarioRunner.kernelRelease())", sectionComment: "netdrill scenario \(scenario.name)")
-    let recording = Recording(writer: writer, options: options)
+    let recording = Recording(
+      writer: writer, options: options, budget: options.fixedRingSize ? nil : CaptureBudget(scenario: scenario))
     let run: RunResult
     do {
       run = try ScenarioRunner.run(scenario, options: runOptions, observer: recording)
@@ -80,19 +87,29 @@ final class Recording: RunObserver, Sendable {
   }
 
   private let options: RecordOptions
+  /// Sizes each interface's ring; nil: every ring is the configuration's.
+  private let budget: CaptureBudget?
   private let state: Mutex<State>
   /// Runs after the capture has opened its handles and before the trace
   /// describes the interfaces: a seam for tests, which send a packet there.
   private let afterCaptureOpened: (@Sendable () -> Void)?
 
-  init(writer: sending PcapngWriter, options: RecordOptions, afterCaptureOpened: (@Sendable () -> Void)? = nil) {
+  init(
+    writer: sending PcapngWriter, options: RecordOptions, budget: CaptureBudget? = nil,
+    afterCaptureOpened: (@Sendable () -> Void)? = nil
+  ) {
     self.options = options
+    self.budget = budget
     self.afterCaptureOpened = afterCaptureOpened
     state = Mutex(State(writer: writer))
   }
 
   func networkReady(_ interfaces: [NetworkInterfaceTarget]) throws {
-    let targets = interfaces.map { CaptureTarget(host: $0.host, interface: $0.interface, namespaceFD: $0.namespaceFD) }
+    let targets = interfaces.map {
+      CaptureTarget(
+        host: $0.host, interface: $0.interface, namespaceFD: $0.namespaceFD,
+        bufferBytes: budget?.ringBytes(forHost: $0.host))
+    }
     guard !targets.isEmpty else {
       throw RunError.environment("recording needs a private network: --host-network runs cannot be captured")
     }

@@ -112,6 +112,7 @@ public enum TraceDiff {
           ))
       }
     }
+    if let more = outcome.moreMessages { fields.append(("more_messages", more.description)) }
     return fields
   }
 
