@@ -27,7 +27,7 @@ public struct MessagesDigest: Sendable, Codable, Equatable, CustomStringConverti
 
   /// The digest of `messages`, in order.
   init(_ messages: ArraySlice<MessageOutcome>) {
-    var hash = FNV1a()
+    var hash = StableHash()
     var bytes = 0
     for message in messages {
       hash.add(UInt64(bitPattern: Int64(message.returned)))
@@ -59,7 +59,7 @@ extension StepOutcome {
 /// 64-bit FNV-1a (http://www.isthe.com/chongo/tech/comp/fnv/): a few lines,
 /// fast and stable across runs and machines, unlike `Hasher`, whose seed
 /// changes every process.
-private struct FNV1a {
+struct StableHash {
   private var state: UInt64 = 0xcbf2_9ce4_8422_2325
 
   mutating func add(_ bytes: some Sequence<UInt8>) {

@@ -14,12 +14,18 @@ public struct RecordOptions: Sendable {
   /// False (the default): each interface's ring is sized from the scenario
   /// (``CaptureBudget``).
   public var fixedRingSize: Bool
+  /// True (`--full`): every packet is written. False: runs of same-shaped
+  /// UDP datagrams longer than ``BulkFolding/keptPackets`` are summarised.
+  public var keepsEveryPacket: Bool
 
-  public init(capture: CaptureConfiguration = .init(), drain: Duration = .milliseconds(50), fixedRingSize: Bool = false)
-  {
+  public init(
+    capture: CaptureConfiguration = .init(), drain: Duration = .milliseconds(50), fixedRingSize: Bool = false,
+    keepsEveryPacket: Bool = false
+  ) {
     self.capture = capture
     self.drain = drain
     self.fixedRingSize = fixedRingSize
+    self.keepsEveryPacket = keepsEveryPacket
   }
 }
 
@@ -80,6 +86,8 @@ final class Recording: RunObserver, Sendable {
     var interfaceNames: [String] = []
     var statistics: [CaptureStatistics] = []
     var packetCount = 0
+    /// Bulk runs folded instead of written; nil with `--full`.
+    var folder: BulkFolder?
     var writeError: (any Error)?
     /// Packets of all interfaces, held until the capture's watermark passes
     /// them and written in timestamp order.
@@ -101,7 +109,9 @@ final class Recording: RunObserver, Sendable {
     self.options = options
     self.budget = budget
     self.afterCaptureOpened = afterCaptureOpened
-    state = Mutex(State(writer: writer))
+    var initial = State(writer: writer)
+    if !options.keepsEveryPacket { initial.folder = BulkFolder() }
+    state = Mutex(initial)
   }
 
   func networkReady(_ interfaces: [NetworkInterfaceTarget]) throws {
@@ -183,6 +193,13 @@ final class Recording: RunObserver, Sendable {
     }
     // The step that caused a packet is the last one that started before it.
     let label = state.timeline.last { $0.start <= packet.timestampNanoseconds }?.label
+    if state.folder?.fold(
+      packet.data, originalLength: packet.originalLength, interface: packet.targetIndex,
+      interfaceName: state.interfaceNames[packet.targetIndex], timestamp: packet.timestampNanoseconds, step: label)
+      == true
+    {
+      return
+    }
     do {
       try state.writer.writePacket(
         interface: state.interfaceIDs[packet.targetIndex], timestampNanoseconds: packet.timestampNanoseconds,
@@ -213,7 +230,7 @@ final class Recording: RunObserver, Sendable {
       }
       let manifest = TraceManifest(
         scenarioSource: source, scenarioPath: scenarioPath, run: run, interfaces: state.interfaceNames,
-        capture: state.statistics, packetCount: state.packetCount)
+        capture: state.statistics, packetCount: state.packetCount, bulk: state.folder?.finish())
       try state.writer.writeManifest(try manifest.encoded())
       try state.writer.commit()
       return RecordResult(run: run, manifest: manifest, tracePath: path)

@@ -60,6 +60,7 @@ public enum TraceDiff {
     }
     differences += compareOutcomes(expected, actual, options)
     differences += comparePackets(expected, actual, options)
+    differences += BulkRunDiff.compare(expected: expected.manifest, actual: actual.manifest)
     for (label, document) in [("expected", expected), ("actual", actual)] where document.manifest.droppedPackets > 0 {
       differences.append(
         TraceDifference(

@@ -42,6 +42,11 @@ struct CaptureOptions: ParsableArguments {
   @Option(name: .customLong("capture-filter"), help: "A BPF filter for the capture (tcpdump syntax).")
   var filter: String?
 
+  @Flag(
+    name: .long,
+    help: "Write every packet: do not summarise runs of more than 64 same-shaped UDP datagrams of a flow.")
+  var full = false
+
   func validate() throws {
     // `<< 20` of a larger value would overflow Int32 (a crash, not a message).
     if let bufferMib, !(1...2047).contains(bufferMib) {
@@ -50,7 +55,7 @@ struct CaptureOptions: ParsableArguments {
   }
 
   var recordOptions: RecordOptions {
-    RecordOptions(snapLength: snapLength, bufferBytes: bufferMib.map { $0 << 20 }, captureFilter: filter)
+    RecordOptions(snapLength: snapLength, bufferBytes: bufferMib.map { $0 << 20 }, captureFilter: filter, full: full)
   }
 }
 
