@@ -44,6 +44,9 @@ struct BulkTraceTests {
     let shown = try Command.netdrill(["show", result.tracePath, "--color", "never"])
     #expect(shown.status == 0)
     #expect(shown.standardOutput.contains("UDP tx → rx len=1024 on local/lo: 20416 more packets summarised"))
+    let stats = try Command.netdrill(["show", "--stats", result.tracePath, "--color", "never"])
+    #expect(stats.standardOutput.contains("  packets      64\n"))
+    #expect(stats.standardOutput.contains("  summarised   20416 more packets, 21763456 bytes on the wire"))
   }
 
   @Test("diff: the trace against itself and against a re-record is the same; one datagram fewer differs")
