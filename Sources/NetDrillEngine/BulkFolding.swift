@@ -104,7 +104,9 @@ struct BulkFolder {
   mutating func finish() -> [BulkRun] {
     for run in runs.values { close(run) }
     runs = [:]
-    return finished.sorted { ($0.firstNanoseconds, $0.interface, $0.flow) < ($1.firstNanoseconds, $1.interface, $1.flow) }
+    return finished.sorted {
+      ($0.firstNanoseconds, $0.interface, $0.flow) < ($1.firstNanoseconds, $1.interface, $1.flow)
+    }
   }
 
   private mutating func close(_ run: Run) {

@@ -20,7 +20,8 @@ enum BulkRunDiff {
   }
 
   private static func difference(_ key: String, expected: String, actual: String) -> TraceDifference {
-    TraceDifference(kind: .packet, location: "bulk \(key)", field: "summarised packets", expected: expected, actual: actual)
+    TraceDifference(
+      kind: .packet, location: "bulk \(key)", field: "summarised packets", expected: expected, actual: actual)
   }
 
   /// `UDP client → server len=1024 on local/lo` (with `#2` for a second run of the same key) → its totals.

@@ -112,7 +112,8 @@ public struct TraceStatistics: Sendable, Encodable {
     lines.append("  link types   \(list(linkTypes))")
     if !other.isEmpty { lines.append("  other        \(list(other))") }
     if summarised > 0 {
-      lines.append("  summarised   \(summarised) more packets, \(summarisedBytes) bytes on the wire, in bulk runs (not stored)")
+      lines.append(
+        "  summarised   \(summarised) more packets, \(summarisedBytes) bytes on the wire, in bulk runs (not stored)")
     }
     if droppedByCapture > 0 { lines.append("  ⚠ the capture dropped \(droppedByCapture) packets") }
     return lines.joined(separator: "\n")
