@@ -52,6 +52,9 @@ public enum ScenarioRecorder {
     let writer = try PcapngWriter(
       path: path, application: "netdrill \(runOptions.toolVersion)", hardware: nil,
       os: "Linux \(ScenarioRunner.kernelRelease())", sectionComment: "netdrill scenario \(scenario.name)")
+    var options = options
+    // Packet expectations are checked against the trace: they must see every packet.
+    if !scenario.expectedPackets.isEmpty { options.keepsEveryPacket = true }
     let recording = Recording(
       writer: writer, options: options, budget: options.fixedRingSize ? nil : CaptureBudget(scenario: scenario))
     let run: RunResult

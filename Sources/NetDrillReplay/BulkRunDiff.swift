@@ -5,9 +5,12 @@ import NetDrillEngine
 /// number of packets, their bytes and the digest of their payloads. Times
 /// are not compared, as for packets.
 enum BulkRunDiff {
-  static func compare(expected: TraceManifest, actual: TraceManifest) -> [TraceDifference] {
-    let left = keyed(expected)
-    let right = keyed(actual)
+  /// `comparesPayload` false (`--ignore payload`) leaves the digest out.
+  static func compare(expected: TraceManifest, actual: TraceManifest, comparesPayload: Bool = true)
+    -> [TraceDifference]
+  {
+    let left = keyed(expected, digest: comparesPayload)
+    let right = keyed(actual, digest: comparesPayload)
     var differences: [TraceDifference] = []
     for (key, want) in left {
       let got = right.first { $0.key == key }?.text ?? "nothing summarised"
@@ -25,14 +28,14 @@ enum BulkRunDiff {
   }
 
   /// `UDP client → server len=1024 on local/lo` (with `#2` for a second run of the same key) → its totals.
-  private static func keyed(_ manifest: TraceManifest) -> [(key: String, text: String)] {
+  private static func keyed(_ manifest: TraceManifest, digest: Bool) -> [(key: String, text: String)] {
     let names = EndpointSymbolizer(names: manifest.run.names)
     var seen: [String: Int] = [:]
     return (manifest.bulk ?? []).map { run in
       var key = "\(names.symbolized(run.flow)) len=\(run.payloadLength) on \(run.interface)"
       seen[key, default: 0] += 1
       if let count = seen[key], count > 1 { key += " #\(count)" }
-      return (key, "\(run.count) packets, \(run.bytes) bytes, digest \(run.digest)")
+      return (key, "\(run.count) packets, \(run.bytes) bytes" + (digest ? ", digest \(run.digest)" : ""))
     }
   }
 }

@@ -60,7 +60,9 @@ public enum TraceDiff {
     }
     differences += compareOutcomes(expected, actual, options)
     differences += comparePackets(expected, actual, options)
-    differences += BulkRunDiff.compare(expected: expected.manifest, actual: actual.manifest)
+    differences += BulkRunDiff.compare(
+      expected: expected.manifest, actual: actual.manifest,
+      comparesPayload: options.normalization.compares("payload"))
     for (label, document) in [("expected", expected), ("actual", actual)] where document.manifest.droppedPackets > 0 {
       differences.append(
         TraceDifference(

@@ -5,21 +5,24 @@ import NetDrillScenario
 import NetDrillTestSupport
 import Testing
 
-/// 20 sendmmsg steps of `counts` datagrams of 1024 pattern bytes on loopback, to a bound receiver.
-private func burst(_ counts: [Int]) -> String {
+/// One sendmmsg step per count, of datagrams of 1024 pattern bytes (`seed`) on loopback, to a bound receiver.
+private func burst(_ counts: [Int], seed: Int = 3, expectPackets: Bool = false) -> String {
   let sends = counts.map {
-    #"{ "sendmmsg": "tx", "data": { "pattern": 1024, "seed": 3 }, "count": \#($0), "expect": { "returns": \#($0) } }"#
+    #"{ "sendmmsg": "tx", "data": { "pattern": 1024, "seed": \#(seed) }, "count": \#($0), "expect": { "returns": \#($0) } }"#
   }
+  let packets = expectPackets ? #""expect_packets": [ { "udp": { "from": "tx", "to": "rx" } } ],"# : ""
   return """
-    { "netdrill": 1, "name": "burst",
+    { "netdrill": 1, "name": "burst", \(packets)
       "sockets": { "tx": { "type": "udp" }, "rx": { "type": "udp" } },
       "steps": [ { "bind": "rx", "address": "127.0.0.1:7002" }, { "connect": "tx", "to": "rx" },
                  \(sends.joined(separator: ",\n")) ] }
     """
 }
 
-private func recordBurst(_ counts: [Int], name: String, options: RecordOptions = .init()) throws -> RecordResult {
-  let source = burst(counts)
+private func recordBurst(
+  _ counts: [Int], name: String, seed: Int = 3, expectPackets: Bool = false, options: RecordOptions = .init()
+) throws -> RecordResult {
+  let source = burst(counts, seed: seed, expectPackets: expectPackets)
   let scenario = try ScenarioParser.parse(data: Array(source.utf8), file: "\(name).json")
   return try ScenarioRecorder.record(scenario, source: source, to: temporaryTrace(name), options: options)
 }
@@ -90,5 +93,29 @@ struct BulkTraceTests {
     let listed = try Command.run("/usr/bin/env", ["tshark", "-r", result.tracePath, "-Y", "!frame.cb_pen"])
     #expect(listed.status == 0, "\(listed.standardError)")
     #expect(listed.standardOutput.split(separator: "\n").count == BulkFolding.keptPackets)
+  }
+
+  @Test("a scenario with packet expectations keeps every packet: they are checked against the trace")
+  func expectationsSeeEveryPacket() throws {
+    let result = try recordBurst([1024, 1024], name: "burst-expect", expectPackets: true)
+    #expect(result.passed)
+    #expect(result.manifest.packetCount == 2048)
+    #expect(result.manifest.bulk == nil)
+  }
+
+  @Test("diff: other payloads past the kept packets differ in the digest, unless --ignore payload")
+  func digestAndIgnorePayload() throws {
+    let first = try recordBurst([1024], name: "burst-seed3").tracePath
+    let other = try recordBurst([1024], name: "burst-seed4", seed: 4).tracePath
+    func bulkDifferences(_ extra: [String]) throws -> [[String: Any]] {
+      let diff = try Command.netdrill(["diff", first, other, "--json"] + extra)
+      let result = try JSONSerialization.jsonObject(with: Data(diff.standardOutput.utf8)) as? [String: Any]
+      let differences = try #require(result?["differences"] as? [[String: Any]])
+      return differences.filter { $0["field"] as? String == "summarised packets" }
+    }
+    let compared = try bulkDifferences([])
+    #expect(compared.count == 1)
+    #expect((compared.first?["expected"] as? String)?.hasPrefix("960 packets, ") == true)
+    #expect(try bulkDifferences(["--ignore", "payload"]).isEmpty)
   }
 }
