@@ -8,11 +8,16 @@ public struct CaptureTarget: Sendable, Equatable {
   /// (`/proc/thread-self/ns/net` of the thread that unshared it). Borrowed:
   /// the capture never closes it, so it must stay open until `init` returns.
   public var namespaceFD: Int32
+  /// This handle's kernel ring (`pcap_set_buffer_size`), or nil for
+  /// ``CaptureConfiguration/bufferBytes``: a recorder sizes each ring to the
+  /// traffic it expects there, since every ring is mapped into the process.
+  public var bufferBytes: Int32?
 
-  public init(host: String, interface: String, namespaceFD: Int32) {
+  public init(host: String, interface: String, namespaceFD: Int32, bufferBytes: Int32? = nil) {
     self.host = host
     self.interface = interface
     self.namespaceFD = namespaceFD
+    self.bufferBytes = bufferBytes
   }
 
   /// The name used in traces and messages: `host/interface`.

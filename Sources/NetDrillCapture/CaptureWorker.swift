@@ -85,6 +85,9 @@ final class CaptureWorker: Sendable {
         handles.append(
           try PcapHandle.open(
             target: target, index: index, configuration: configuration, sink: sink))
+        // Opening takes milliseconds per handle: keep the rings already open
+        // from filling meanwhile (see readWhileHolding).
+        readWhileHolding(handles)
       }
     } catch {
       for handle in handles { handle.close() }
@@ -98,8 +101,12 @@ final class CaptureWorker: Sendable {
     reports.withLock { $0.startup = .success(interfaces) }
     opened.signal()
     // The handles are active, so the kernel queues every packet from here on;
-    // none is read (and so none delivered) before the owner says so.
-    deliver.wait()
+    // they are read but none is delivered before the owner says so.
+    while deliver.wait(timeout: .now() + .milliseconds(Self.holdReadIntervalMilliseconds)) == .timedOut {
+      readWhileHolding(handles)
+    }
+    readWhileHolding(handles)
+    for handle in handles { handle.startDelivering() }
 
     let pollError = poll(handles)
     for handle in handles { handle.drain() }
@@ -110,6 +117,20 @@ final class CaptureWorker: Sendable {
     }
     reports.withLock { $0.statistics = statistics }
     for handle in handles { handle.close() }
+  }
+
+  /// How often rings are read while packets are held.
+  private static let holdReadIntervalMilliseconds = 5
+
+  /// Reads every handle into its held packets. A ring sized for a quiet
+  /// interface has few blocks, and in block mode the kernel retires a block
+  /// blockTimeout after its first packet however little it holds, so link
+  /// chatter (IPv6 router and listener reports) arriving while a 20-host
+  /// network's 40 handles open would use up the blocks and be dropped.
+  /// Reading keeps the blocks free; what is held is only what arrives
+  /// before the first step.
+  private func readWhileHolding(_ handles: [PcapHandle]) {
+    for handle in handles { _ = handle.dispatch() }
   }
 
   /// Dispatches readable handles until a stop request's drain time has passed.

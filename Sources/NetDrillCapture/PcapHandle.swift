@@ -10,6 +10,9 @@ final class PacketDelivery {
   let nanosecondsPerTick: UInt64
   let sink: @Sendable (CapturedPacket) -> Void
   var delivered: UInt64 = 0
+  /// Packets read before the owner let the capture deliver: kept here, in
+  /// order, until ``release()``; nil once delivering.
+  private var held: [CapturedPacket]? = []
 
   init(
     targetIndex: Int, nanosecondsPerTick: UInt64, sink: @escaping @Sendable (CapturedPacket) -> Void
@@ -29,7 +32,18 @@ final class PacketDelivery {
       originalLength: header.len,
       data: Array(UnsafeBufferPointer(start: bytes, count: Int(header.caplen))))
     delivered &+= 1
-    sink(packet)
+    if held != nil {
+      held?.append(packet)
+    } else {
+      sink(packet)
+    }
+  }
+
+  /// Hands the held packets to the sink and delivers every later one directly.
+  func release() {
+    let packets = held ?? []
+    held = nil
+    for packet in packets { sink(packet) }
   }
 }
 
@@ -92,7 +106,7 @@ final class PcapHandle {
       throw CaptureError(kind: .pcap, target: name, detail: "\(call): \(statusText(status))")
     }
     try check("pcap_set_snaplen", pcap_set_snaplen(pcap, configuration.snapLength))
-    try check("pcap_set_buffer_size", pcap_set_buffer_size(pcap, configuration.bufferBytes))
+    try check("pcap_set_buffer_size", pcap_set_buffer_size(pcap, target.bufferBytes ?? configuration.bufferBytes))
     try check(
       "pcap_set_immediate_mode", pcap_set_immediate_mode(pcap, configuration.immediateMode ? 1 : 0))
     if !configuration.immediateMode {
@@ -182,6 +196,9 @@ final class PcapHandle {
     return PcapHandle(
       name: name, pcap: pcap, selectableFD: selectableFD, delivery: delivery, warnings: warnings)
   }
+
+  /// Delivers the packets read before delivery started, then every later one as it is read.
+  func startDelivering() { delivery.release() }
 
   /// Reads what the ring holds without blocking. Returns the number of
   /// packets delivered, or nil once the handle has failed (``readError``).

@@ -119,6 +119,8 @@ final class StepExecutor {
     // += : a step may have found a failure of its own (a send's echo range outside the datagram received).
     outcomes[0].checks += checker.check(step.expect, against: outcomes[0], action: step.action)
     outcomes[0].note = step.note
+    // Expectations saw every message; the outcome keeps a bounded part.
+    outcomes[0].boundMessages()
     return outcomes
   }
 

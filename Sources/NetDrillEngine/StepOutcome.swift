@@ -36,10 +36,12 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var extendedError: ExtendedErrorOutcome?
   /// recvmsg: the control messages received, decoded by name (IP_RECVERR's is `extendedError`).
   public var control: [ControlOutcome]?
-  /// recvmmsg: every message received.
+  /// recvmmsg: the messages received, the first ``MessagesDigest/keptMessages`` of them.
   public var messages: [MessageOutcome]?
   /// `repeat`: the totals of every call it made (see `RepetitionOutcome`).
   public var repetition: RepetitionOutcome?
+  /// recvmmsg: the messages after those, counted and digested; nil when there were no more.
+  public var moreMessages: MessagesDigest?
   /// CLOCK_REALTIME nanoseconds around the call (the same clock as packet timestamps).
   public var startNanoseconds: UInt64
   public var endNanoseconds: UInt64

@@ -19,10 +19,13 @@ public struct TraceManifest: Codable, Sendable {
   public var interfaces: [String]
   public var capture: [CaptureStatistics]
   public var packetCount: Int
+  /// Runs of bulk traffic summarised instead of written (``BulkFolding``);
+  /// nil when none was (so traces of small exchanges are unchanged).
+  public var bulk: [BulkRun]?
 
   public init(
     scenarioSource: String, scenarioPath: String?, run: RunResult, interfaces: [String],
-    capture: [CaptureStatistics], packetCount: Int
+    capture: [CaptureStatistics], packetCount: Int, bulk: [BulkRun]? = nil
   ) {
     self.netdrillTrace = Self.formatVersion
     self.scenarioSource = scenarioSource
@@ -31,6 +34,7 @@ public struct TraceManifest: Codable, Sendable {
     self.interfaces = interfaces
     self.capture = capture
     self.packetCount = packetCount
+    self.bulk = bulk?.isEmpty == true ? nil : bulk
   }
 
   /// Packets the capture lost in the kernel or on the interface.

@@ -10,10 +10,22 @@ public struct RecordOptions: Sendable {
   public var capture: CaptureConfiguration
   /// How long to keep capturing after the last step for packets still in flight.
   public var drain: Duration
+  /// True: every ring is ``CaptureConfiguration/bufferBytes`` (`--buffer-mib`).
+  /// False (the default): each interface's ring is sized from the scenario
+  /// (``CaptureBudget``).
+  public var fixedRingSize: Bool
+  /// True (`--full`): every packet is written. False: runs of same-shaped
+  /// UDP datagrams longer than ``BulkFolding/keptPackets`` are summarised.
+  public var keepsEveryPacket: Bool
 
-  public init(capture: CaptureConfiguration = .init(), drain: Duration = .milliseconds(50)) {
+  public init(
+    capture: CaptureConfiguration = .init(), drain: Duration = .milliseconds(50), fixedRingSize: Bool = false,
+    keepsEveryPacket: Bool = false
+  ) {
     self.capture = capture
     self.drain = drain
+    self.fixedRingSize = fixedRingSize
+    self.keepsEveryPacket = keepsEveryPacket
   }
 }
 
@@ -40,7 +52,11 @@ public enum ScenarioRecorder {
     let writer = try PcapngWriter(
       path: path, application: "netdrill \(runOptions.toolVersion)", hardware: nil,
       os: "Linux \(ScenarioRunner.kernelRelease())", sectionComment: "netdrill scenario \(scenario.name)")
-    let recording = Recording(writer: writer, options: options)
+    var options = options
+    // Packet expectations are checked against the trace: they must see every packet.
+    if !scenario.expectedPackets.isEmpty { options.keepsEveryPacket = true }
+    let recording = Recording(
+      writer: writer, options: options, budget: options.fixedRingSize ? nil : CaptureBudget(scenario: scenario))
     let run: RunResult
     do {
       run = try ScenarioRunner.run(scenario, options: runOptions, observer: recording)
@@ -73,6 +89,8 @@ final class Recording: RunObserver, Sendable {
     var interfaceNames: [String] = []
     var statistics: [CaptureStatistics] = []
     var packetCount = 0
+    /// Bulk runs folded instead of written; nil with `--full`.
+    var folder: BulkFolder?
     var writeError: (any Error)?
     /// Packets of all interfaces, held until the capture's watermark passes
     /// them and written in timestamp order.
@@ -80,19 +98,31 @@ final class Recording: RunObserver, Sendable {
   }
 
   private let options: RecordOptions
+  /// Sizes each interface's ring; nil: every ring is the configuration's.
+  private let budget: CaptureBudget?
   private let state: Mutex<State>
   /// Runs after the capture has opened its handles and before the trace
   /// describes the interfaces: a seam for tests, which send a packet there.
   private let afterCaptureOpened: (@Sendable () -> Void)?
 
-  init(writer: sending PcapngWriter, options: RecordOptions, afterCaptureOpened: (@Sendable () -> Void)? = nil) {
+  init(
+    writer: sending PcapngWriter, options: RecordOptions, budget: CaptureBudget? = nil,
+    afterCaptureOpened: (@Sendable () -> Void)? = nil
+  ) {
     self.options = options
+    self.budget = budget
     self.afterCaptureOpened = afterCaptureOpened
-    state = Mutex(State(writer: writer))
+    var initial = State(writer: writer)
+    if !options.keepsEveryPacket { initial.folder = BulkFolder() }
+    state = Mutex(initial)
   }
 
   func networkReady(_ interfaces: [NetworkInterfaceTarget]) throws {
-    let targets = interfaces.map { CaptureTarget(host: $0.host, interface: $0.interface, namespaceFD: $0.namespaceFD) }
+    let targets = interfaces.map {
+      CaptureTarget(
+        host: $0.host, interface: $0.interface, namespaceFD: $0.namespaceFD,
+        bufferBytes: budget?.ringBytes(forHost: $0.host))
+    }
     guard !targets.isEmpty else {
       throw RunError.environment("recording needs a private network: --host-network runs cannot be captured")
     }
@@ -166,6 +196,13 @@ final class Recording: RunObserver, Sendable {
     }
     // The step that caused a packet is the last one that started before it.
     let label = state.timeline.last { $0.start <= packet.timestampNanoseconds }?.label
+    if state.folder?.fold(
+      packet.data, originalLength: packet.originalLength, interface: packet.targetIndex,
+      interfaceName: state.interfaceNames[packet.targetIndex], timestamp: packet.timestampNanoseconds, step: label)
+      == true
+    {
+      return
+    }
     do {
       try state.writer.writePacket(
         interface: state.interfaceIDs[packet.targetIndex], timestampNanoseconds: packet.timestampNanoseconds,
@@ -196,7 +233,7 @@ final class Recording: RunObserver, Sendable {
       }
       let manifest = TraceManifest(
         scenarioSource: source, scenarioPath: scenarioPath, run: run, interfaces: state.interfaceNames,
-        capture: state.statistics, packetCount: state.packetCount)
+        capture: state.statistics, packetCount: state.packetCount, bulk: state.folder?.finish())
       try state.writer.writeManifest(try manifest.encoded())
       try state.writer.commit()
       return RecordResult(run: run, manifest: manifest, tracePath: path)

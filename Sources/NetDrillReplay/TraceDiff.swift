@@ -60,6 +60,9 @@ public enum TraceDiff {
     }
     differences += compareOutcomes(expected, actual, options)
     differences += comparePackets(expected, actual, options)
+    differences += BulkRunDiff.compare(
+      expected: expected.manifest, actual: actual.manifest,
+      comparesPayload: options.normalization.compares("payload"))
     for (label, document) in [("expected", expected), ("actual", actual)] where document.manifest.droppedPackets > 0 {
       differences.append(
         TraceDifference(
@@ -112,6 +115,7 @@ public enum TraceDiff {
           ))
       }
     }
+    if let more = outcome.moreMessages { fields.append(("more_messages", more.description)) }
     return fields
   }
 

@@ -91,6 +91,14 @@ public struct TraceTimeline: Sendable {
         lines.append("\(time)     \(style.dim(escape(packet.interface).padded(10))) \(escape(packet.summary))")
       }
     }
+    for bulk in manifest.bulk ?? [] {
+      let first = format6(Double(Int64(bitPattern: bulk.firstNanoseconds &- start)) / 1e9)
+      let last = format6(Double(Int64(bitPattern: bulk.lastNanoseconds &- start)) / 1e9)
+      lines.append(
+        style.dim("\(first)     ⋯ ")
+          + escape(bulk.description(flow: symbolizer.symbolize(bulk.flow)) + ", until \(last)")
+          + style.dim(bulk.step.map { "  (from \(escape($0)))" } ?? ""))
+    }
     if let checks = run.packetChecks {
       lines += RunReport.packetLines(checks, match: document.scenario?.packetMatch ?? .inOrder, style: style)
     }

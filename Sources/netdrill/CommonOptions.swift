@@ -34,14 +34,28 @@ struct CaptureOptions: ParsableArguments {
   @Option(name: .long, help: "Bytes kept of each packet.")
   var snapLength: Int32 = 262_144
 
-  @Option(name: .long, help: "Kernel capture buffer in MiB.")
-  var bufferMib: Int32 = 64
+  @Option(
+    name: .long,
+    help: "Kernel capture buffer per interface in MiB (default: sized from the scenario's traffic, 1 to 64 MiB).")
+  var bufferMib: Int32?
 
   @Option(name: .customLong("capture-filter"), help: "A BPF filter for the capture (tcpdump syntax).")
   var filter: String?
 
+  @Flag(
+    name: .long,
+    help: "Write every packet: do not summarise runs of more than 64 same-shaped UDP datagrams of a flow.")
+  var full = false
+
+  func validate() throws {
+    // `<< 20` of a larger value would overflow Int32 (a crash, not a message).
+    if let bufferMib, !(1...2047).contains(bufferMib) {
+      throw ValidationError("--buffer-mib must be between 1 and 2047, got \(bufferMib)")
+    }
+  }
+
   var recordOptions: RecordOptions {
-    RecordOptions(snapLength: snapLength, bufferBytes: bufferMib << 20, captureFilter: filter)
+    RecordOptions(snapLength: snapLength, bufferBytes: bufferMib.map { $0 << 20 }, captureFilter: filter, full: full)
   }
 }
 

@@ -107,6 +107,7 @@ struct RecordTests {
     let scenario = try ScenarioParser.parse(data: Array(json.utf8), file: "burst.json")
     var options = RecordOptions()
     options.capture.bufferBytes = 64 << 10
+    options.fixedRingSize = true  // not sized from the scenario: this ring is meant to overflow
     let result = try ScenarioRecorder.record(scenario, source: json, to: temporaryTrace("burst"), options: options)
     #expect(result.run.passed, "the sends themselves succeed")
     try #require(result.manifest.droppedPackets > 0, "the burst should overflow a 64 KiB capture buffer")

@@ -1,4 +1,5 @@
 import NetDrillCapture
+import NetDrillEngine
 import NetDrillTrace
 
 /// A pipeline consumer: totals over a trace, in constant memory per flow
@@ -22,11 +23,16 @@ public struct TraceStatistics: Sendable, Encodable {
   public var droppedByCapture: UInt64 = 0
   /// Packets read before a `--filter` (equal to `packets` without one).
   public var packetsRead = 0
+  /// Packets a netdrill trace summarised in bulk runs instead of storing
+  /// (its manifest's `bulk`), and their bytes on the wire; not in `packets`.
+  public var summarised = 0
+  public var summarisedBytes: UInt64 = 0
 
   enum CodingKeys: String, CodingKey {
     case packets, bytes, capturedBytes = "captured_bytes", flows, flowsByProtocol = "flows_by_protocol"
     case icmpErrors = "icmp_errors", truncated, linkTypes = "link_types", other
     case droppedByCapture = "dropped_by_capture", packetsRead = "packets_read"
+    case summarised, summarisedBytes = "summarised_bytes"
   }
 
   /// Packets per link type number, named into ``linkTypes`` at the end
@@ -63,6 +69,11 @@ public struct TraceStatistics: Sendable, Encodable {
     for (number, count) in linkTypeNumbers { linkTypes[LinkType(rawValue: number).name, default: 0] += count }
     droppedByCapture = stream.droppedPackets
     packetsRead = stream.packetsRead
+    // Totals only: a manifest that does not decode leaves them at 0 (show and diff report it).
+    if let json = stream.manifest?.json, let bulk = (try? TraceManifest.decode(json))?.bulk {
+      summarised = bulk.reduce(0) { $0 + $1.count }
+      summarisedBytes = bulk.reduce(0) { $0 + UInt64(clamping: $1.bytes) }
+    }
   }
 
   /// Reads a whole trace through the pipeline and returns its totals.
@@ -100,6 +111,10 @@ public struct TraceStatistics: Sendable, Encodable {
     lines.append("  truncated    \(truncated)")
     lines.append("  link types   \(list(linkTypes))")
     if !other.isEmpty { lines.append("  other        \(list(other))") }
+    if summarised > 0 {
+      lines.append(
+        "  summarised   \(summarised) more packets, \(summarisedBytes) bytes on the wire, in bulk runs (not stored)")
+    }
     if droppedByCapture > 0 { lines.append("  ⚠ the capture dropped \(droppedByCapture) packets") }
     return lines.joined(separator: "\n")
   }
