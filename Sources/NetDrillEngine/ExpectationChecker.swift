@@ -7,6 +7,8 @@ struct ExpectationChecker {
   /// Resolves an expected address to a concrete one at check time.
   let resolver: (AddressSpec) throws(RunError) -> SocketAddress
   var names = AddressNames()
+  /// When each labelled step so far began (CLOCK_REALTIME ns), for `"elapsed": {"since": id}`.
+  var stepStarts: [String: UInt64] = [:]
 
   func check(_ expectation: StepExpectation?, against outcome: StepOutcome, action: Action) -> [ExpectationCheck] {
     guard let expectation else { return [] }
@@ -25,6 +27,7 @@ struct ExpectationChecker {
     } else if expectation.succeeds {
       checks.append(.init(field: "error", expected: "none", actual: actualResult, passed: outcome.error == nil))
     }
+    checks += checkSets(expectation, against: outcome)
     if let data = expectation.data {
       let expected = OutcomeBytes(data.bytes)
       let actual = outcome.data

@@ -82,7 +82,7 @@ public struct RunReport {
   }
 
   private func lines(for outcome: StepOutcome, width: Int) -> [String] {
-    let label = outcome.step.label { "#\($0)" }
+    let label = outcome.label
     let fullCall = TerminalText.escape(outcome.call)
     let call = fullCall.count > width ? String(fullCall.prefix(width - 1)) + "…" : fullCall
     let padded = call + String(repeating: " ", count: max(0, width - call.count))

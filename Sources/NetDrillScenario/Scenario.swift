@@ -248,12 +248,16 @@ public struct Step: Sendable, Equatable {
   public var timeout: Duration?
   /// Free text shown next to the step (`"note"` in JSON).
   public var note: String?
+  /// A label (`"id"` in JSON), unique in the scenario: shown in reports and
+  /// named by other steps (`"since"`); see `Scenario.step(withID:)`.
+  public var id: String?
   public var location: ScenarioLocation
 
   public init(
     index: Int, action: Action, expect: StepExpectation? = nil, timeout: Duration? = nil,
-    note: String? = nil, location: ScenarioLocation
+    note: String? = nil, id: String? = nil, location: ScenarioLocation
   ) {
+    self.id = id
     self.index = index
     self.action = action
     self.expect = expect
@@ -426,6 +430,24 @@ public struct StepExpectation: Sendable, Equatable {
   public var messages: [Payload]?
   /// recvmsg: control messages that must be there (with these values) or not.
   public var control: [ControlEntry]?
+  /// `"returns": {"min": 1, "max": 31}` or `{"one_of": [...]}`: any of these values.
+  public var returnsAmong: NumberSet?
+  /// `"error": ["EAGAIN", "ECONNREFUSED"]`: the call fails with one of these.
+  public var errorAmong: [Errno]?
+  /// getsockopt's integer value within a range or set.
+  public var valueAmong: NumberSet?
+  /// getsockname/getpeername's port within a range or set.
+  public var portAmong: NumberSet?
+  /// `"timed_out": true`: netdrill's bound ended the blocking call; `false`: it did not.
+  public var timedOut: Bool?
+  /// `"elapsed"`: how long the call (or the time since another step) took.
+  public var elapsed: ElapsedExpectation?
+
+  /// True when some expectation admits more than one value, so two passing
+  /// runs may legitimately differ in what it covers.
+  public var admitsSeveralValues: Bool {
+    returnsAmong != nil || (errorAmong?.count ?? 0) > 1 || valueAmong != nil || portAmong != nil
+  }
 
   public init(
     returns: Int? = nil, error: Errno? = nil, succeeds: Bool = false, data: Payload? = nil,

@@ -46,6 +46,8 @@ extension ScenarioDecoder {
     let timeout = fields["timeout"].flatMap { self.timeout($0) }
     let note = fields["note"].flatMap { string($0) }
     let expect = fields["expect"].flatMap { decodeExpect($0, spec: spec, action: action) }
+    let id = fields["id"].flatMap { stepID($0) }
+    if let id { stepIDs[id] = node.path }
     // A name a step introduces is usable from the next step on.
     if let introduces {
       if let info = introduces.info {
@@ -57,7 +59,7 @@ extension ScenarioDecoder {
     }
     guard errors.count == errorsBefore, let action else { return nil }
     return Step(
-      index: index, action: action, expect: expect, timeout: timeout, note: note,
+      index: index, action: action, expect: expect, timeout: timeout, note: note, id: id,
       location: ScenarioLocation(line: node.position.line, column: node.position.column, path: node.path))
   }
 

@@ -70,6 +70,9 @@ final class ScenarioDecoder {
   /// Programs declared `deferred`, and those a `start` step has started so far.
   var deferredPrograms: Set<String> = []
   var startedPrograms: Set<String> = []
+  /// Step `id`s decoded so far → the step's path; every step's id, found before decoding.
+  var stepIDs: [String: String] = [:]
+  var laterStepIDs: [String: String] = [:]
 
   init(file: String?) {
     self.file = file
@@ -129,6 +132,7 @@ final class ScenarioDecoder {
     var steps: [Step] = []
     if let node = top["steps"], let elements = array(node) {
       findNamesDefinedBySteps(elements)
+      findStepIDs(elements)
       for (index, element) in elements.enumerated() {
         if let step = decodeStep(element, index: index) { steps.append(step) }
       }
