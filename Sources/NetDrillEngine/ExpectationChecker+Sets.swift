@@ -44,7 +44,27 @@ extension ExpectationChecker {
     if let elapsed = expectation.elapsed {
       checks.append(self.elapsed(elapsed, outcome: outcome))
     }
+    if let total = expectation.total {
+      checks.append(self.total(total, outcome: outcome))
+    }
     return checks
+  }
+
+  /// This step's return value plus those of the earlier steps named: a failed
+  /// call (EAGAIN: nothing to read) counts 0.
+  private func total(_ expected: TotalExpectation, outcome: StepOutcome) -> ExpectationCheck {
+    var parts = [outcome.returned ?? 0]
+    for id in expected.steps {
+      guard let earlier = labelled[id] else {
+        return .init(
+          field: "total", expected: expected.description, actual: "step \(id) has not run", passed: false)
+      }
+      parts.append(earlier.returned ?? 0)
+    }
+    let sum = parts.reduce(0, +)
+    return .init(
+      field: "total", expected: expected.description,
+      actual: "\(sum) (\(parts.map(String.init).joined(separator: " + ")))", passed: expected.returns.contains(sum))
   }
 
   /// `12.345ms`: to the microsecond, whatever the duration.
@@ -56,8 +76,8 @@ extension ExpectationChecker {
 
   /// The call's duration, or from the start of the step `since` names to this call's end.
   private func elapsed(_ expected: ElapsedExpectation, outcome: StepOutcome) -> ExpectationCheck {
-    let start = expected.since.flatMap { stepStarts[$0] } ?? outcome.startNanoseconds
-    guard expected.since == nil || stepStarts[expected.since ?? ""] != nil else {
+    let start = expected.since.flatMap { labelled[$0]?.startNanoseconds } ?? outcome.startNanoseconds
+    guard expected.since == nil || labelled[expected.since ?? ""] != nil else {
       return .init(
         field: "elapsed", expected: expected.description, actual: "step \(expected.since ?? "") has not run",
         passed: false)

@@ -7,8 +7,8 @@ struct ExpectationChecker {
   /// Resolves an expected address to a concrete one at check time.
   let resolver: (AddressSpec) throws(RunError) -> SocketAddress
   var names = AddressNames()
-  /// When each labelled step so far began (CLOCK_REALTIME ns), for `"elapsed": {"since": id}`.
-  var stepStarts: [String: UInt64] = [:]
+  /// The outcomes of the labelled steps so far, for `"elapsed": {"since": id}` and `"total"`.
+  var labelled: [String: StepOutcome] = [:]
 
   func check(_ expectation: StepExpectation?, against outcome: StepOutcome, action: Action) -> [ExpectationCheck] {
     guard let expectation else { return [] }

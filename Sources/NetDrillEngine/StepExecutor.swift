@@ -18,8 +18,8 @@ final class StepExecutor {
   /// Addresses `remember`ed by getsockname, getpeername and receive steps.
   var remembered: [String: SocketAddress] = [:]
   var names = AddressNames()
-  /// When each step with an `id` began, for `"elapsed": {"since": id}`.
-  var stepStarts: [String: UInt64] = [:]
+  /// The outcome of each step with an `id` so far, for `"elapsed": {"since": id}` and `"total"`.
+  var labelled: [String: StepOutcome] = [:]
   /// Called with (phase, start time, call text) just before each call,
   /// so a capture can tie packets to the step that caused them.
   var onStepStart: ((StepPhase, UInt64, String) -> Void)?
@@ -98,12 +98,12 @@ final class StepExecutor {
       outcomes = try create(declaration, step: step.phase)
       // The step's expectation applies to socket() itself.
       if var first = outcomes.first {
-        first.checks = ExpectationChecker(resolver: resolver(for: name, at: step), stepStarts: stepStarts).check(
+        first.checks = ExpectationChecker(resolver: resolver(for: name, at: step), labelled: labelled).check(
           step.expect, against: first, action: step.action)
         first.note = step.note
         first.id = step.id
         outcomes[0] = first
-        if let id = step.id { stepStarts[id] = first.startNanoseconds }
+        if let id = step.id { labelled[id] = first }
       }
       return outcomes
     case .setsockopt(let name, let setting):
@@ -113,11 +113,11 @@ final class StepExecutor {
     }
     refreshNames()
     let checker = ExpectationChecker(
-      resolver: resolver(for: step.action.socketName, at: step), names: names, stepStarts: stepStarts)
+      resolver: resolver(for: step.action.socketName, at: step), names: names, labelled: labelled)
     outcomes[0].checks = checker.check(step.expect, against: outcomes[0], action: step.action)
     outcomes[0].note = step.note
     outcomes[0].id = step.id
-    if let id = step.id { stepStarts[id] = outcomes[0].startNanoseconds }
+    if let id = step.id { labelled[id] = outcomes[0] }
     return outcomes
   }
 

@@ -56,6 +56,25 @@ public struct ElapsedExpectation: Sendable, Equatable, CustomStringConvertible {
   }
 }
 
+/// `"total": {"with": ["got_a"], "returns": 16}`: this step's return value
+/// plus those of the earlier steps named, e.g. datagrams shared out among receivers.
+public struct TotalExpectation: Sendable, Equatable, CustomStringConvertible {
+  /// The ids of earlier steps.
+  public var steps: [String]
+  public var returns: NumberSet
+
+  public init(steps: [String], returns: NumberSet) {
+    self.steps = steps
+    self.returns = returns
+  }
+
+  public var description: String {
+    let value: String
+    if case .oneOf(let values) = returns, values.count == 1 { value = String(values[0]) } else { value = returns.description }
+    return "\(value) with \(steps.joined(separator: ", "))"
+  }
+}
+
 extension Scenario {
   /// The step labelled `id` (`"id"` in JSON), for references by `since`, `inject`...
   public func step(withID id: String) -> Step? { steps.first { $0.id == id } }

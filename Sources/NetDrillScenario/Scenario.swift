@@ -442,6 +442,8 @@ public struct StepExpectation: Sendable, Equatable {
   public var timedOut: Bool?
   /// `"elapsed"`: how long the call (or the time since another step) took.
   public var elapsed: ElapsedExpectation?
+  /// `"total"`: the sum of this step's and earlier steps' return values.
+  public var total: TotalExpectation?
 
   /// True when some expectation admits more than one value, so two passing
   /// runs may legitimately differ in what it covers.

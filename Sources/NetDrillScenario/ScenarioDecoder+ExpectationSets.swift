@@ -80,18 +80,41 @@ extension ScenarioDecoder {
         report(node, "\"min\" is above \"max\": no duration could match")
       }
     }
-    if let sinceNode = fields["since"], let id = string(sinceNode, what: "a step id") {
-      if stepIDs[id] != nil {
-        result.since = id
-      } else if laterStepIDs[id] != nil {
-        report(sinceNode, "step \(JSONPath.quoted(id)) comes later: \"since\" names an earlier step")
-      } else {
-        report(
-          sinceNode, "no step has the id \(JSONPath.quoted(id))",
-          suggestion: ScenarioError.nearest(id, in: Array(stepIDs.keys).sorted()))
-      }
-    }
+    if let sinceNode = fields["since"] { result.since = earlierStepID(sinceNode) }
     return errors.count == errorsBefore ? result : nil
+  }
+
+  /// `{"with": ["got_a"], "returns": 16}` (or a range or set for `returns`).
+  func total(_ node: Node) -> TotalExpectation? {
+    guard let fields = object(node, allowed: ScenarioVocabulary.totalKeys, context: "total") else { return nil }
+    guard let withNode = fields["with"], let returnsNode = fields["returns"] else {
+      report(node, "\"total\" needs \"with\" (ids of earlier steps) and \"returns\" (their sum with this step's)")
+      return nil
+    }
+    guard let elements = array(withNode, count: 1...ScenarioVocabulary.maximumOneOf) else { return nil }
+    let ids = elements.compactMap { earlierStepID($0) }
+    let returns: NumberSet?
+    if case .object = returnsNode.value.content {
+      returns = numberSet(returnsNode, 0...Int.max)
+    } else {
+      returns = integer(returnsNode, 0...Int.max).map { .oneOf([$0]) }
+    }
+    guard ids.count == elements.count, let returns else { return nil }
+    return TotalExpectation(steps: ids, returns: returns)
+  }
+
+  /// A reference to the `id` of a step before this one.
+  func earlierStepID(_ node: Node) -> String? {
+    guard let id = string(node, what: "a step id") else { return nil }
+    if stepIDs[id] != nil { return id }
+    if laterStepIDs[id] != nil {
+      report(node, "step \(JSONPath.quoted(id)) is not before this one: name an earlier step")
+    } else {
+      report(
+        node, "no step has the id \(JSONPath.quoted(id))",
+        suggestion: ScenarioError.nearest(id, in: Array(stepIDs.keys).sorted()))
+    }
+    return nil
   }
 
   /// A step's `id`: a name, unique among the steps.

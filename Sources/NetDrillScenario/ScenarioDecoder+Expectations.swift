@@ -70,6 +70,7 @@ extension ScenarioDecoder {
     }
     expectation.timedOut = field("timed_out").flatMap { bool($0) }
     expectation.elapsed = field("elapsed").flatMap { elapsed($0) }
+    expectation.total = field("total").flatMap { total($0) }
     expectation.revents = field("revents").flatMap { words($0, as: PollEvent.self, what: "poll event") }
     if let node = field("extended_error") {
       expectation.extendedError = extendedError(node)

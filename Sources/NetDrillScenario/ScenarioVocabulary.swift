@@ -48,13 +48,14 @@ enum ScenarioVocabulary {
 
   static let expectKeys = [
     "returns", "error", "data", "from", "flags", "value", "address", "port", "revents", "extended_error",
-    "messages", "control", "timed_out", "elapsed",
+    "messages", "control", "timed_out", "elapsed", "total",
   ]
   /// A number's range or set: `{"min": 1, "max": 31}`, `{"one_of": [0, 5]}`.
   static let numberSetKeys = ["min", "max", "one_of"]
   /// Most values in a `one_of` (or errnos in an `error` list).
   static let maximumOneOf = 64
   static let elapsedKeys = ["min", "max", "about", "tolerance", "since"]
+  static let totalKeys = ["with", "returns"]
   /// `"error": "none"`: the call must succeed.
   static let succeedsWord = "none"
   static let extendedErrorKeys = ["errno", "origin", "type", "code", "info", "data", "offender"]
@@ -106,7 +107,7 @@ enum ScenarioVocabulary {
   static var settableOptions: [SocketOptionName] { SocketOptionName.all.filter(\.settable) }
 
   private static func makeVerbs() -> [VerbSpec] {
-    let call = ["returns", "error", "timed_out", "elapsed"]
+    let call = ["returns", "error", "timed_out", "elapsed", "total"]
     // socket() and accept() return a new descriptor, whose number depends on what
     // else the process has open: netdrill does not report it, so only the errno is checked.
     let newDescriptor = ["error", "timed_out", "elapsed"]
