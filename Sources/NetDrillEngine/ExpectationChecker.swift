@@ -60,6 +60,14 @@ struct ExpectationChecker {
           field: "port", expected: String(port), actual: actualPort.map(String.init) ?? actualResult,
           passed: actualPort == port))
     }
+    if let statusFlags = expectation.statusFlags {
+      let expected = statusFlags.isEmpty ? "none" : statusFlags.map(\.rawValue).joined(separator: "|")
+      checks.append(
+        .init(
+          field: "value", expected: expected, actual: outcome.value ?? actualResult,
+          passed: outcome.value.map { Set($0.split(separator: "|").map(String.init)) }
+            == Set(statusFlags.isEmpty ? ["none"] : statusFlags.map(\.rawValue))))
+    }
     if let revents = expectation.revents {
       let actual = outcome.revents ?? []
       checks.append(

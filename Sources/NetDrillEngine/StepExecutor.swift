@@ -144,6 +144,7 @@ final class StepExecutor {
     case .join(let name, let group, let interface), .leave(let name, let group, let interface):
       return try performMembership(name, group: group, interface: interface, step)
     case .poll(let name, let events): return try performPoll(name, events: events, step, bound: bound)
+    case .fcntl(let name, let set, let clear): return try performFcntl(name, set: set, clear: clear, step)
     case .enableFault(let name), .disableFault(let name): return try performFaultChange(name, step)
     case .linkState(let link, let host, let up): return try performLinkState(link, host: host, up: up, step)
     case .setMTU(let link, let mtu): return try performSetMTU(link, mtu: mtu, step)

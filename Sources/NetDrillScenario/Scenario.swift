@@ -235,6 +235,11 @@ public enum ShutdownHow: String, Sendable, Equatable, CaseIterable {
   case read, write, both
 }
 
+/// Open-file status flags F_SETFL can change on a socket (fcntl(2)).
+public enum FileStatusFlag: String, Sendable, Equatable, CaseIterable {
+  case O_NONBLOCK, O_ASYNC, O_APPEND
+}
+
 public enum PollEvent: String, Sendable, Equatable, CaseIterable {
   case POLLIN, POLLOUT, POLLERR, POLLHUP, POLLPRI, POLLRDHUP, POLLNVAL
 }
@@ -292,6 +297,8 @@ public enum Action: Sendable, Equatable {
   case join(String, group: String, interface: String?)
   case leave(String, group: String, interface: String?)
   case poll(String, events: [PollEvent])
+  /// F_GETFL, then F_SETFL with `set` added and `clear` removed.
+  case fcntl(String, set: [FileStatusFlag], clear: [FileStatusFlag])
   case wait(Duration)
   /// Install or remove a declared fault.
   case enableFault(String)
@@ -310,7 +317,8 @@ public enum Action: Sendable, Equatable {
     case .socket(let name), .close(let name), .bind(let name, _), .connect(let name, _),
       .disconnect(let name), .listen(let name, _), .accept(let name, _), .shutdown(let name, _),
       .setsockopt(let name, _), .getsockopt(let name, _), .getsockname(let name, _),
-      .getpeername(let name, _), .join(let name, _, _), .leave(let name, _, _), .poll(let name, _):
+      .getpeername(let name, _), .join(let name, _, _), .leave(let name, _, _), .poll(let name, _),
+      .fcntl(let name, _, _):
       return name
     case .send(let step): return step.socket
     case .receive(let step): return step.socket
@@ -338,6 +346,7 @@ public enum Action: Sendable, Equatable {
     case .join: return .join
     case .leave: return .leave
     case .poll: return .poll
+    case .fcntl: return .fcntl
     case .wait: return .wait
     case .enableFault: return .enable
     case .disableFault: return .disable
@@ -422,6 +431,8 @@ public struct StepExpectation: Sendable, Equatable {
   public var address: AddressSpec?
   /// The port of getsockname/getpeername's address (`0` after an AF_UNSPEC disconnect).
   public var port: Int?
+  /// fcntl: the file status flags netdrill knows (`FileStatusFlag`) set after the call, exactly.
+  public var statusFlags: [FileStatusFlag]?
   /// poll's returned events, exactly.
   public var revents: [PollEvent]?
   /// recvmsg(MSG_ERRQUEUE): the decoded `sock_extended_err`.

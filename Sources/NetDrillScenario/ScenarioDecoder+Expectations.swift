@@ -59,6 +59,8 @@ extension ScenarioDecoder {
       case .getsockopt(_, let option)? = action, option.kind == .integer || option.kind == .boolean
     {
       expectation.valueAmong = numberSet(valueNode, Int(Int32.min)...Int(Int32.max))
+    } else if let valueNode = field("value"), case .fcntl? = action {
+      expectation.statusFlags = words(valueNode, as: FileStatusFlag.self, what: "file status flag")
     } else if let valueNode = field("value"), case .getsockopt(_, let option)? = action {
       expectation.value = optionValue(valueNode, for: option, isExpectation: true)
     }

@@ -226,6 +226,13 @@ extension ScenarioDecoder {
         fields["events"].flatMap { words($0, as: PollEvent.self, what: "poll event") }
         ?? ScenarioVocabulary.defaultPollEvents
       action = socket.map { .poll($0, events: events) }
+    case .fcntl:
+      let set = fields["set"].flatMap { words($0, as: FileStatusFlag.self, what: "file status flag") } ?? []
+      let clear = fields["clear"].flatMap { words($0, as: FileStatusFlag.self, what: "file status flag") } ?? []
+      if let both = set.first(where: clear.contains), let node = fields["clear"] {
+        report(node, "\(both.rawValue) is both set and cleared")
+      }
+      action = socket.map { .fcntl($0, set: set, clear: clear) }
     case .write, .send, .sendto, .sendmsg, .sendmmsg:
       if let call = spec.verb.sendCall {
         action = socket.flatMap { decodeSend(call, socket: $0, fields: fields, step: step) }

@@ -95,6 +95,9 @@ public enum ScenarioSchema {
       "messageFlags": .object([
         "type": "array", "items": .object(["enum": strings(MessageFlag.allCases.map(\.rawValue))]),
       ]),
+      "statusFlags": .object([
+        "type": "array", "items": .object(["enum": strings(FileStatusFlag.allCases.map(\.rawValue))]),
+      ]),
       "pollEvents": .object(["type": "array", "items": .object(["enum": strings(PollEvent.allCases.map(\.rawValue))])]),
       "payload": payloadSchema,
       "defaults": strictObject([
@@ -288,6 +291,7 @@ public enum ScenarioSchema {
     case .pollEvents: return ref("pollEvents")
     case .hostName: return ref("name")
     case .mtu: return integer(68...65535)
+    case .statusFlags: return ref("statusFlags")
     case .controlMessages: return controlSchema(sending: true)
     case .controlSize: return integer(0...ScenarioVocabulary.maximumControlSize)
     }
@@ -348,6 +352,7 @@ public enum ScenarioSchema {
       case "data": properties[key] = ref("payload")
       case "from", "address": properties[key] = ref("address")
       case "flags": properties[key] = ref("messageFlags")
+      case "value" where verb.verb == .fcntl: properties[key] = ref("statusFlags")
       case "value": properties[key] = .object([:])  // narrowed by getsockopt's oneOf
       case "port": properties[key] = integerOrSet(0...65535)
       case "revents": properties[key] = ref("pollEvents")

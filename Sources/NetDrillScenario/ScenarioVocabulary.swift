@@ -178,6 +178,8 @@ enum ScenarioVocabulary {
         .leave, fields: [.init("group", .ipLiteral, required: true), .init("interface", .multicastInterface)],
         expect: call),
       VerbSpec(.poll, fields: [.init("events", .pollEvents)], expect: call + ["revents"]),
+      VerbSpec(
+        .fcntl, fields: [.init("set", .statusFlags), .init("clear", .statusFlags)], expect: call + ["value"]),
       VerbSpec(.wait, subject: .duration, expect: []),
       VerbSpec(.enable, subject: .fault, expect: []),
       VerbSpec(.disable, subject: .fault, expect: []),
@@ -236,6 +238,8 @@ struct StepField: Sendable {
     /// `settableOptionName`: setsockopt names only options the kernel lets one set.
     case optionName, settableOptionName, optionValue, shutdownHow, ipLiteral, multicastInterface, pollEvents
     case hostName, mtu
+    /// fcntl's `set`/`clear`: `FileStatusFlag` names.
+    case statusFlags
     /// sendmsg's `control` and recvmsg's `control_size`.
     case controlMessages, controlSize
   }
