@@ -13,6 +13,8 @@ import NetDrillSockets
 final class StepExecutor {
   let scenario: Scenario
   let closedPort: UInt16
+  /// `$closed.NAME` → its port: each distinct, none with a listener.
+  let namedClosedPorts: [String: UInt16]
   let network: RunNetwork
   var sockets: [String: OpenSocket] = [:]
   /// Addresses `remember`ed by getsockname, getpeername and receive steps.
@@ -34,12 +36,17 @@ final class StepExecutor {
     var nonBlocking: Bool
   }
 
-  init(scenario: Scenario, closedPort: UInt16, network: RunNetwork) {
+  init(scenario: Scenario, closedPort: UInt16, namedClosedPorts: [String: UInt16] = [:], network: RunNetwork) {
     self.scenario = scenario
     self.closedPort = closedPort
+    self.namedClosedPorts = namedClosedPorts
     self.network = network
     names.add(.loopback(.ipv4, port: closedPort), as: "$closed")
     names.add(.loopback(.ipv6, port: closedPort), as: "$closed")
+    for (label, port) in namedClosedPorts.sorted(by: { $0.key < $1.key }) {
+      names.add(.loopback(.ipv4, port: port), as: "$closed.\(label)")
+      names.add(.loopback(.ipv6, port: port), as: "$closed.\(label)")
+    }
   }
 
   deinit {

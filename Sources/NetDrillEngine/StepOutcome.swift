@@ -187,6 +187,8 @@ public struct RunResult: Sendable, Codable {
   public var names: [String: String]
   /// The port that stood for `$closed`.
   public var closedPort: UInt16
+  /// The ports that stood for `$closed.NAME`, by NAME; nil when none.
+  public var namedClosedPorts: [String: UInt16]?
   public var environment: RunEnvironment
   public var startNanoseconds: UInt64
   public var endNanoseconds: UInt64

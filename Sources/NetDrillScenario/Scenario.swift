@@ -27,6 +27,9 @@ public struct Scenario: Sendable, Equatable {
   public var programs: [ProgramDeclaration]
   /// The file it was read from, if any (for messages only).
   public var sourcePath: String?
+  /// The NAMEs of the `$closed.NAME` ports the scenario uses, sorted: each is
+  /// a distinct port with no listener.
+  public var closedPortNames: [String] = []
 
   public init(
     name: String, description: String = "", defaults: ScenarioDefaults = .init(),
@@ -159,10 +162,17 @@ public enum OptionValue: Sendable, Equatable, CustomStringConvertible {
 public enum PortSpec: Sendable, Equatable, CustomStringConvertible {
   case number(UInt16)
   case closed
+  /// `$closed.NAME`: another port with no listener, distinct from `$closed` and every other NAME.
+  case namedClosed(String)
+  /// The port of a socket's bound address or of a remembered address
+  /// (`"239.1.2.3:server"`: a multicast group at the receiver's port).
+  case of(String)
   public var description: String {
     switch self {
     case .number(let port): return String(port)
     case .closed: return "$closed"
+    case .namedClosed(let name): return "$closed.\(name)"
+    case .of(let name): return name
     }
   }
 }
@@ -176,12 +186,15 @@ public enum AddressSpec: Sendable, Equatable, CustomStringConvertible {
   case named(String)
   /// `"$closed"` alone: loopback of the socket's family at the closed port.
   case closedPort
+  /// `"$closed.NAME"` alone: loopback at that named closed port.
+  case namedClosedPort(String)
 
   public var description: String {
     switch self {
     case .literal(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     case .named(let name): return name
     case .closedPort: return "$closed"
+    case .namedClosedPort(let name): return "$closed.\(name)"
     }
   }
 }

@@ -73,6 +73,8 @@ final class ScenarioDecoder {
   /// Step `id`s decoded so far → the step's path; every step's id, found before decoding.
   var stepIDs: [String: String] = [:]
   var laterStepIDs: [String: String] = [:]
+  /// The NAMEs of `$closed.NAME` ports used anywhere.
+  var closedPortNames: Set<String> = []
 
   init(file: String?) {
     self.file = file
@@ -140,11 +142,13 @@ final class ScenarioDecoder {
     let (packets, packetMatch) = top["expect_packets"].map { decodeExpectedPackets($0) } ?? ([], .inOrder)
     let requirements = top["requires"].map { decodeRequirements($0) } ?? []
     guard errors.isEmpty else { return nil }
-    return Scenario(
+    var scenario = Scenario(
       name: name, description: description, defaults: defaults, sockets: declarations, steps: steps,
       expectedPackets: packets, packetMatch: packetMatch, requirements: requirements,
       topology: hosts.isEmpty ? nil : Topology(hosts: hosts, links: links, routes: routes), faults: faults,
       programs: programs, sourcePath: file)
+    scenario.closedPortNames = closedPortNames.sorted()
+    return scenario
   }
 
   private func checkVersion(_ members: [JSONMember], root: Node) -> Bool {
