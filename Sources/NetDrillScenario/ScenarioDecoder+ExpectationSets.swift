@@ -9,6 +9,8 @@ extension ScenarioDecoder {
     guard let fields = object(node, allowed: ScenarioVocabulary.numberSetKeys, context: "a range or set") else {
       return nil
     }
+    // A misspelled key is reported as such; "expected min or max" would only repeat it.
+    if fields.hadUnknownKeys { return nil }
     if let list = fields["one_of"] {
       if fields.has("min") || fields.has("max") {
         report(node, "write either \"one_of\" or \"min\"/\"max\", not both")

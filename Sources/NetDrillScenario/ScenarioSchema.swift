@@ -77,10 +77,10 @@ public enum ScenarioSchema {
       "address": .object([
         "type": "string",
         "pattern": .string(
-          #"^(\$closed|[A-Za-z_][A-Za-z0-9_.-]*|[0-9]{1,3}(\.[0-9]{1,3}){3}:([0-9]{1,5}|\$closed)|\[[0-9A-Fa-f:.]+\]:([0-9]{1,5}|\$closed))$"#
+          #"^(\$closed(\.[A-Za-z_][A-Za-z0-9_.-]*)?|[A-Za-z_][A-Za-z0-9_.-]*|([0-9]{1,3}(\.[0-9]{1,3}){3}|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5}|\$closed(\.[A-Za-z_][A-Za-z0-9_.-]*)?|[A-Za-z_][A-Za-z0-9_.-]*))$"#
         ),
         "description":
-          "\"A.B.C.D:PORT\", \"[IPv6]:PORT\" (PORT a number or $closed), \"$closed\", or a socket or remembered name.",
+          "\"A.B.C.D:PORT\", \"[IPv6]:PORT\" (PORT a number, $closed, $closed.NAME, or a socket or remembered name: its port), \"$closed\", \"$closed.NAME\", or a socket or remembered name.",
       ]),
       "ipAddress": .object([
         "type": "string",

@@ -19,7 +19,9 @@ public enum ValueSyntax {
   /// parser's business, not this function's.
   public static func address(_ text: String) throws(ValueSyntaxError) -> AddressSpec {
     if text == ScenarioVocabulary.closedPortWord { return .closedPort }
-    if case .namedClosed(let name) = try? port(text) { return .namedClosedPort(name) }
+    if text.hasPrefix(ScenarioVocabulary.closedPortWord + "."), case .namedClosed(let name) = try port(text) {
+      return .namedClosedPort(name)
+    }
     if text.hasPrefix("[") {
       guard let close = text.firstIndex(of: "]") else {
         throw ValueSyntaxError("\(JSONPath.quoted(text)) has no ']' closing the IPv6 address")
