@@ -54,7 +54,8 @@ public struct RunReport {
     let steps = scenario.steps.count
     if result.passed {
       return style.green("✓ passed") + ": \(steps) steps, \(result.totalChecks) checks, $closed = \(result.closedPort)"
-        + (result.namedClosedPorts ?? [:]).sorted { $0.key < $1.key }.map { ", $closed.\($0.key) = \($0.value)" }.joined()
+        + (result.namedClosedPorts ?? [:]).sorted { $0.key < $1.key }.map { ", $closed.\($0.key) = \($0.value)" }
+        .joined()
     }
     return style.red("✗ FAILED") + ": \(result.failedChecks) of \(result.totalChecks) checks failed in \(steps) steps"
   }

@@ -70,7 +70,11 @@ public struct TotalExpectation: Sendable, Equatable, CustomStringConvertible {
 
   public var description: String {
     let value: String
-    if case .oneOf(let values) = returns, values.count == 1 { value = String(values[0]) } else { value = returns.description }
+    if case .oneOf(let values) = returns, values.count == 1 {
+      value = String(values[0])
+    } else {
+      value = returns.description
+    }
     return "\(value) with \(steps.joined(separator: ", "))"
   }
 }

@@ -80,7 +80,8 @@ public enum ValueSyntax {
     }
     guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
       throw ValueSyntaxError(
-        "expected a port number 0-65535, \"$closed\", \"$closed.NAME\" or a socket name, found \(JSONPath.quoted(text))")
+        "expected a port number 0-65535, \"$closed\", \"$closed.NAME\" or a socket name, found \(JSONPath.quoted(text))"
+      )
     }
     guard text.count <= 5, let value = Int(text), value <= 65535 else {
       throw ValueSyntaxError("port \(text) is out of range 0-65535")

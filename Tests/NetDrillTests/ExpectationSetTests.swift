@@ -11,23 +11,23 @@ import Testing
 @Suite("Engine: ranges, sets, timed_out, elapsed, total, fcntl, mutated", .privileged)
 struct ExpectationSetMutationTests {
   static let scenario = #"""
-{"netdrill": 1, "name": "expectation-sets",
-"sockets": {"rx": {"type": "udp"}, "tx": {"type": "udp"}, "nb": {"type": "udp"}},
-"steps": [
- {"bind": "rx", "address": "127.0.0.1:0", "id": "bound", "expect": {"returns": {"one_of": [0]}}},
- {"bind": "nb", "address": "127.0.0.1:0"},
- {"sendto": "tx", "to": "127.0.0.1:rx", "data": "hello", "id": "sent", "expect": {"returns": {"min": 1, "max": 5}}},
- {"recv": "rx", "expect": {"data": "hello", "total": {"with": ["sent"], "returns": 10}}},
- {"recv": "rx", "flags": ["MSG_DONTWAIT"], "expect": {"error": ["EAGAIN", "ECONNREFUSED"], "timed_out": false}},
- {"recv": "rx", "timeout": "50ms", "expect": {"timed_out": true, "elapsed": {"min": "40ms", "max": "2s"}}},
- {"getsockname": "rx", "expect": {"port": {"min": 1024}}},
- {"getsockopt": "rx", "option": "SO_RCVBUF", "expect": {"value": {"min": 1024}}},
- {"wait": "30ms", "id": "pause"},
- {"getsockname": "tx", "expect": {"elapsed": {"min": "30ms", "since": "pause"}}},
- {"fcntl": "nb", "set": ["O_NONBLOCK"], "expect": {"value": ["O_NONBLOCK"]}},
- {"recv": "nb", "timeout": "300ms", "expect": {"error": "EAGAIN", "timed_out": false, "elapsed": {"max": "150ms"}}}
-]}
-"""#
+    {"netdrill": 1, "name": "expectation-sets",
+    "sockets": {"rx": {"type": "udp"}, "tx": {"type": "udp"}, "nb": {"type": "udp"}},
+    "steps": [
+     {"bind": "rx", "address": "127.0.0.1:0", "id": "bound", "expect": {"returns": {"one_of": [0]}}},
+     {"bind": "nb", "address": "127.0.0.1:0"},
+     {"sendto": "tx", "to": "127.0.0.1:rx", "data": "hello", "id": "sent", "expect": {"returns": {"min": 1, "max": 5}}},
+     {"recv": "rx", "expect": {"data": "hello", "total": {"with": ["sent"], "returns": 10}}},
+     {"recv": "rx", "flags": ["MSG_DONTWAIT"], "expect": {"error": ["EAGAIN", "ECONNREFUSED"], "timed_out": false}},
+     {"recv": "rx", "timeout": "50ms", "expect": {"timed_out": true, "elapsed": {"min": "40ms", "max": "2s"}}},
+     {"getsockname": "rx", "expect": {"port": {"min": 1024}}},
+     {"getsockopt": "rx", "option": "SO_RCVBUF", "expect": {"value": {"min": 1024}}},
+     {"wait": "30ms", "id": "pause"},
+     {"getsockname": "tx", "expect": {"elapsed": {"min": "30ms", "since": "pause"}}},
+     {"fcntl": "nb", "set": ["O_NONBLOCK"], "expect": {"value": ["O_NONBLOCK"]}},
+     {"recv": "nb", "timeout": "300ms", "expect": {"error": "EAGAIN", "timed_out": false, "elapsed": {"max": "150ms"}}}
+    ]}
+    """#
 
   /// (text to replace, replacement, the checks that must fail, `|`-separated)
   static let mutations: [(String, String, String)] = [
@@ -154,7 +154,8 @@ struct RangeGoldenTests {
       repeatCount: 20)
     let result = try SuiteChecker.check(options: options)
     #expect(result.checks.count == 1)
-    #expect(result.checks.allSatisfy { $0.status == .passed }, "\(result.checks.map { $0.details ?? $0.message ?? "" })")
+    #expect(
+      result.checks.allSatisfy { $0.status == .passed }, "\(result.checks.map { $0.details ?? $0.message ?? "" })")
   }
 }
 
@@ -166,7 +167,9 @@ struct ExpectationSetCLITests {
     (#"{"recv": "c", "expect": {"error": ["EAGAIN", 5]}}"#, ":3:52: error at $.steps[0].expect.error[1]"),
     (#"{"recv": "c", "expect": {"timed_out": 1}}"#, ":3:45: error at $.steps[0].expect.timed_out"),
     (#"{"recv": "c", "expect": {"elapsed": {"max": "1 s"}}}"#, ":3:51: error at $.steps[0].expect.elapsed.max"),
-    (#"{"recv": "c", "expect": {"total": {"with": [], "returns": 1}}}"#, ":3:50: error at $.steps[0].expect.total.with"),
+    (
+      #"{"recv": "c", "expect": {"total": {"with": [], "returns": 1}}}"#, ":3:50: error at $.steps[0].expect.total.with"
+    ),
     (#"{"recv": "c", "id": "a b"}"#, ":3:27: error at $.steps[0].id"),
     (#"{"fcntl": "c", "clear": ["NONBLOCK"]}"#, ":3:32: error at $.steps[0].clear[0]"),
     (#"{"sendto": "c", "to": "10.0.0.1:nobody", "data": "x"}"#, ":3:29: error at $.steps[0].to"),
@@ -175,7 +178,8 @@ struct ExpectationSetCLITests {
   @Test("exit 2, file:line:column and JSON path", arguments: 0..<cases.count)
   func badValue(_ index: Int) throws {
     let (step, position) = Self.cases[index]
-    let text = "{\"netdrill\": 1, \"name\": \"t\",\n\"sockets\": {\"c\": {\"type\": \"udp\"}}, \"steps\": [\n      \(step)\n]}\n"
+    let text =
+      "{\"netdrill\": 1, \"name\": \"t\",\n\"sockets\": {\"c\": {\"type\": \"udp\"}}, \"steps\": [\n      \(step)\n]}\n"
     let path = try temporaryScenario(text, name: "bad")
     let cli = try Command.netdrill(["run", path, "--color", "never"])
     #expect(cli.status == 2)
