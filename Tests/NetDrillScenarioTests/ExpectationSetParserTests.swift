@@ -1,5 +1,6 @@
 import Foundation
 import NetDrillSockets
+import NetDrillTestSupport
 import Testing
 
 @testable import NetDrillScenario
@@ -164,5 +165,80 @@ extension Action {
   fileprivate var sendTarget: AddressSpec? {
     guard case .send(let send) = self else { return nil }
     return send.to
+  }
+}
+
+/// The JSON Schema describes every new key: the good forms validate, and
+/// each bad value the parser refuses, the schema refuses too.
+@Suite("ScenarioSchema: ranges, sets, timed_out, elapsed, total, id, fcntl, addresses")
+struct ExpectationSetSchemaTests {
+  static let good = #"""
+    {"netdrill": 1, "name": "t", "sockets": {"c": {"type": "udp"}},
+    "steps": [
+     {"bind": "c", "id": "bound", "expect": {"returns": {"one_of": [0]}}},
+     {"recv": "c", "expect": {"error": ["EAGAIN", "ECONNREFUSED"], "timed_out": true,
+       "elapsed": {"about": "100ms", "tolerance": "20ms", "since": "bound"}, "total": {"with": ["bound"], "returns": {"max": 4}}}},
+     {"recv": "c", "expect": {"returns": {"min": 1}, "elapsed": {"max": "1s"}}},
+     {"getsockname": "c", "expect": {"port": {"min": 1024}}},
+     {"getsockopt": "c", "option": "SO_RCVBUF", "expect": {"value": {"min": 1, "max": 31}}},
+     {"getsockopt": "c", "option": "SO_REUSEPORT", "expect": {"value": {"one_of": [0, 1]}}},
+     {"fcntl": "c", "set": ["O_NONBLOCK"], "clear": ["O_ASYNC"], "expect": {"value": ["O_NONBLOCK"], "timed_out": false}},
+     {"wait": "1ms", "id": "pause"},
+     {"sendto": "c", "to": "127.0.0.2:c", "data": "x"},
+     {"sendto": "c", "to": "$closed.a", "data": "x"},
+     {"sendto": "c", "to": "[::1]:$closed.b", "data": "x"}
+    ]}
+    """#
+
+  static let bad: [String] = [
+    #"{"recv": "c", "expect": {"returns": {"min": "a"}}}"#,
+    #"{"recv": "c", "expect": {"returns": {}}}"#,
+    #"{"recv": "c", "expect": {"returns": {"one_of": []}}}"#,
+    #"{"recv": "c", "expect": {"error": []}}"#,
+    #"{"recv": "c", "expect": {"error": ["EAGAIN", "none"]}}"#,
+    #"{"recv": "c", "expect": {"timed_out": "yes"}}"#,
+    #"{"recv": "c", "expect": {"elapsed": {"about": "1s"}}}"#,
+    #"{"recv": "c", "expect": {"elapsed": {"since": "x"}}}"#,
+    #"{"recv": "c", "expect": {"total": {"with": [], "returns": 1}}}"#,
+    #"{"recv": "c", "id": "9 x"}"#,
+    #"{"fcntl": "c", "set": ["O_SYNC"]}"#,
+    #"{"fcntl": "c", "expect": {"value": 1}}"#,
+    #"{"getsockname": "c", "expect": {"port": {"max": 70000}}}"#,
+    #"{"sendto": "c", "to": "1.2.3.4:$closed.", "data": "x"}"#,
+  ]
+
+  private func validate(_ texts: [String]) throws -> (status: Int32, output: String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-sets-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let schema = directory.appendingPathComponent("schema.json")
+    try Data(ScenarioSchema.json.utf8).write(to: schema)
+    var paths: [String] = []
+    for (index, text) in texts.enumerated() {
+      let file = directory.appendingPathComponent("\(index).json")
+      try Data(text.utf8).write(to: file)
+      paths.append(file.path)
+    }
+    guard let result = TestSupport.python(ScenarioSchemaTests.validator, [schema.path] + paths) else {
+      throw MissingPrerequisite("python3 could not be started")
+    }
+    return result
+  }
+
+  @Test(ScenarioSchemaTests.needsJsonschema)
+  func goodFormsValidateAndParse() throws {
+    #expect(throws: Never.self) { try ScenarioParser.parse(data: Array(Self.good.utf8), file: "good.json") }
+    let result = try validate([Self.good])
+    #expect(result.status == 0, "\(result.output)")
+  }
+
+  @Test(ScenarioSchemaTests.needsJsonschema, arguments: bad)
+  func badValueIsRefusedByBoth(_ step: String) throws {
+    let text =
+      #"{"netdrill": 1, "name": "t", "sockets": {"c": {"type": "udp"}}, "steps": [{"wait": "1ms", "id": "a"}, "#
+      + step + "]}"
+    #expect(!TestSupport.errors(parsing: text).isEmpty, "the parser accepts \(step)")
+    let result = try validate([text])
+    #expect(result.status != 0, "the schema accepts \(step)")
   }
 }
