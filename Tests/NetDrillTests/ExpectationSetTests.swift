@@ -146,6 +146,28 @@ struct RangeGoldenTests {
     #expect(run.standardOutput.contains("#20 got_b recvmmsg(rx_b"), "\(run.standardOutput)")
   }
 
+  @Test("a failing labelled step is named by its id in the JUnit report")
+  func idInJUnit() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("netdrill-ids-\(UUID().uuidString)")
+    let scenarios = root.appendingPathComponent("scenarios/udp")
+    try FileManager.default.createDirectory(at: scenarios, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let source = try String(
+      contentsOf: TestPaths.scenarios.appendingPathComponent("udp/reuseport-distribution.json"), encoding: .utf8)
+    let strict = source.replacingOccurrences(
+      of: #""id": "got_a", "count": 16, "flags": ["MSG_DONTWAIT"], "expect": {"returns": {"min": 1, "max": 15}}"#,
+      with: #""id": "got_a", "count": 16, "flags": ["MSG_DONTWAIT"], "expect": {"returns": {"min": 16}}"#)
+    try Data(strict.utf8).write(to: scenarios.appendingPathComponent("strict.json"))
+    let junit = root.appendingPathComponent("report.xml").path
+    let cli = try Command.netdrill([
+      "check", root.appendingPathComponent("scenarios").path, "--traces", root.appendingPathComponent("traces").path,
+      "--update", "--junit", junit, "--color", "never",
+    ])
+    #expect(cli.status == 1)
+    let report = try String(contentsOfFile: junit, encoding: .utf8)
+    #expect(report.contains("#19 got_a recvmmsg(rx_a"), "\(report)")
+  }
+
   @Test("check passes the SO_REUSEPORT distribution 20 times in a row")
   func twentyChecks() throws {
     let options = CheckOptions(
