@@ -7,6 +7,8 @@ struct ExpectationChecker {
   /// Resolves an expected address to a concrete one at check time.
   let resolver: (AddressSpec) throws(RunError) -> SocketAddress
   var names = AddressNames()
+  /// The outcomes of the labelled steps so far, for `"elapsed": {"since": id}` and `"total"`.
+  var labelled: [String: StepOutcome] = [:]
 
   func check(_ expectation: StepExpectation?, against outcome: StepOutcome, action: Action) -> [ExpectationCheck] {
     guard let expectation else { return [] }
@@ -25,6 +27,7 @@ struct ExpectationChecker {
     } else if expectation.succeeds {
       checks.append(.init(field: "error", expected: "none", actual: actualResult, passed: outcome.error == nil))
     }
+    checks += checkSets(expectation, against: outcome)
     if let data = expectation.data {
       let expected = OutcomeBytes(data.bytes)
       let actual = outcome.data
@@ -56,6 +59,14 @@ struct ExpectationChecker {
         .init(
           field: "port", expected: String(port), actual: actualPort.map(String.init) ?? actualResult,
           passed: actualPort == port))
+    }
+    if let statusFlags = expectation.statusFlags {
+      let expected = statusFlags.isEmpty ? "none" : statusFlags.map(\.rawValue).joined(separator: "|")
+      checks.append(
+        .init(
+          field: "value", expected: expected, actual: outcome.value ?? actualResult,
+          passed: outcome.value.map { Set($0.split(separator: "|").map(String.init)) }
+            == Set(statusFlags.isEmpty ? ["none"] : statusFlags.map(\.rawValue))))
     }
     if let revents = expectation.revents {
       let actual = outcome.revents ?? []

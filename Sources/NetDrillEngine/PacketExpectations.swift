@@ -198,6 +198,8 @@ struct EndpointMatcher {
     switch spec {
     case .closedPort:
       return port == closedPort
+    case .namedClosedPort(let label):
+      return names[key] == "$closed.\(label)"
     case .named(let name):
       return names[key] == name || (aliases[name]?.contains(key) ?? false)
     case .literal(let host, let portSpec):
@@ -205,10 +207,22 @@ struct EndpointMatcher {
       switch portSpec {
       case .closed: number = closedPort
       case .number(let value): number = value
+      case .namedClosed(let label):
+        guard let found = self.port(named: "$closed.\(label)") else { return false }
+        number = found
+      case .of(let name):
+        guard let found = self.port(named: name) else { return false }
+        number = found
       }
       guard let wanted = IPAddress(host) else { return false }
       return wanted == address && number == port
     }
+  }
+
+  /// The port of an address the run named `name` (a socket, a remembered address, `$closed.NAME`).
+  private func port(named name: String) -> UInt16? {
+    let keys = names.filter { $0.value == name }.map(\.key) + (aliases[name] ?? [])
+    return keys.lazy.compactMap { $0.split(separator: ":").last.flatMap { UInt16($0) } }.first
   }
 
   /// `UDP client → $closed len=3`: endpoints by the names the run gave them.

@@ -55,6 +55,8 @@ public struct RunReport {
     let steps = scenario.steps.count
     if result.passed {
       return style.green("✓ passed") + ": \(steps) steps, \(result.totalChecks) checks, $closed = \(result.closedPort)"
+        + (result.namedClosedPorts ?? [:]).sorted { $0.key < $1.key }.map { ", $closed.\($0.key) = \($0.value)" }
+        .joined()
     }
     return style.red("✗ FAILED") + ": \(result.failedChecks) of \(result.totalChecks) checks failed in \(steps) steps"
   }
@@ -83,7 +85,7 @@ public struct RunReport {
   }
 
   private func lines(for outcome: StepOutcome, width: Int) -> [String] {
-    let label = outcome.step.label { "#\($0)" }
+    let label = outcome.label
     let fullCall = TerminalText.escape(outcome.call)
     let call = fullCall.count > width ? String(fullCall.prefix(width - 1)) + "…" : fullCall
     let padded = call + String(repeating: " ", count: max(0, width - call.count))

@@ -81,12 +81,20 @@ public enum ScenarioRunner {
     let start = realtimeNanoseconds()
     let network = try RunNetwork(scenario: scenario, hostNetwork: options.hostNetwork)
     let closedPort = try ClosedPort.find(avoiding: literalPorts(in: scenario))
+    var namedClosedPorts: [String: UInt16] = [:]
+    var taken = literalPorts(in: scenario).union([closedPort])
+    for label in scenario.closedPortNames {
+      let port = try ClosedPort.find(avoiding: taken)
+      namedClosedPorts[label] = port
+      taken.insert(port)
+    }
     try observer?.networkReady(
       network.captureTargets.map {
         NetworkInterfaceTarget(host: $0.host, interface: $0.interface, namespaceFD: $0.namespaceFD)
       })
 
-    let executor = StepExecutor(scenario: scenario, closedPort: closedPort, network: network)
+    let executor = StepExecutor(
+      scenario: scenario, closedPort: closedPort, namedClosedPorts: namedClosedPorts, network: network)
     if let observer {
       executor.onStepStart = { step, time, call in observer.stepStarting(step: step, atNanoseconds: time, call: call) }
     }
@@ -107,7 +115,7 @@ public enum ScenarioRunner {
     for (address, name) in network.addressNames where names[address] == nil { names[address] = name }
     return RunResult(
       scenarioName: scenario.name, scenarioPath: scenario.sourcePath, outcomes: outcomes, names: names,
-      closedPort: closedPort,
+      closedPort: closedPort, namedClosedPorts: namedClosedPorts.isEmpty ? nil : namedClosedPorts,
       environment: RunEnvironment(
         kernelRelease: kernelRelease(), toolVersion: options.toolVersion,
         network: options.hostNetwork ? "host" : "private"),

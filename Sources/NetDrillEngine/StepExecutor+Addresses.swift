@@ -33,11 +33,19 @@ extension StepExecutor {
     switch spec {
     case .closedPort:
       return .loopback(family, port: closedPort)
+    case .namedClosedPort(let label):
+      guard let port = namedClosedPorts[label] else { throw .badAddress(spec.description, step.location) }
+      return .loopback(family, port: port)
     case .literal(let host, let port):
       let number: UInt16
       switch port {
       case .closed: number = closedPort
       case .number(let value): number = value
+      case .namedClosed(let label):
+        guard let port = namedClosedPorts[label] else { throw .badAddress(spec.description, step.location) }
+        number = port
+      case .of(let name):
+        number = try resolve(.named(name), for: socketName, step).port
       }
       guard let address = SocketAddress(ip: host, port: number) else {
         throw .badAddress(spec.description, step.location)

@@ -13,6 +13,8 @@ import NetDrillSockets
 final class StepExecutor {
   let scenario: Scenario
   let closedPort: UInt16
+  /// `$closed.NAME` → its port: each distinct, none with a listener.
+  let namedClosedPorts: [String: UInt16]
   let network: RunNetwork
   var sockets: [String: OpenSocket] = [:]
   /// Addresses `remember`ed by getsockname, getpeername and receive steps.
@@ -22,6 +24,8 @@ final class StepExecutor {
   var names = AddressNames()
   /// What inject steps need to know of earlier steps, and each host's device (`StepExecutor+Inject.swift`).
   var injection = InjectionState()
+  /// The outcome of each step with an `id` so far, for `"elapsed": {"since": id}` and `"total"`.
+  var labelled: [String: StepOutcome] = [:]
   /// Called with (phase, start time, call text) just before each call,
   /// so a capture can tie packets to the step that caused them.
   var onStepStart: ((StepPhase, UInt64, String) -> Void)?
@@ -36,12 +40,17 @@ final class StepExecutor {
     var nonBlocking: Bool
   }
 
-  init(scenario: Scenario, closedPort: UInt16, network: RunNetwork) {
+  init(scenario: Scenario, closedPort: UInt16, namedClosedPorts: [String: UInt16] = [:], network: RunNetwork) {
     self.scenario = scenario
     self.closedPort = closedPort
+    self.namedClosedPorts = namedClosedPorts
     self.network = network
     names.add(.loopback(.ipv4, port: closedPort), as: "$closed")
     names.add(.loopback(.ipv6, port: closedPort), as: "$closed")
+    for (label, port) in namedClosedPorts.sorted(by: { $0.key < $1.key }) {
+      names.add(.loopback(.ipv4, port: port), as: "$closed.\(label)")
+      names.add(.loopback(.ipv6, port: port), as: "$closed.\(label)")
+    }
   }
 
   deinit {
@@ -100,10 +109,12 @@ final class StepExecutor {
       outcomes = try create(declaration, step: step.phase)
       // The step's expectation applies to socket() itself.
       if var first = outcomes.first {
-        first.checks = ExpectationChecker(resolver: resolver(for: name, at: step)).check(
+        first.checks = ExpectationChecker(resolver: resolver(for: name, at: step), labelled: labelled).check(
           step.expect, against: first, action: step.action)
         first.note = step.note
+        first.id = step.id
         outcomes[0] = first
+        if let id = step.id { labelled[id] = first }
       }
       return outcomes
     case .setsockopt(let name, let setting):
@@ -115,12 +126,15 @@ final class StepExecutor {
       noteForInjection(step, outcome: outcomes[0])
     }
     refreshNames()
-    let checker = ExpectationChecker(resolver: resolver(for: step.action.socketName, at: step), names: names)
+    let checker = ExpectationChecker(
+      resolver: resolver(for: step.action.socketName, at: step), names: names, labelled: labelled)
     // += : a step may have found a failure of its own (a send's echo range outside the datagram received).
     outcomes[0].checks += checker.check(step.expect, against: outcomes[0], action: step.action)
     outcomes[0].note = step.note
+    outcomes[0].id = step.id
     // Expectations saw every message; the outcome keeps a bounded part.
     outcomes[0].boundMessages()
+    if let id = step.id { labelled[id] = outcomes[0] }
     return outcomes
   }
 
@@ -147,6 +161,7 @@ final class StepExecutor {
     case .join(let name, let group, let interface), .leave(let name, let group, let interface):
       return try performMembership(name, group: group, interface: interface, step)
     case .poll(let name, let events): return try performPoll(name, events: events, step, bound: bound)
+    case .fcntl(let name, let set, let clear): return try performFcntl(name, set: set, clear: clear, step)
     case .enableFault(let name), .disableFault(let name): return try performFaultChange(name, step)
     case .linkState(let link, let host, let up): return try performLinkState(link, host: host, up: up, step)
     case .setMTU(let link, let mtu): return try performSetMTU(link, mtu: mtu, step)

@@ -47,6 +47,8 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var endNanoseconds: UInt64
   public var checks: [ExpectationCheck]
   public var note: String?
+  /// The step's `id`, when the scenario labels it.
+  public var id: String?
 
   public var passed: Bool { checks.allSatisfy(\.passed) }
 
@@ -64,6 +66,12 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var controlText: String? {
     guard let control, !control.isEmpty else { return nil }
     return control.map(\.description).joined(separator: ", ")
+  }
+
+  /// `#3`, or `#3 rx_a` when the step has an id; `setup`, `end`. Escaped for
+  /// the terminal (a trace's manifest is untrusted).
+  public var label: String {
+    step.label { number in id.map { "#\(number) \(TerminalText.escape($0))" } ?? "#\(number)" }
   }
 
   /// A short text of the result: `5`, `ok`, `ECONNREFUSED`, `EAGAIN (timed out)`.
@@ -150,12 +158,17 @@ public struct ExpectationCheck: Sendable, Codable, Equatable {
   public var expected: String
   public var actual: String
   public var passed: Bool
+  /// True when the expectation admits more than one value (a range, a set):
+  /// two passing runs may differ in what it covers, so the golden comparison
+  /// leaves that out (see `TraceDiff`). Nil (false) in older traces.
+  public var admitsSeveral: Bool?
 
-  public init(field: String, expected: String, actual: String, passed: Bool) {
+  public init(field: String, expected: String, actual: String, passed: Bool, admitsSeveral: Bool? = nil) {
     self.field = field
     self.expected = expected
     self.actual = actual
     self.passed = passed
+    self.admitsSeveral = admitsSeveral
   }
 }
 
@@ -178,6 +191,8 @@ public struct RunResult: Sendable, Codable {
   public var names: [String: String]
   /// The port that stood for `$closed`.
   public var closedPort: UInt16
+  /// The ports that stood for `$closed.NAME`, by NAME; nil when none.
+  public var namedClosedPorts: [String: UInt16]?
   public var environment: RunEnvironment
   public var startNanoseconds: UInt64
   public var endNanoseconds: UInt64

@@ -145,7 +145,8 @@ public enum TraceDiff {
       let want = Dictionary(fields(of: left[index], names: expectedNames), uniquingKeysWith: { first, _ in first })
       let got = Dictionary(fields(of: right[index], names: actualNames), uniquingKeysWith: { first, _ in first })
       let context = expectedNames.symbolize(left[index].call)
-      for key in orderedKeys(want, got) where want[key] != got[key] {
+      let tolerance = OutcomeTolerance(expected: left[index], actual: right[index])
+      for key in orderedKeys(want, got) where want[key] != got[key] && !tolerance.leavesOut(key) {
         differences.append(
           .init(
             kind: .outcome, location: label(left[index]), field: key, expected: want[key] ?? "nothing",
@@ -166,7 +167,7 @@ public enum TraceDiff {
   }
 
   private static func label(_ outcome: StepOutcome) -> String {
-    let step = outcome.step.label { "step #\($0)" }
+    let step = outcome.step.index == nil ? outcome.label : "step \(outcome.label)"
     return "\(step) \(outcome.verb)(\(outcome.socket ?? ""))"
   }
 

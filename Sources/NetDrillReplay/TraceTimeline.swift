@@ -76,7 +76,7 @@ public struct TraceTimeline: Sendable {
       let time = style.dim(String(format6(offset)))
       switch entry {
       case .step(let outcome):
-        let label = outcome.step.label { "#\($0)" }
+        let label = outcome.label
         let mark = outcome.checks.isEmpty ? " " : (outcome.passed ? style.green("✓") : style.red("✗"))
         var result = outcome.resultText
         if let data = outcome.data { result += "  \(data)" }

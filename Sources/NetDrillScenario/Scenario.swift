@@ -27,6 +27,9 @@ public struct Scenario: Sendable, Equatable {
   public var programs: [ProgramDeclaration]
   /// The file it was read from, if any (for messages only).
   public var sourcePath: String?
+  /// The NAMEs of the `$closed.NAME` ports the scenario uses, sorted: each is
+  /// a distinct port with no listener.
+  public var closedPortNames: [String] = []
 
   public init(
     name: String, description: String = "", defaults: ScenarioDefaults = .init(),
@@ -159,10 +162,17 @@ public enum OptionValue: Sendable, Equatable, CustomStringConvertible {
 public enum PortSpec: Sendable, Equatable, CustomStringConvertible {
   case number(UInt16)
   case closed
+  /// `$closed.NAME`: another port with no listener, distinct from `$closed` and every other NAME.
+  case namedClosed(String)
+  /// The port of a socket's bound address or of a remembered address
+  /// (`"239.1.2.3:server"`: a multicast group at the receiver's port).
+  case of(String)
   public var description: String {
     switch self {
     case .number(let port): return String(port)
     case .closed: return "$closed"
+    case .namedClosed(let name): return "$closed.\(name)"
+    case .of(let name): return name
     }
   }
 }
@@ -176,12 +186,15 @@ public enum AddressSpec: Sendable, Equatable, CustomStringConvertible {
   case named(String)
   /// `"$closed"` alone: loopback of the socket's family at the closed port.
   case closedPort
+  /// `"$closed.NAME"` alone: loopback at that named closed port.
+  case namedClosedPort(String)
 
   public var description: String {
     switch self {
     case .literal(let host, let port): return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     case .named(let name): return name
     case .closedPort: return "$closed"
+    case .namedClosedPort(let name): return "$closed.\(name)"
     }
   }
 }
@@ -241,6 +254,11 @@ public enum ShutdownHow: String, Sendable, Equatable, CaseIterable {
   case read, write, both
 }
 
+/// Open-file status flags F_SETFL can change on a socket (fcntl(2)).
+public enum FileStatusFlag: String, Sendable, Equatable, CaseIterable {
+  case O_NONBLOCK, O_ASYNC, O_APPEND
+}
+
 public enum PollEvent: String, Sendable, Equatable, CaseIterable {
   case POLLIN, POLLOUT, POLLERR, POLLHUP, POLLPRI, POLLRDHUP, POLLNVAL
 }
@@ -254,12 +272,16 @@ public struct Step: Sendable, Equatable {
   public var timeout: Duration?
   /// Free text shown next to the step (`"note"` in JSON).
   public var note: String?
+  /// A label (`"id"` in JSON), unique in the scenario: shown in reports and
+  /// named by other steps (`"since"`); see `Scenario.step(withID:)`.
+  public var id: String?
   public var location: ScenarioLocation
 
   public init(
     index: Int, action: Action, expect: StepExpectation? = nil, timeout: Duration? = nil,
-    note: String? = nil, location: ScenarioLocation
+    note: String? = nil, id: String? = nil, location: ScenarioLocation
   ) {
+    self.id = id
     self.index = index
     self.action = action
     self.expect = expect
@@ -294,6 +316,8 @@ public enum Action: Sendable, Equatable {
   case join(String, group: String, interface: String?)
   case leave(String, group: String, interface: String?)
   case poll(String, events: [PollEvent])
+  /// F_GETFL, then F_SETFL with `set` added and `clear` removed.
+  case fcntl(String, set: [FileStatusFlag], clear: [FileStatusFlag])
   case wait(Duration)
   /// Install or remove a declared fault.
   case enableFault(String)
@@ -316,7 +340,8 @@ public enum Action: Sendable, Equatable {
     case .socket(let name), .close(let name), .bind(let name, _), .connect(let name, _),
       .disconnect(let name), .listen(let name, _), .accept(let name, _), .shutdown(let name, _),
       .setsockopt(let name, _), .getsockopt(let name, _), .getsockname(let name, _),
-      .getpeername(let name, _), .join(let name, _, _), .leave(let name, _, _), .poll(let name, _):
+      .getpeername(let name, _), .join(let name, _, _), .leave(let name, _, _), .poll(let name, _),
+      .fcntl(let name, _, _):
       return name
     case .send(let step): return step.socket
     case .receive(let step): return step.socket
@@ -345,6 +370,7 @@ public enum Action: Sendable, Equatable {
     case .join: return .join
     case .leave: return .leave
     case .poll: return .poll
+    case .fcntl: return .fcntl
     case .wait: return .wait
     case .enableFault: return .enable
     case .disableFault: return .disable
@@ -434,6 +460,8 @@ public struct StepExpectation: Sendable, Equatable {
   public var address: AddressSpec?
   /// The port of getsockname/getpeername's address (`0` after an AF_UNSPEC disconnect).
   public var port: Int?
+  /// fcntl: the file status flags netdrill knows (`FileStatusFlag`) set after the call, exactly.
+  public var statusFlags: [FileStatusFlag]?
   /// poll's returned events, exactly.
   public var revents: [PollEvent]?
   /// recvmsg(MSG_ERRQUEUE): the decoded `sock_extended_err`.
@@ -442,6 +470,26 @@ public struct StepExpectation: Sendable, Equatable {
   public var messages: [Payload]?
   /// recvmsg: control messages that must be there (with these values) or not.
   public var control: [ControlEntry]?
+  /// `"returns": {"min": 1, "max": 31}` or `{"one_of": [...]}`: any of these values.
+  public var returnsAmong: NumberSet?
+  /// `"error": ["EAGAIN", "ECONNREFUSED"]`: the call fails with one of these.
+  public var errorAmong: [Errno]?
+  /// getsockopt's integer value within a range or set.
+  public var valueAmong: NumberSet?
+  /// getsockname/getpeername's port within a range or set.
+  public var portAmong: NumberSet?
+  /// `"timed_out": true`: netdrill's bound ended the blocking call; `false`: it did not.
+  public var timedOut: Bool?
+  /// `"elapsed"`: how long the call (or the time since another step) took.
+  public var elapsed: ElapsedExpectation?
+  /// `"total"`: the sum of this step's and earlier steps' return values.
+  public var total: TotalExpectation?
+
+  /// True when some expectation admits more than one value, so two passing
+  /// runs may legitimately differ in what it covers.
+  public var admitsSeveralValues: Bool {
+    returnsAmong != nil || (errorAmong?.count ?? 0) > 1 || valueAmong != nil || portAmong != nil
+  }
 
   public init(
     returns: Int? = nil, error: Errno? = nil, succeeds: Bool = false, data: Payload? = nil,

@@ -11,7 +11,14 @@ extension ScenarioDecoder {
       report(node, error.message)
       return nil
     }
-    guard case .named(let name) = spec else { return spec }
+    let name: String
+    switch spec {
+    case .named(let named), .literal(_, .of(let named)): name = named
+    case .namedClosedPort(let label), .literal(_, .namedClosed(let label)):
+      closedPortNames.insert(label)
+      return spec
+    default: return spec
+    }
     if sockets[name] != nil || remembered[name] != nil { return spec }
     if let definedAt = laterRemembers[name] ?? laterAccepts[name] {
       report(node, "\(JSONPath.quoted(name)) is used before it is defined (at \(definedAt))")

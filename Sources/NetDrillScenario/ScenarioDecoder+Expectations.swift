@@ -23,13 +23,20 @@ extension ScenarioDecoder {
 
     var expectation = StepExpectation()
     if let returnsNode = field("returns") {
-      if case .number(let number) = returnsNode.value.content, let value = number.integer, value < 0 {
+      if case .object = returnsNode.value.content {
+        expectation.returnsAmong = numberSet(returnsNode, 0...Int.max)
+      } else if case .number(let number) = returnsNode.value.content, let value = number.integer, value < 0 {
         report(returnsNode, "a failing call is written \"error\": \"E...\", not as a return of \(value)")
       } else {
         expectation.returns = integer(returnsNode, 0...Int.max)
       }
     }
-    if let errorNode = field("error"), let text = string(errorNode, what: "an errno name") {
+    if let errorNode = field("error"), case .array = errorNode.value.content {
+      expectation.errorAmong = errnoSet(errorNode)
+      if fields.has("returns") {
+        report(errorNode, "\"returns\" and \"error\" cannot both be given: a call that fails returns no value")
+      }
+    } else if let errorNode = field("error"), let text = string(errorNode, what: "an errno name or a list of them") {
       if text == ScenarioVocabulary.succeedsWord {
         expectation.succeeds = true
       } else if let errno = Errno(name: text) {
@@ -48,11 +55,24 @@ extension ScenarioDecoder {
     expectation.data = field("data").flatMap { payload($0) }
     expectation.from = field("from").flatMap { address($0) }
     expectation.flags = field("flags").flatMap { words($0, as: MessageFlag.self, what: "message flag") }
-    if let valueNode = field("value"), case .getsockopt(_, let option)? = action {
+    if let valueNode = field("value"), case .object = valueNode.value.content,
+      case .getsockopt(_, let option)? = action, option.kind == .integer || option.kind == .boolean
+    {
+      expectation.valueAmong = numberSet(valueNode, Int(Int32.min)...Int(Int32.max))
+    } else if let valueNode = field("value"), case .fcntl? = action {
+      expectation.statusFlags = words(valueNode, as: FileStatusFlag.self, what: "file status flag")
+    } else if let valueNode = field("value"), case .getsockopt(_, let option)? = action {
       expectation.value = optionValue(valueNode, for: option, isExpectation: true)
     }
     expectation.address = field("address").flatMap { address($0) }
-    expectation.port = field("port").flatMap { integer($0, 0...65535) }
+    if let portNode = field("port"), case .object = portNode.value.content {
+      expectation.portAmong = numberSet(portNode, 0...65535)
+    } else {
+      expectation.port = field("port").flatMap { integer($0, 0...65535) }
+    }
+    expectation.timedOut = field("timed_out").flatMap { bool($0) }
+    expectation.elapsed = field("elapsed").flatMap { elapsed($0) }
+    expectation.total = field("total").flatMap { total($0) }
     expectation.revents = field("revents").flatMap { words($0, as: PollEvent.self, what: "poll event") }
     if let node = field("extended_error") {
       expectation.extendedError = extendedError(node)

@@ -47,6 +47,8 @@ extension ScenarioDecoder {
     let timeout = fields["timeout"].flatMap { self.timeout($0) }
     let note = fields["note"].flatMap { string($0) }
     let expect = fields["expect"].flatMap { decodeExpect($0, spec: spec, action: action) }
+    let id = fields["id"].flatMap { stepID($0) }
+    if let id { stepIDs[id] = node.path }
     // A name a step introduces is usable from the next step on.
     if let introduces {
       if let info = introduces.info {
@@ -58,7 +60,7 @@ extension ScenarioDecoder {
     }
     guard errors.count == errorsBefore, let action else { return nil }
     return Step(
-      index: index, action: action, expect: expect, timeout: timeout, note: note,
+      index: index, action: action, expect: expect, timeout: timeout, note: note, id: id,
       location: ScenarioLocation(line: node.position.line, column: node.position.column, path: node.path))
   }
 
@@ -229,6 +231,13 @@ extension ScenarioDecoder {
         fields["events"].flatMap { words($0, as: PollEvent.self, what: "poll event") }
         ?? ScenarioVocabulary.defaultPollEvents
       action = socket.map { .poll($0, events: events) }
+    case .fcntl:
+      let set = fields["set"].flatMap { words($0, as: FileStatusFlag.self, what: "file status flag") } ?? []
+      let clear = fields["clear"].flatMap { words($0, as: FileStatusFlag.self, what: "file status flag") } ?? []
+      if let both = set.first(where: clear.contains), let node = fields["clear"] {
+        report(node, "\(both.rawValue) is both set and cleared")
+      }
+      action = socket.map { .fcntl($0, set: set, clear: clear) }
     case .write, .send, .sendto, .sendmsg, .sendmmsg:
       if let call = spec.verb.sendCall {
         action = socket.flatMap { decodeSend(call, socket: $0, fields: fields, step: step) }

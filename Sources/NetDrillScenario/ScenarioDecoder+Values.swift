@@ -155,7 +155,7 @@ extension ScenarioDecoder {
     if ["TIMEOUT", "TIMEDOUT", "TIMED", "EXPIRED", "DEADLINE"].contains(where: squeezed.contains) {
       report(
         node,
-        "unknown errno \(JSONPath.quoted(text)): a call stopped at its time bound fails with EAGAIN (EINPROGRESS for a TCP connect), reported as \"timed out\"; ETIMEDOUT is only a TCP connection's own timeout",
+        "unknown errno \(JSONPath.quoted(text)): a call stopped at its time bound fails with EAGAIN (EINPROGRESS for a TCP connect), reported as \"timed out\" (expect it with \"timed_out\": true); ETIMEDOUT is only a TCP connection's own timeout",
         suggestion: "EAGAIN")
       return
     }

@@ -73,6 +73,11 @@ final class ScenarioDecoder {
   /// The actions of the steps decoded so far, by index, so an `inject` can
   /// check the step it quotes.
   var decodedActions: [Int: Action] = [:]
+  /// Step `id`s decoded so far → the step's path; every step's id, found before decoding.
+  var stepIDs: [String: String] = [:]
+  var laterStepIDs: [String: String] = [:]
+  /// The NAMEs of `$closed.NAME` ports used anywhere.
+  var closedPortNames: Set<String> = []
 
   init(file: String?) {
     self.file = file
@@ -132,6 +137,7 @@ final class ScenarioDecoder {
     var steps: [Step] = []
     if let node = top["steps"], let elements = array(node) {
       findNamesDefinedBySteps(elements)
+      findStepIDs(elements)
       for (index, element) in elements.enumerated() {
         if let step = decodeStep(element, index: index) {
           steps.append(step)
@@ -142,11 +148,13 @@ final class ScenarioDecoder {
     let (packets, packetMatch) = top["expect_packets"].map { decodeExpectedPackets($0) } ?? ([], .inOrder)
     let requirements = top["requires"].map { decodeRequirements($0) } ?? []
     guard errors.isEmpty else { return nil }
-    return Scenario(
+    var scenario = Scenario(
       name: name, description: description, defaults: defaults, sockets: declarations, steps: steps,
       expectedPackets: packets, packetMatch: packetMatch, requirements: requirements,
       topology: hosts.isEmpty ? nil : Topology(hosts: hosts, links: links, routes: routes), faults: faults,
       programs: programs, sourcePath: file)
+    scenario.closedPortNames = closedPortNames.sorted()
+    return scenario
   }
 
   private func checkVersion(_ members: [JSONMember], root: Node) -> Bool {

@@ -77,10 +77,10 @@ public enum ScenarioSchema {
       "address": .object([
         "type": "string",
         "pattern": .string(
-          #"^(\$closed|[A-Za-z_][A-Za-z0-9_.-]*|[0-9]{1,3}(\.[0-9]{1,3}){3}:([0-9]{1,5}|\$closed)|\[[0-9A-Fa-f:.]+\]:([0-9]{1,5}|\$closed))$"#
+          #"^(\$closed(\.[A-Za-z_][A-Za-z0-9_.-]*)?|[A-Za-z_][A-Za-z0-9_.-]*|([0-9]{1,3}(\.[0-9]{1,3}){3}|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5}|\$closed(\.[A-Za-z_][A-Za-z0-9_.-]*)?|[A-Za-z_][A-Za-z0-9_.-]*))$"#
         ),
         "description":
-          "\"A.B.C.D:PORT\", \"[IPv6]:PORT\" (PORT a number or $closed), \"$closed\", or a socket or remembered name.",
+          "\"A.B.C.D:PORT\", \"[IPv6]:PORT\" (PORT a number, $closed, $closed.NAME, or a socket or remembered name: its port), \"$closed\", \"$closed.NAME\", or a socket or remembered name.",
       ]),
       "ipAddress": .object([
         "type": "string",
@@ -94,6 +94,9 @@ public enum ScenarioSchema {
       ]),
       "messageFlags": .object([
         "type": "array", "items": .object(["enum": strings(MessageFlag.allCases.map(\.rawValue))]),
+      ]),
+      "statusFlags": .object([
+        "type": "array", "items": .object(["enum": strings(FileStatusFlag.allCases.map(\.rawValue))]),
       ]),
       "pollEvents": .object(["type": "array", "items": .object(["enum": strings(PollEvent.allCases.map(\.rawValue))])]),
       "payload": payloadSchema(),
@@ -252,6 +255,7 @@ public enum ScenarioSchema {
       switch key {
       case "expect": properties[key] = expectSchema(verb)
       case "timeout": properties[key] = ref("duration")
+      case "id": properties[key] = ref("name")
       default: properties[key] = .object(["type": "string"])  // note
       }
     }
@@ -320,6 +324,7 @@ public enum ScenarioSchema {
     case .pollEvents: return ref("pollEvents")
     case .hostName: return ref("name")
     case .mtu: return integer(68...65535)
+    case .statusFlags: return ref("statusFlags")
     case .controlMessages: return controlSchema(sending: true)
     case .controlSize: return integer(0...ScenarioVocabulary.maximumControlSize)
     case .icmpError: return .object(["enum": strings(ICMPErrorKind.allCases.map(\.rawValue))])
@@ -368,13 +373,31 @@ public enum ScenarioSchema {
     var properties: [String: SchemaValue] = [:]
     for key in verb.expectKeys {
       switch key {
-      case "returns": properties[key] = integer(0...Int.max)
-      case "error": properties[key] = ref("expectedError")
+      case "returns": properties[key] = integerOrSet(0...Int.max)
+      case "error":
+        properties[key] = .object([
+          "anyOf": .array([
+            ref("expectedError"),
+            .object([
+              "type": "array", "items": ref("errno"), "minItems": 1,
+              "maxItems": .integer(Int64(ScenarioVocabulary.maximumOneOf)),
+            ]),
+          ])
+        ])
+      case "timed_out": properties[key] = .object(["type": "boolean"])
+      case "elapsed": properties[key] = elapsedSchema
+      case "total":
+        properties[key] = strictObject(
+          [
+            "with": .object(["type": "array", "items": ref("name"), "minItems": 1]),
+            "returns": integerOrSet(0...Int.max),
+          ], required: ScenarioVocabulary.totalKeys)
       case "data": properties[key] = ref("payload")
       case "from", "address": properties[key] = ref("address")
       case "flags": properties[key] = ref("messageFlags")
+      case "value" where verb.verb == .fcntl: properties[key] = ref("statusFlags")
       case "value": properties[key] = .object([:])  // narrowed by getsockopt's oneOf
-      case "port": properties[key] = integer(0...65535)
+      case "port": properties[key] = integerOrSet(0...65535)
       case "revents": properties[key] = ref("pollEvents")
       case "extended_error":
         properties[key] = strictObject([
@@ -406,9 +429,10 @@ public enum ScenarioSchema {
     ])
     switch option.kind {
     case .boolean:
-      return flag
+      return isExpectation ? .object(["anyOf": .array([flag, numberSet(Int(Int32.min)...Int(Int32.max))])]) : flag
     case .integer:
       var forms: [SchemaValue] = [integer(Int(Int32.min)...Int(Int32.max)), .object(["type": "boolean"])]
+      if isExpectation { forms.append(numberSet(Int(Int32.min)...Int(Int32.max))) }
       if !option.symbols.isEmpty { forms.append(.object(["enum": strings(option.symbols.keys.sorted())])) }
       return .object(["anyOf": .array(forms)])
     case .linger:
@@ -459,6 +483,43 @@ public enum ScenarioSchema {
   // MARK: Building blocks
 
   static func ref(_ name: String) -> SchemaValue { .object(["$ref": .string("#/$defs/" + name)]) }
+  /// `{"min": 1, "max": 31}` (one bound at least) or `{"one_of": [...]}`, within `range`.
+  private static func numberSet(_ range: ClosedRange<Int>) -> SchemaValue {
+    var bounds = strictObject(["min": integer(range), "max": integer(range)])
+    if case .object(var fields) = bounds {
+      fields["minProperties"] = 1
+      bounds = .object(fields)
+    }
+    let list = strictObject(
+      [
+        "one_of": .object([
+          "type": "array", "items": integer(range), "minItems": 1,
+          "maxItems": .integer(Int64(ScenarioVocabulary.maximumOneOf)),
+        ])
+      ], required: ["one_of"])
+    return .object(["anyOf": .array([bounds, list])])
+  }
+
+  private static func integerOrSet(_ range: ClosedRange<Int>) -> SchemaValue {
+    .object(["anyOf": .array([integer(range), numberSet(range)])])
+  }
+
+  /// `{"max": "50ms"}`, `{"about": "100ms", "tolerance": "20ms"}`, optionally `"since": "<step id>"`.
+  private static var elapsedSchema: SchemaValue {
+    let since: [String: SchemaValue] = ["since": ref("name")]
+    var bounds = strictObject(since.merging(["min": ref("duration"), "max": ref("duration")]) { a, _ in a })
+    if case .object(var fields) = bounds {
+      fields["anyOf"] = .array([
+        .object(["required": strings(["min"])]), .object(["required": strings(["max"])]),
+      ])
+      bounds = .object(fields)
+    }
+    let about = strictObject(
+      since.merging(["about": ref("duration"), "tolerance": ref("duration")]) { a, _ in a },
+      required: ["about", "tolerance"])
+    return .object(["oneOf": .array([bounds, about])])
+  }
+
 
   static func strings(_ words: [String]) -> SchemaValue { .array(words.map { .string($0) }) }
 

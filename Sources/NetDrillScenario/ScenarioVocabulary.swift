@@ -45,15 +45,21 @@ enum ScenarioVocabulary {
   static let maximumPayloadSize = 1_048_576
 
   /// Step keys every socket verb takes besides its own.
-  static let commonStepKeys = ["expect", "timeout", "note"]
+  static let commonStepKeys = ["expect", "timeout", "note", "id"]
   /// A step that makes no socket call (`wait`, a fault, a link) has nothing to
   /// bound or check: only a note. (`stop` also takes `expect`: see `VerbSpec.allowedKeys`.)
-  static let waitStepKeys = ["note"]
+  static let waitStepKeys = ["note", "id"]
 
   static let expectKeys = [
     "returns", "error", "data", "from", "flags", "value", "address", "port", "revents", "extended_error",
-    "messages", "control",
+    "messages", "control", "timed_out", "elapsed", "total",
   ]
+  /// A number's range or set: `{"min": 1, "max": 31}`, `{"one_of": [0, 5]}`.
+  static let numberSetKeys = ["min", "max", "one_of"]
+  /// Most values in a `one_of` (or errnos in an `error` list).
+  static let maximumOneOf = 64
+  static let elapsedKeys = ["min", "max", "about", "tolerance", "since"]
+  static let totalKeys = ["with", "returns"]
   /// `"error": "none"`: the call must succeed.
   static let succeedsWord = "none"
   static let extendedErrorKeys = ["errno", "origin", "type", "code", "info", "data", "offender"]
@@ -105,10 +111,10 @@ enum ScenarioVocabulary {
   static var settableOptions: [SocketOptionName] { SocketOptionName.all.filter(\.settable) }
 
   private static func makeVerbs() -> [VerbSpec] {
-    let call = ["returns", "error"]
+    let call = ["returns", "error", "timed_out", "elapsed", "total"]
     // socket() and accept() return a new descriptor, whose number depends on what
     // else the process has open: netdrill does not report it, so only the errno is checked.
-    let newDescriptor = ["error"]
+    let newDescriptor = ["error", "timed_out", "elapsed"]
     var verbs: [VerbSpec] = [
       VerbSpec(.socket, expect: newDescriptor),
       VerbSpec(.bind, fields: [.init("address", .address)], expect: call),
@@ -176,6 +182,8 @@ enum ScenarioVocabulary {
         .leave, fields: [.init("group", .ipLiteral, required: true), .init("interface", .multicastInterface)],
         expect: call),
       VerbSpec(.poll, fields: [.init("events", .pollEvents)], expect: call + ["revents"]),
+      VerbSpec(
+        .fcntl, fields: [.init("set", .statusFlags), .init("clear", .statusFlags)], expect: call + ["value"]),
       VerbSpec(.wait, subject: .duration, expect: []),
       VerbSpec(.enable, subject: .fault, expect: []),
       VerbSpec(.disable, subject: .fault, expect: []),
@@ -230,7 +238,7 @@ struct VerbSpec: Sendable {
       + (subject == .socket
         ? ScenarioVocabulary.commonStepKeys
         : subject == .program
-          ? ["expect", "note"] + (verb == .stop ? ["timeout"] : []) : ScenarioVocabulary.waitStepKeys)
+          ? ["expect", "note", "id"] + (verb == .stop ? ["timeout"] : []) : ScenarioVocabulary.waitStepKeys)
   }
 }
 
@@ -244,6 +252,8 @@ struct StepField: Sendable {
     case hostName, mtu
     /// `inject`: an ICMP error name, TCP flags, a step number, a sequence offset, a window.
     case icmpError, tcpFlags, stepNumber, sequenceOffset, window
+    /// fcntl's `set`/`clear`: `FileStatusFlag` names.
+    case statusFlags
     /// sendmsg's `control` and recvmsg's `control_size`.
     case controlMessages, controlSize
   }

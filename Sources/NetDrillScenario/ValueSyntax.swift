@@ -19,6 +19,9 @@ public enum ValueSyntax {
   /// parser's business, not this function's.
   public static func address(_ text: String) throws(ValueSyntaxError) -> AddressSpec {
     if text == ScenarioVocabulary.closedPortWord { return .closedPort }
+    if text.hasPrefix(ScenarioVocabulary.closedPortWord + "."), case .namedClosed(let name) = try port(text) {
+      return .namedClosedPort(name)
+    }
     if text.hasPrefix("[") {
       guard let close = text.firstIndex(of: "]") else {
         throw ValueSyntaxError("\(JSONPath.quoted(text)) has no ']' closing the IPv6 address")
@@ -59,11 +62,26 @@ public enum ValueSyntax {
     return .named(text)
   }
 
-  /// A port: `0`…`65535` in decimal, or `$closed`.
+  /// A port: `0`…`65535` in decimal, `$closed`, `$closed.NAME`, or a socket
+  /// or remembered name (that address's port).
   public static func port(_ text: String) throws(ValueSyntaxError) -> PortSpec {
     if text == ScenarioVocabulary.closedPortWord { return .closed }
+    let namedPrefix = ScenarioVocabulary.closedPortWord + "."
+    if text.hasPrefix(namedPrefix) {
+      let name = String(text.dropFirst(namedPrefix.count))
+      guard isName(name) else {
+        throw ValueSyntaxError(
+          "\(JSONPath.quoted(text)): a named closed port is \"$closed.\" and a name of letters, digits, '_', '.', '-'")
+      }
+      return .namedClosed(name)
+    }
+    if isName(text), !text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+      return .of(text)
+    }
     guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-      throw ValueSyntaxError("expected a port number 0-65535 or \"$closed\", found \(JSONPath.quoted(text))")
+      throw ValueSyntaxError(
+        "expected a port number 0-65535, \"$closed\", \"$closed.NAME\" or a socket name, found \(JSONPath.quoted(text))"
+      )
     }
     guard text.count <= 5, let value = Int(text), value <= 65535 else {
       throw ValueSyntaxError("port \(text) is out of range 0-65535")

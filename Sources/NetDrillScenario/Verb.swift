@@ -9,6 +9,8 @@ public enum Verb: String, Sendable, Hashable, CaseIterable, CustomStringConverti
   case read, recv, recvfrom, recvmsg, recvmmsg
   case setsockopt, getsockopt, getsockname, getpeername
   case join, leave, poll
+  /// fcntl(F_SETFL) on a socket's open file: O_NONBLOCK and the other status flags.
+  case fcntl
   case wait
   /// Install or remove a declared fault.
   case enable, disable
