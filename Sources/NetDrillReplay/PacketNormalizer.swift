@@ -365,12 +365,17 @@ public struct PacketNormalizer {
       fields.add("ip-length") { $0.writeDecimal(header.totalLength) }
       fields.add("ip-id") { $0.writeDecimal(header.identification) }
       fields.add("ip-flags") { text in
-        let flags: [(Bool, StaticString)] = [
-          (header.reservedFlag, "RB"), (header.dontFragment, "DF"), (header.moreFragments, "MF"),
-        ]
-        let set = flags.filter(\.0)
-        if set.isEmpty { text.write("none" as StaticString) }
-        text.write(set, separator: ",") { $0.write($1.1) }
+        // The set flags by name, comma-separated, or `none`.
+        let start = text.count
+        func flag(_ isSet: Bool, _ name: StaticString) {
+          guard isSet else { return }
+          if text.count > start { text.append(UInt8(ascii: ",")) }
+          text.write(name)
+        }
+        flag(header.reservedFlag, "RB")
+        flag(header.dontFragment, "DF")
+        flag(header.moreFragments, "MF")
+        if text.count == start { text.write("none" as StaticString) }
       }
       fields.add("ip-fragment-offset") { $0.writeDecimal(header.fragmentOffset) }
       fields.add("ip-ttl") { $0.writeDecimal(header.ttl) }

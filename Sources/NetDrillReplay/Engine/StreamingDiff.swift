@@ -29,6 +29,42 @@ public struct StreamingDiff {
     var actualOrder: Int?
     /// `flow … on …`, where its differences are reported.
     var location: String
+
+    /// Matches equal heads; the first unequal pair marks the flow diverged.
+    mutating func matchHeads(judge: TimingJudge, timings: inout [String: [TraceDifference]]) {
+      while let left = expected.first, let right = actual.first {
+        guard left.hasSameText(as: right) else {
+          diverged = true
+          return
+        }
+        if let difference = judge.difference(left, right, index: expectedMatched, location: location) {
+          timings[location, default: []].append(difference)
+        }
+        previous = left
+        expected.removeFirst()
+        actual.removeFirst()
+        expectedMatched += 1
+        actualMatched += 1
+      }
+    }
+  }
+
+  /// Judges the timing of a matched pair of packets, as offsets from each run's start.
+  struct TimingJudge {
+    let tolerance: Duration?
+    let expectedStart: UInt64
+    let actualStart: UInt64
+
+    func difference(_ left: HeldPacket, _ right: HeldPacket, index: Int, location: String) -> TraceDifference? {
+      guard let tolerance else { return nil }
+      let want = Int64(bitPattern: left.timestampNanoseconds &- expectedStart)
+      let got = Int64(bitPattern: right.timestampNanoseconds &- actualStart)
+      guard abs(want - got) > tolerance.nanoseconds else { return nil }
+      return TraceDifference(
+        kind: .packet, location: "\(location), packet \(index + 1)", field: "timing",
+        expected: TraceDiff.milliseconds(want), actual: TraceDiff.milliseconds(got),
+        context: TraceDiff.display(left.normalized))
+    }
   }
 
   private let options: DiffOptions
@@ -138,57 +174,29 @@ public struct StreamingDiff {
       }
     }
     let held = HeldPacket(text, interface: packet.interface, step: packet.record.comment, timestamp: timestamp)
-    // Taken out while it changes (an empty state in its place allocates nothing),
-    // so its queues stay uniquely referenced and grow in place.
-    var state = flows[index]
-    flows[index] = FlowState(location: location)
-    state.location = location  // as a dictionary keeps the spelling last stored
+    // Changed in place (a copy of the state would retain and release every part of it per packet).
+    flows[index].location = location  // as a dictionary keeps the spelling last stored
     if expected {
-      if state.expectedOrder == nil {
-        state.expectedOrder = expectedFlowCount
+      if flows[index].expectedOrder == nil {
+        flows[index].expectedOrder = expectedFlowCount
         expectedFlowCount += 1
       }
-      state.expected.append(held)
+      flows[index].expected.append(held)
     } else {
-      if state.actualOrder == nil {
-        state.actualOrder = actualFlowCount
+      if flows[index].actualOrder == nil {
+        flows[index].actualOrder = actualFlowCount
         actualFlowCount += 1
       }
-      state.actual.append(held)
+      flows[index].actual.append(held)
     }
-    if !state.diverged { matchHeads(&state, location: location) }
-    flows[index] = state
+    if !flows[index].diverged { flows[index].matchHeads(judge: judge, timings: &timingDifferences) }
   }
 
-  /// Matches equal heads; the first unequal pair marks the flow diverged.
-  private mutating func matchHeads(_ state: inout FlowState, location: String) {
-    while let left = state.expected.first, let right = state.actual.first {
-      guard left.hasSameText(as: right) else {
-        state.diverged = true
-        return
-      }
-      if let difference = timing(left, right, index: state.expectedMatched, location: location) {
-        timingDifferences[location, default: []].append(difference)
-      }
-      state.previous = left
-      state.expected.removeFirst()
-      state.actual.removeFirst()
-      state.expectedMatched += 1
-      state.actualMatched += 1
-    }
-  }
-
-  private func timing(_ left: HeldPacket, _ right: HeldPacket, index: Int, location: String) -> TraceDifference? {
-    guard let tolerance = options.timingTolerance else { return nil }
-    let wantStart = expectedStart ?? firstTimestamps.0 ?? 0
-    let gotStart = actualStart ?? firstTimestamps.1 ?? 0
-    let want = Int64(bitPattern: left.timestampNanoseconds &- wantStart)
-    let got = Int64(bitPattern: right.timestampNanoseconds &- gotStart)
-    guard abs(want - got) > tolerance.nanoseconds else { return nil }
-    return TraceDifference(
-      kind: .packet, location: "\(location), packet \(index + 1)", field: "timing",
-      expected: TraceDiff.milliseconds(want), actual: TraceDiff.milliseconds(got),
-      context: TraceDiff.display(left.normalized))
+  /// The timing judge as things stand (the first timestamps are known once each side has a packet).
+  private var judge: TimingJudge {
+    TimingJudge(
+      tolerance: options.timingTolerance, expectedStart: expectedStart ?? firstTimestamps.0 ?? 0,
+      actualStart: actualStart ?? firstTimestamps.1 ?? 0)
   }
 
   /// Aligns what is left in every flow and returns all packet differences,
@@ -218,7 +226,7 @@ public struct StreamingDiff {
       left.map(\.normalized), right.map(\.normalized), location: location, leftBase: leftBase,
       rightBase: state.actualMatched, previous: state.previous.map { TraceDiff.display($0.normalized) }
     ) { i, j in
-      timing(left[i], right[j], index: leftBase + i, location: location)
+      judge.difference(left[i], right[j], index: leftBase + i, location: location)
     }
   }
 
