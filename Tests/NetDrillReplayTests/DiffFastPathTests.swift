@@ -54,6 +54,19 @@ struct DiffFastPathTests {
     #expect(!held("").hasSameText(as: held("x")))
     #expect(held("").hasSameText(as: held("")))
     #expect(held("caf\u{E9}").hasSameText(as: held("cafe\u{301}")))
+    // Against a packet not held: its text is its summary and fields together, wherever they part.
+    func unheld(_ summary: String, _ fields: String) -> PacketText {
+      var text = PacketText()
+      text.summary = Array(summary.utf8)
+      text.fields = Array(fields.utf8)
+      return text
+    }
+    #expect(held("UDP a → b len=3 payload=00").hasSameText(as: unheld("UDP a → b len=3", " payload=00")))
+    #expect(held("UDP a → b len=3 payload=00").hasSameText(as: unheld("UDP a → b", " len=3 payload=00")))
+    #expect(!held("UDP a → b len=3 payload=00").hasSameText(as: unheld("UDP a → b len=3", " payload=01")))
+    #expect(!held("UDP a → b len=3").hasSameText(as: unheld("UDP a → b len=3", " payload=00")))
+    #expect(held("").hasSameText(as: unheld("", "")))
+    #expect(held("caf\u{E9} x").hasSameText(as: unheld("cafe\u{301}", " x")))
   }
 
   @Test(

@@ -37,15 +37,32 @@ public struct StreamingDiff {
           diverged = true
           return
         }
-        if let difference = judge.difference(left, right, index: expectedMatched, location: location) {
-          timings[location, default: []].append(difference)
-        }
-        previous = left
-        expected.removeFirst()
         actual.removeFirst()
-        expectedMatched += 1
-        actualMatched += 1
+        matchExpectedHead(left, actualTimestamp: right.timestampNanoseconds, judge: judge, timings: &timings)
       }
+    }
+
+    /// Matches an actual packet with the expected head at once, without holding it, when
+    /// nothing else waits: the common case of two alike traces read in turn (no copy of its text).
+    mutating func matchAtOnce(
+      _ text: PacketText, timestamp: UInt64, judge: TimingJudge, timings: inout [String: [TraceDifference]]
+    ) -> Bool {
+      guard !diverged, actual.isEmpty, let left = expected.first, left.hasSameText(as: text) else { return false }
+      matchExpectedHead(left, actualTimestamp: timestamp, judge: judge, timings: &timings)
+      return true
+    }
+
+    /// Drops the expected head `left`, matched by an actual packet stamped `actualTimestamp`.
+    private mutating func matchExpectedHead(
+      _ left: HeldPacket, actualTimestamp: UInt64, judge: TimingJudge, timings: inout [String: [TraceDifference]]
+    ) {
+      if let difference = judge.difference(left, actualTimestamp, index: expectedMatched, location: location) {
+        timings[location, default: []].append(difference)
+      }
+      previous = left
+      expected.removeFirst()
+      expectedMatched += 1
+      actualMatched += 1
     }
   }
 
@@ -55,10 +72,11 @@ public struct StreamingDiff {
     let expectedStart: UInt64
     let actualStart: UInt64
 
-    func difference(_ left: HeldPacket, _ right: HeldPacket, index: Int, location: String) -> TraceDifference? {
+    func difference(_ left: HeldPacket, _ actualTimestamp: UInt64, index: Int, location: String) -> TraceDifference?
+    {
       guard let tolerance else { return nil }
       let want = Int64(bitPattern: left.timestampNanoseconds &- expectedStart)
-      let got = Int64(bitPattern: right.timestampNanoseconds &- actualStart)
+      let got = Int64(bitPattern: actualTimestamp &- actualStart)
       guard abs(want - got) > tolerance.nanoseconds else { return nil }
       return TraceDifference(
         kind: .packet, location: "\(location), packet \(index + 1)", field: "timing",
@@ -173,7 +191,6 @@ public struct StreamingDiff {
         return flows.count - 1
       }
     }
-    let held = HeldPacket(text, interface: packet.interface, step: packet.record.comment, timestamp: timestamp)
     // Changed in place (a copy of the state would retain and release every part of it per packet).
     flows[index].location = location  // as a dictionary keeps the spelling last stored
     if expected {
@@ -181,12 +198,17 @@ public struct StreamingDiff {
         flows[index].expectedOrder = expectedFlowCount
         expectedFlowCount += 1
       }
-      flows[index].expected.append(held)
     } else {
       if flows[index].actualOrder == nil {
         flows[index].actualOrder = actualFlowCount
         actualFlowCount += 1
       }
+      if flows[index].matchAtOnce(text, timestamp: timestamp, judge: judge, timings: &timingDifferences) { return }
+    }
+    let held = HeldPacket(text, interface: packet.interface, step: packet.record.comment, timestamp: timestamp)
+    if expected {
+      flows[index].expected.append(held)
+    } else {
       flows[index].actual.append(held)
     }
     if !flows[index].diverged { flows[index].matchHeads(judge: judge, timings: &timingDifferences) }
@@ -226,7 +248,7 @@ public struct StreamingDiff {
       left.map(\.normalized), right.map(\.normalized), location: location, leftBase: leftBase,
       rightBase: state.actualMatched, previous: state.previous.map { TraceDiff.display($0.normalized) }
     ) { i, j in
-      judge.difference(left[i], right[j], index: leftBase + i, location: location)
+      judge.difference(left[i], right[j].timestampNanoseconds, index: leftBase + i, location: location)
     }
   }
 
@@ -309,6 +331,22 @@ struct HeldPacket {
       }
     }
     return bytesEqual || text == other.text
+  }
+
+  /// ``hasSameText(as:)`` against a packet not held: its text is `summary + fields`.
+  func hasSameText(as other: PacketText) -> Bool {
+    let summary = other.summary.count
+    let bytesEqual =
+      textCount == summary + other.fields.count
+      && storage.withUnsafeBytes { held in
+        other.summary.withUnsafeBytes { a in
+          other.fields.withUnsafeBytes { b in
+            (summary == 0 || memcmp(held.baseAddress!, a.baseAddress!, summary) == 0)
+              && (other.fields.isEmpty || memcmp(held.baseAddress! + summary, b.baseAddress!, other.fields.count) == 0)
+          }
+        }
+      }
+    return bytesEqual || text == String(decoding: other.summary + other.fields, as: UTF8.self)
   }
 
   private var text: String { String(decoding: storage[..<textCount], as: UTF8.self) }
