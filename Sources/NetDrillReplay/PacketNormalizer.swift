@@ -90,10 +90,17 @@ public struct PacketNormalizer {
   public mutating func normalize(_ packet: DecodedPacket, interface: String, step: String?, timestamp: UInt64)
     -> NormalizedPacket
   {
-    let description = describe(packet, quoted: false)
-    return NormalizedPacket(
-      flow: description.flow, summary: description.summary, fields: description.fields, interface: interface,
-      step: step, timestampNanoseconds: timestamp)
+    var text = PacketText()
+    write(packet, into: &text)
+    return NormalizedPacket(text, interface: interface, step: step, timestampNanoseconds: timestamp)
+  }
+
+  /// Writes what ``normalize(_:interface:step:timestamp:)`` would give as bytes
+  /// (`text` is cleared first): the streaming diff compares these and builds
+  /// strings only for packets it shows. Advances the normalizer as `normalize` does.
+  mutating func write(_ packet: DecodedPacket, into text: inout PacketText) {
+    text.clear()
+    describe(packet, quoted: false, into: &text)
   }
 
   /// A symbolic endpoint: the name the run gave it, or `port#N` for one it did not.
@@ -129,203 +136,269 @@ public struct PacketNormalizer {
     symbolizer.symbolized(text)
   }
 
-  /// A packet's flow, readable head and compared fields.
-  private struct Description {
-    var flow: String
-    var summary: String
-    var fields: [String] = []
-  }
-
-  /// The compared fields of one packet, in header order, each once.
-  private struct FieldList {
+  /// The compared fields of one packet, in header order, each once, as
+  /// `name=value` with a space before each.
+  private struct FieldWriter {
     let compared: ComparedFieldSet
-    let prefix: String
-    var items: [String] = []
-    mutating func add(_ name: String, _ value: @autoclosure () -> String) {
-      if compared.contains(name) { items.append("\(prefix)\(name)=\(value())") }
+    let quoted: Bool
+    var text: PacketText
+
+    /// Writes `name=` and the value `value` writes, if the field is compared.
+    mutating func add(_ name: String, _ value: (inout [UInt8]) -> Void) {
+      guard compared.contains(name) else { return }
+      text.fields.append(UInt8(ascii: " "))
+      text.fieldStarts.append(text.fields.count)
+      if quoted { text.fields.write("quote." as StaticString) }
+      text.fields.write(name)
+      text.fields.append(UInt8(ascii: "="))
+      value(&text.fields)
     }
   }
 
-  private mutating func describe(_ packet: DecodedPacket, quoted: Bool) -> Description {
-    var fields = FieldList(compared: compared, prefix: quoted ? "quote." : "")
+  private mutating func describe(_ packet: DecodedPacket, quoted: Bool, into text: inout PacketText) {
+    // The writer owns the text while it writes (moved in and back, so the storage is reused, not copied).
+    var fields = FieldWriter(compared: compared, quoted: quoted, text: text)
+    text = PacketText()
+    defer { text = fields.text }
     addLinkFields(packet.link, to: &fields)
     addNetworkFields(packet.network, to: &fields)
-    var description: Description
     switch packet.transport {
     case .udp(let udp):
-      let flow = "UDP \(endpoint(packet.source, udp.sourcePort)) → \(endpoint(packet.destination, udp.destinationPort))"
-      description = Description(flow: flow, summary: flow)
-      if compared.contains("payload-length") { description.summary += " len=\(udp.payloadLength)" }
-      fields.add("udp-length", "\(udp.length)")
-      fields.add("udp-checksum", hex16(udp.checksum))
-      fields.add("payload", hex(udp.payload))
+      let from = endpoint(packet.source, udp.sourcePort)
+      let to = endpoint(packet.destination, udp.destinationPort)
+      fields.text.flow.write("UDP " as StaticString)
+      fields.text.flow.write(from)
+      fields.text.flow.write(" → " as StaticString)
+      fields.text.flow.write(to)
+      fields.text.summary += fields.text.flow
+      if compared.contains("payload-length") {
+        fields.text.summary.write(" len=" as StaticString)
+        fields.text.summary.writeDecimal(udp.payloadLength)
+      }
+      fields.add("udp-length") { $0.writeDecimal(udp.length) }
+      fields.add("udp-checksum") { $0.writeHex16(udp.checksum) }
+      fields.add("payload") { $0.writeHex(udp.payload) }
 
     case .tcp(let tcp):
-      description = describeTCP(tcp, packet, quoted: quoted, fields: &fields)
+      describeTCP(tcp, packet, quoted: quoted, fields: &fields)
 
     case .icmpv4(let message), .icmpv6(let message):
-      let kind = "\(message.isIPv6 ? "ICMPv6" : "ICMP") \(message.name) (\(message.type)/\(message.code))"
-      description = Description(
-        flow: kind, summary: "\(kind) \(packet.source?.description ?? "?") → \(packet.destination?.description ?? "?")")
-      if let mtu = message.mtu, compared.contains("icmp-rest") { description.summary += " mtu=\(mtu)" }
-      fields.add("icmp-checksum", hex16(message.checksum))
-      if let identifier = message.identifier, let sequence = message.sequence {
-        fields.add("icmp-echo-id", "\(identifier)")
-        fields.add("icmp-echo-seq", "\(sequence)")
-      } else {
-        fields.add("icmp-rest", hex(message.restOfHeader))
+      var kind: [UInt8] = []
+      kind.write(message.isIPv6 ? "ICMPv6 " as StaticString : "ICMP ")
+      kind.write(message.name)
+      kind.write(" (" as StaticString)
+      kind.writeDecimal(message.type)
+      kind.append(UInt8(ascii: "/"))
+      kind.writeDecimal(message.code)
+      kind.append(UInt8(ascii: ")"))
+      fields.text.flow = kind
+      fields.text.summary = kind
+      fields.text.summary.write(" \(packet.source?.description ?? "?") → \(packet.destination?.description ?? "?")")
+      if let mtu = message.mtu, compared.contains("icmp-rest") {
+        fields.text.summary.write(" mtu=" as StaticString)
+        fields.text.summary.writeDecimal(mtu)
       }
-      if !message.payload.isEmpty { fields.add("payload", hex(message.payload)) }
+      fields.add("icmp-checksum") { $0.writeHex16(message.checksum) }
+      if let identifier = message.identifier, let sequence = message.sequence {
+        fields.add("icmp-echo-id") { $0.writeDecimal(identifier) }
+        fields.add("icmp-echo-seq") { $0.writeDecimal(sequence) }
+      } else {
+        fields.add("icmp-rest") { $0.writeHex(message.restOfHeader) }
+      }
+      if !message.payload.isEmpty { fields.add("payload") { $0.writeHex(message.payload) } }
       if let inner = message.quoted {
-        let quotedDescription = describe(inner, quoted: true)
+        var quotedText = PacketText()
+        describe(inner, quoted: true, into: &quotedText)
         // The quoted datagram's flow: the error is ordered against what caused it.
-        description.flow = quotedDescription.flow
+        fields.text.flow = quotedText.flow
         if compared.contains("quote") {
-          description.summary += " quoting \(quotedDescription.summary)"
-          fields.items += quotedDescription.fields
+          fields.text.summary.write(" quoting " as StaticString)
+          fields.text.summary += quotedText.summary
+          fields.text.appendFields(of: quotedText)
         }
       }
 
     case .other(let number):
-      let text = "IP \(packet.source?.description ?? "?") → \(packet.destination?.description ?? "?") proto=\(number)"
-      description = Description(flow: text, summary: text)
+      let line = "IP \(packet.source?.description ?? "?") → \(packet.destination?.description ?? "?") proto=\(number)"
+      fields.text.flow.write(line)
+      fields.text.summary.write(line)
     case nil:
-      description = Description(flow: packet.summary, summary: packet.summary)
+      fields.text.flow.write(packet.summary)
+      fields.text.summary.write(packet.summary)
     }
-    description.fields = fields.items
-    return description
   }
 
-  private mutating func describeTCP(_ tcp: TCPHeader, _ packet: DecodedPacket, quoted: Bool, fields: inout FieldList)
-    -> Description
-  {
+  private mutating func describeTCP(
+    _ tcp: TCPHeader, _ packet: DecodedPacket, quoted: Bool, fields: inout FieldWriter
+  ) {
     let from = endpoint(packet.source, tcp.sourcePort)
     let to = endpoint(packet.destination, tcp.destinationPort)
-    let forward = "\(from)>\(to)"
-    let backward = "\(to)>\(from)"
-    // Both directions of a connection are one flow, ordered together.
-    var description = Description(
-      flow: "TCP " + [from, to].sorted().joined(separator: " ⇄ "), summary: "TCP \(from) → \(to)")
-    if compared.contains("tcp-flags") { description.summary += " [\(tcp.flags.names.joined(separator: ","))]" }
+    let forward = directionKey(from, to)
+    let backward = directionKey(to, from)
+    // Both directions of a connection are one flow, ordered together (as `[from, to].sorted()`).
+    let (low, high) = to < from ? (to, from) : (from, to)
+    fields.text.flow.write("TCP " as StaticString)
+    fields.text.flow.write(low)
+    fields.text.flow.write(" ⇄ " as StaticString)
+    fields.text.flow.write(high)
+    fields.text.summary.write("TCP " as StaticString)
+    fields.text.summary.write(from)
+    fields.text.summary.write(" → " as StaticString)
+    fields.text.summary.write(to)
+    if compared.contains("tcp-flags") {
+      fields.text.summary.write(" [" as StaticString)
+      fields.text.summary.write(tcp.flags.names, separator: ",") { $0.write($1) }
+      fields.text.summary.append(UInt8(ascii: "]"))
+    }
     // A quote does not start a direction: only packets on the wire set the initial sequence number.
     if !quoted, initialSequence[forward] == nil { initialSequence[forward] = tcp.sequenceNumber }
     if compared.contains("tcp-seq") {
-      description.summary += " seq=" + relative(tcp.sequenceNumber, to: initialSequence[forward])
+      fields.text.summary.write(" seq=" as StaticString)
+      writeRelative(tcp.sequenceNumber, to: initialSequence[forward], into: &fields.text.summary)
       if tcp.flags.contains(.ack) {
-        description.summary += " ack=" + relative(tcp.acknowledgmentNumber, to: initialSequence[backward])
+        fields.text.summary.write(" ack=" as StaticString)
+        writeRelative(tcp.acknowledgmentNumber, to: initialSequence[backward], into: &fields.text.summary)
       }
     }
-    if compared.contains("payload-length") { description.summary += " len=\(tcp.payload.count)" }
-    if tcp.flags.contains(.syn) { fields.add("tcp-isn", "\(tcp.sequenceNumber)") }
-    fields.add("tcp-data-offset", "\(tcp.headerLength)")
-    fields.add("tcp-window", "\(tcp.window)")
-    fields.add("tcp-checksum", hex16(tcp.checksum))
-    fields.add("tcp-urgent", "\(tcp.urgentPointer)")
+    if compared.contains("payload-length") {
+      fields.text.summary.write(" len=" as StaticString)
+      fields.text.summary.writeDecimal(tcp.payload.count)
+    }
+    if tcp.flags.contains(.syn) { fields.add("tcp-isn") { $0.writeDecimal(tcp.sequenceNumber) } }
+    fields.add("tcp-data-offset") { $0.writeDecimal(tcp.headerLength) }
+    fields.add("tcp-window") { $0.writeDecimal(tcp.window) }
+    fields.add("tcp-checksum") { $0.writeHex16(tcp.checksum) }
+    fields.add("tcp-urgent") { $0.writeDecimal(tcp.urgentPointer) }
     let tcpOptions = tcp.parsedOptions
-    if !tcpOptions.isEmpty { fields.add("tcp-options", tcpOptions.map(\.name).joined(separator: ",")) }
+    if !tcpOptions.isEmpty {
+      fields.add("tcp-options") { text in text.write(tcpOptions, separator: ",") { $0.write($1.name) } }
+    }
     for option in tcpOptions {
       switch option {
-      case .maximumSegmentSize(let size): fields.add("tcp-mss", "\(size)")
-      case .windowScale(let shift): fields.add("tcp-wscale", "\(shift)")
+      case .maximumSegmentSize(let size): fields.add("tcp-mss") { $0.writeDecimal(size) }
+      case .windowScale(let shift): fields.add("tcp-wscale") { $0.writeDecimal(shift) }
       case .sack(let blocks):
         let base = initialSequence[backward]
-        fields.add(
-          "tcp-sack",
-          blocks.map { relative($0.left, to: base) + "-" + relative($0.right, to: base) }.joined(separator: ","))
-      case .timestamps(let value, let echoReply): fields.add("tcp-timestamps", "\(value)/\(echoReply)")
-      case .other(let kind, let data): fields.add("tcp-option-data", "\(kind):\(hex(data))")
-      case .malformed(let bytes): fields.add("tcp-option-data", "malformed:\(hex(bytes))")
+        fields.add("tcp-sack") { text in
+          text.write(blocks, separator: ",") { text, block in
+            writeRelative(block.left, to: base, into: &text)
+            text.append(UInt8(ascii: "-"))
+            writeRelative(block.right, to: base, into: &text)
+          }
+        }
+      case .timestamps(let value, let echoReply):
+        fields.add("tcp-timestamps") { text in
+          text.writeDecimal(value)
+          text.append(UInt8(ascii: "/"))
+          text.writeDecimal(echoReply)
+        }
+      case .other(let kind, let data):
+        fields.add("tcp-option-data") { text in
+          text.writeDecimal(kind)
+          text.append(UInt8(ascii: ":"))
+          text.writeHex(data)
+        }
+      case .malformed(let bytes):
+        fields.add("tcp-option-data") { text in
+          text.write("malformed:" as StaticString)
+          text.writeHex(bytes)
+        }
       case .end, .noOperation, .sackPermitted: break
       }
     }
-    if !tcp.payload.isEmpty { fields.add("payload", hex(tcp.payload)) }
-    return description
+    if !tcp.payload.isEmpty { fields.add("payload") { $0.writeHex(tcp.payload) } }
   }
+
+  /// The key of one direction of a connection in `initialSequence`: `from>to`,
+  /// built once per pair of names seen, not once per packet.
+  private mutating func directionKey(_ from: String, _ to: String) -> String {
+    let pair = NamePair(from: from, to: to)
+    if let key = directionKeys[pair] { return key }
+    let key = "\(from)>\(to)"
+    directionKeys[pair] = key
+    return key
+  }
+
+  /// Two endpoint names, as given (the key of ``directionKeys``).
+  private struct NamePair: Hashable {
+    let from: String
+    let to: String
+  }
+
+  private var directionKeys: [NamePair: String] = [:]
 
   /// `value` less the initial sequence number, or `?` when that is not known.
-  private func relative(_ value: UInt32, to base: UInt32?) -> String {
-    base.map { String(value &- $0) } ?? "?"
+  private func writeRelative(_ value: UInt32, to base: UInt32?, into text: inout [UInt8]) {
+    if let base { text.writeDecimal(value &- base) } else { text.append(UInt8(ascii: "?")) }
   }
 
-  private func addLinkFields(_ link: LinkHeader?, to fields: inout FieldList) {
+  private func addLinkFields(_ link: LinkHeader?, to fields: inout FieldWriter) {
     switch link {
     case .ethernet(let header):
-      fields.add("eth-dst", mac(header.destination))
-      fields.add("eth-src", mac(header.source))
-      fields.add("eth-type", hex16(header.etherType) + (header.vlanID.map { " vlan \($0)" } ?? ""))
+      fields.add("eth-dst") { $0.writeMAC(header.destination) }
+      fields.add("eth-src") { $0.writeMAC(header.source) }
+      fields.add("eth-type") { text in
+        text.writeHex16(header.etherType)
+        if let vlan = header.vlanID {
+          text.write(" vlan " as StaticString)
+          text.writeDecimal(vlan)
+        }
+      }
     case .linuxCooked(let header):
-      fields.add("sll-packet-type", "\(header.packetTypeName)/\(header.hardwareType)")
-      fields.add("sll-address", mac(header.address))
-      if let index = header.interfaceIndex { fields.add("sll-ifindex", "\(index)") }
+      fields.add("sll-packet-type") { text in
+        text.write(header.packetTypeName)
+        text.append(UInt8(ascii: "/"))
+        text.writeDecimal(header.hardwareType)
+      }
+      fields.add("sll-address") { $0.writeMAC(header.address) }
+      if let index = header.interfaceIndex { fields.add("sll-ifindex") { $0.writeDecimal(index) } }
     case .loopback, .raw, nil:
       break
     }
   }
 
-  private func addNetworkFields(_ network: NetworkHeader?, to fields: inout FieldList) {
+  private func addNetworkFields(_ network: NetworkHeader?, to fields: inout FieldWriter) {
     switch network {
     case .ipv4(let header):
-      fields.add("ip-header-length", "\(header.headerLength)")
-      fields.add("ip-tos", hex8(header.typeOfService))
-      fields.add("ip-length", "\(header.totalLength)")
-      fields.add("ip-id", "\(header.identification)")
-      let flags = [(header.reservedFlag, "RB"), (header.dontFragment, "DF"), (header.moreFragments, "MF")]
-        .filter(\.0).map(\.1)
-      fields.add("ip-flags", flags.isEmpty ? "none" : flags.joined(separator: ","))
-      fields.add("ip-fragment-offset", "\(header.fragmentOffset)")
-      fields.add("ip-ttl", "\(header.ttl)")
-      fields.add("ip-checksum", hex16(header.headerChecksum))
-      if !header.options.isEmpty { fields.add("ip-options", hex(header.options)) }
+      fields.add("ip-header-length") { $0.writeDecimal(header.headerLength) }
+      fields.add("ip-tos") { $0.writeHex8(header.typeOfService) }
+      fields.add("ip-length") { $0.writeDecimal(header.totalLength) }
+      fields.add("ip-id") { $0.writeDecimal(header.identification) }
+      fields.add("ip-flags") { text in
+        // The set flags by name, comma-separated, or `none`.
+        let start = text.count
+        func flag(_ isSet: Bool, _ name: StaticString) {
+          guard isSet else { return }
+          if text.count > start { text.append(UInt8(ascii: ",")) }
+          text.write(name)
+        }
+        flag(header.reservedFlag, "RB")
+        flag(header.dontFragment, "DF")
+        flag(header.moreFragments, "MF")
+        if text.count == start { text.write("none" as StaticString) }
+      }
+      fields.add("ip-fragment-offset") { $0.writeDecimal(header.fragmentOffset) }
+      fields.add("ip-ttl") { $0.writeDecimal(header.ttl) }
+      fields.add("ip-checksum") { $0.writeHex16(header.headerChecksum) }
+      if !header.options.isEmpty { fields.add("ip-options") { $0.writeHex(header.options) } }
     case .ipv6(let header):
-      fields.add("ipv6-traffic-class", hex8(header.trafficClass))
-      fields.add("ipv6-flow-label", "0x" + String(header.flowLabel, radix: 16))
-      fields.add("ipv6-payload-length", "\(header.payloadLength)")
-      fields.add(
-        "ipv6-next-header",
-        (header.extensionHeaders + [header.upperLayerProtocol])
-          .map(String.init).joined(separator: ","))
-      fields.add("ipv6-hop-limit", "\(header.hopLimit)")
+      fields.add("ipv6-traffic-class") { $0.writeHex8(header.trafficClass) }
+      fields.add("ipv6-flow-label") { $0.writeHexNumber(header.flowLabel) }
+      fields.add("ipv6-payload-length") { $0.writeDecimal(header.payloadLength) }
+      fields.add("ipv6-next-header") { text in
+        text.write(header.extensionHeaders + [header.upperLayerProtocol], separator: ",") { $0.writeDecimal($1) }
+      }
+      fields.add("ipv6-hop-limit") { $0.writeDecimal(header.hopLimit) }
       if let offset = header.fragmentOffset {
-        fields.add("ipv6-fragment", "\(offset)\(header.moreFragments == true ? ",M" : "")")
-        fields.add("ipv6-fragment-id", "\(header.fragmentIdentification ?? 0)")
+        fields.add("ipv6-fragment") { text in
+          text.writeDecimal(offset)
+          if header.moreFragments == true { text.write(",M" as StaticString) }
+        }
+        fields.add("ipv6-fragment-id") { $0.writeDecimal(header.fragmentIdentification ?? 0) }
       }
     case .arp, .other, nil:
       break
     }
-  }
-
-  // The formatters below write hex digits straight into a byte buffer: they
-  // run several times for every packet a diff reads.
-  private static let digits = Array("0123456789abcdef".utf8)
-
-  private func mac(_ bytes: [UInt8]) -> String {
-    var text: [UInt8] = []
-    text.reserveCapacity(bytes.count * 3)
-    for (index, byte) in bytes.enumerated() {
-      if index > 0 { text.append(UInt8(ascii: ":")) }
-      text.append(Self.digits[Int(byte >> 4)])
-      text.append(Self.digits[Int(byte & 0xf)])
-    }
-    return String(decoding: text, as: UTF8.self)
-  }
-
-  private func hex8(_ value: UInt8) -> String {
-    String(decoding: [0x30, 0x78, Self.digits[Int(value >> 4)], Self.digits[Int(value & 0xf)]], as: UTF8.self)
-  }
-
-  private func hex16(_ value: UInt16) -> String {
-    let nibbles = [value >> 12, value >> 8, value >> 4, value].map { Self.digits[Int($0 & 0xf)] }
-    return String(decoding: [0x30, 0x78] + nibbles, as: UTF8.self)
-  }
-
-  private func hex(_ bytes: [UInt8]) -> String {
-    var text: [UInt8] = []
-    text.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-      text.append(Self.digits[Int(byte >> 4)])
-      text.append(Self.digits[Int(byte & 0xf)])
-    }
-    return String(decoding: text, as: UTF8.self)
   }
 }
 

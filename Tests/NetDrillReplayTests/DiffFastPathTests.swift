@@ -1,3 +1,5 @@
+import Foundation
+import NetDrillTestSupport
 import Testing
 
 @testable import NetDrillReplay
@@ -40,12 +42,62 @@ struct DiffFastPathTests {
     #expect(added == 2)
   }
 
-  @Test("packet texts are equal by bytes or, failing that, canonically")
-  func sameBytes() {
-    #expect(StreamingDiff.sameBytes("UDP a → b len=3", "UDP a → b len=3"))
-    #expect(!StreamingDiff.sameBytes("UDP a → b len=3", "UDP a → b len=4"))
-    #expect(!StreamingDiff.sameBytes("", "x"))
-    #expect(StreamingDiff.sameBytes("", ""))
-    #expect(!StreamingDiff.sameBytes("caf\u{E9}", "cafe\u{301}"))
+  @Test("held packets match when their texts are equal by bytes or, failing that, canonically")
+  func heldPacketTextEquality() {
+    func held(_ summary: String) -> HeldPacket {
+      var text = PacketText()
+      text.summary = Array(summary.utf8)
+      return HeldPacket(text, interface: "a/lo", step: nil, timestamp: 0)
+    }
+    #expect(held("UDP a → b len=3").hasSameText(as: held("UDP a → b len=3")))
+    #expect(!held("UDP a → b len=3").hasSameText(as: held("UDP a → b len=4")))
+    #expect(!held("").hasSameText(as: held("x")))
+    #expect(held("").hasSameText(as: held("")))
+    #expect(held("caf\u{E9}").hasSameText(as: held("cafe\u{301}")))
+    // Against a packet not held: its text is its summary and fields together, wherever they part.
+    func unheld(_ summary: String, _ fields: String) -> PacketText {
+      var text = PacketText()
+      text.summary = Array(summary.utf8)
+      text.fields = Array(fields.utf8)
+      return text
+    }
+    #expect(held("UDP a → b len=3 payload=00").hasSameText(as: unheld("UDP a → b len=3", " payload=00")))
+    #expect(held("UDP a → b len=3 payload=00").hasSameText(as: unheld("UDP a → b", " len=3 payload=00")))
+    #expect(!held("UDP a → b len=3 payload=00").hasSameText(as: unheld("UDP a → b len=3", " payload=01")))
+    #expect(!held("UDP a → b len=3").hasSameText(as: unheld("UDP a → b len=3", " payload=00")))
+    #expect(held("").hasSameText(as: unheld("", "")))
+    #expect(held("caf\u{E9} x").hasSameText(as: unheld("cafe\u{301}", " x")))
+  }
+
+  @Test(
+    "a held packet shows as the normalizer's packet, for every packet of every golden, under --ignore and --compare")
+  func heldPacketRoundTrip() throws {
+    let optionSets = [
+      NormalizationOptions(),
+      NormalizationOptions(ignored: ["payload", "quote", "tcp-seq"]),
+      NormalizationOptions(compared: Set(NormalizationOptions.volatileFields)),
+    ]
+    var checked = 0
+    let walker = FileManager.default.enumerator(at: TestPaths.traces, includingPropertiesForKeys: nil)
+    let goldens = (walker?.compactMap { $0 as? URL } ?? []).filter { $0.pathExtension == "pcapng" }.map(\.path)
+    #expect(goldens.count >= 20)
+    for path in goldens.sorted() {
+      let document = try TraceDocument.load(path: path)
+      for options in optionSets {
+        var normalizer = PacketNormalizer(names: document.manifest.run.names, options: options)
+        var writer = PacketNormalizer(names: document.manifest.run.names, options: options)
+        var text = PacketText()
+        for packet in document.packets {
+          let expected = normalizer.normalize(
+            packet.decoded, interface: "i", step: "s", timestamp: packet.normalized.timestampNanoseconds)
+          writer.write(packet.decoded, into: &text)
+          let held = HeldPacket(text, interface: "i", step: "s", timestamp: packet.normalized.timestampNanoseconds)
+          #expect(held.normalized == expected, "\(path)")
+          #expect(expected.text == ([expected.summary] + expected.fields).joined(separator: " "))
+          checked += 1
+        }
+      }
+    }
+    #expect(checked > 100)
   }
 }

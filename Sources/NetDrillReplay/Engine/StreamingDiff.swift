@@ -22,13 +22,67 @@ public struct StreamingDiff {
     /// Packets of each side matched (or consumed) so far: the index base of the queues.
     var expectedMatched = 0
     var actualMatched = 0
-    /// The last packet matched, shown as context for the next difference.
-    var previous: String?
+    /// The last packet matched, shown as context for the next difference (if one comes).
+    var previous: HeldPacket?
     var diverged = false
     var expectedOrder: Int?
     var actualOrder: Int?
     /// `flow … on …`, where its differences are reported.
     var location: String
+
+    /// Matches equal heads; the first unequal pair marks the flow diverged.
+    mutating func matchHeads(judge: TimingJudge, timings: inout [String: [TraceDifference]]) {
+      while let left = expected.first, let right = actual.first {
+        guard left.hasSameText(as: right) else {
+          diverged = true
+          return
+        }
+        actual.removeFirst()
+        matchExpectedHead(left, actualTimestamp: right.timestampNanoseconds, judge: judge, timings: &timings)
+      }
+    }
+
+    /// Matches an actual packet with the expected head at once, without holding it, when
+    /// nothing else waits: the common case of two alike traces read in turn (no copy of its text).
+    mutating func matchAtOnce(
+      _ text: PacketText, timestamp: UInt64, judge: TimingJudge, timings: inout [String: [TraceDifference]]
+    ) -> Bool {
+      guard !diverged, actual.isEmpty, let left = expected.first, left.hasSameText(as: text) else { return false }
+      matchExpectedHead(left, actualTimestamp: timestamp, judge: judge, timings: &timings)
+      return true
+    }
+
+    /// Drops the expected head `left`, matched by an actual packet stamped `actualTimestamp`.
+    private mutating func matchExpectedHead(
+      _ left: HeldPacket, actualTimestamp: UInt64, judge: TimingJudge, timings: inout [String: [TraceDifference]]
+    ) {
+      if let difference = judge.difference(left, actualTimestamp, index: expectedMatched, location: location) {
+        timings[location, default: []].append(difference)
+      }
+      previous = left
+      expected.removeFirst()
+      expectedMatched += 1
+      actualMatched += 1
+    }
+  }
+
+  /// Judges the timing of a matched pair of packets, as offsets from each run's start.
+  struct TimingJudge {
+    let tolerance: Duration?
+    let expectedStart: UInt64
+    let actualStart: UInt64
+
+    func difference(_ left: HeldPacket, _ actualTimestamp: UInt64, index: Int, location: String) -> TraceDifference?
+    {
+      guard let tolerance else { return nil }
+      let want = Int64(bitPattern: left.timestampNanoseconds &- expectedStart)
+      let got = Int64(bitPattern: actualTimestamp &- actualStart)
+      guard abs(want - got) > tolerance.nanoseconds else { return nil }
+      return TraceDifference(
+        kind: .packet, location: "\(location), packet \(index + 1)", field: "timing",
+        expected: TraceDiff.milliseconds(want), actual: TraceDiff.milliseconds(got),
+        context: TraceDiff.display(left.normalized))
+    }
   }
 
   private let options: DiffOptions
@@ -42,6 +96,8 @@ public struct StreamingDiff {
   private let expectedStart: UInt64?
   private let actualStart: UInt64?
   private var firstTimestamps: (UInt64?, UInt64?) = (nil, nil)
+  /// The bytes of the current packet's flow location, reused from packet to packet.
+  private var locationBytes: [UInt8] = []
 
   init(options: DiffOptions, expectedStart: UInt64?, actualStart: UInt64?) {
     self.options = options
@@ -62,6 +118,7 @@ public struct StreamingDiff {
       names: expected.manifest?.run.names ?? [:], options: options.normalization)
     var actualNormalizer = PacketNormalizer(names: actual.manifest?.run.names ?? [:], options: options.normalization)
     let keepHousekeeping = options.normalization.compares("housekeeping")
+    var text = PacketText()  // reused for every packet
     var expectedOpen = true
     var actualOpen = true
     // One packet from each side in turn: the traces are read once, together.
@@ -69,7 +126,8 @@ public struct StreamingDiff {
       if expectedOpen {
         if let packet = try expected.stream.next() {
           if keepHousekeeping || !packet.decoded.isHousekeeping {
-            diff.add(normalize(packet, &expectedNormalizer), expected: true)
+            expectedNormalizer.write(packet.decoded, into: &text)
+            diff.add(text, of: packet, expected: true)
           }
         } else {
           expectedOpen = false
@@ -78,7 +136,8 @@ public struct StreamingDiff {
       if actualOpen {
         if let packet = try actual.stream.next() {
           if keepHousekeeping || !packet.decoded.isHousekeeping {
-            diff.add(normalize(packet, &actualNormalizer), expected: false)
+            actualNormalizer.write(packet.decoded, into: &text)
+            diff.add(text, of: packet, expected: false)
           }
         } else {
           actualOpen = false
@@ -107,90 +166,59 @@ public struct StreamingDiff {
     return result
   }
 
-  private static func normalize(_ packet: StreamedPacket, _ normalizer: inout PacketNormalizer) -> NormalizedPacket {
-    normalizer.normalize(
-      packet.decoded, interface: packet.interface, step: packet.record.comment,
-      timestamp: packet.record.timestampNanoseconds)
-  }
-
-  /// Takes the next packet of one side.
-  mutating func add(_ packet: NormalizedPacket, expected: Bool) {
-    if expected, firstTimestamps.0 == nil { firstTimestamps.0 = packet.timestampNanoseconds }
-    if !expected, firstTimestamps.1 == nil { firstTimestamps.1 = packet.timestampNanoseconds }
-    let key = options.strictOrder ? "all packets" : "flow \(packet.flow) on \(packet.interface)"
-    let index = flowIndex.index(of: key) {
-      flows.append(FlowState(location: key))
-      return flows.count - 1
+  /// Takes the next packet of one side, as its normalizer wrote it.
+  mutating func add(_ text: PacketText, of packet: StreamedPacket, expected: Bool) {
+    let timestamp = packet.record.timestampNanoseconds
+    if expected, firstTimestamps.0 == nil { firstTimestamps.0 = timestamp }
+    if !expected, firstTimestamps.1 == nil { firstTimestamps.1 = timestamp }
+    let index: Int
+    let location: String
+    if options.strictOrder {
+      location = "all packets"
+      index = flowIndex.index(of: location) {
+        flows.append(FlowState(location: location))
+        return flows.count - 1
+      }
+    } else {
+      // `flow <flow> on <interface>`, found by its bytes: no string is built for a flow seen before.
+      locationBytes.removeAll(keepingCapacity: true)
+      locationBytes.write("flow " as StaticString)
+      locationBytes += text.flow
+      locationBytes.write(" on " as StaticString)
+      locationBytes.write(packet.interface)
+      (index, location) = flowIndex.index(ofBytes: locationBytes) { newLocation in
+        flows.append(FlowState(location: newLocation))
+        return flows.count - 1
+      }
     }
-    // Taken out while it changes (an empty state in its place allocates nothing),
-    // so its queues stay uniquely referenced and grow in place.
-    var state = flows[index]
-    flows[index] = FlowState(location: key)
-    state.location = key  // as a dictionary keeps the spelling last stored
+    // Changed in place (a copy of the state would retain and release every part of it per packet).
+    flows[index].location = location  // as a dictionary keeps the spelling last stored
     if expected {
-      if state.expectedOrder == nil {
-        state.expectedOrder = expectedFlowCount
+      if flows[index].expectedOrder == nil {
+        flows[index].expectedOrder = expectedFlowCount
         expectedFlowCount += 1
       }
-      state.expected.append(packet)
     } else {
-      if state.actualOrder == nil {
-        state.actualOrder = actualFlowCount
+      if flows[index].actualOrder == nil {
+        flows[index].actualOrder = actualFlowCount
         actualFlowCount += 1
       }
-      state.actual.append(packet)
+      if flows[index].matchAtOnce(text, timestamp: timestamp, judge: judge, timings: &timingDifferences) { return }
     }
-    if !state.diverged { matchHeads(&state, location: key) }
-    flows[index] = state
-  }
-
-  /// Matches equal heads; the first unequal pair marks the flow diverged.
-  private mutating func matchHeads(_ state: inout FlowState, location: String) {
-    while let left = state.expected.first, let right = state.actual.first {
-      guard Self.sameText(left.text, right.text) else {
-        state.diverged = true
-        return
-      }
-      if let difference = timing(left, right, index: state.expectedMatched, location: location) {
-        timingDifferences[location, default: []].append(difference)
-      }
-      state.previous = TraceDiff.display(left)
-      state.expected.removeFirst()
-      state.actual.removeFirst()
-      state.expectedMatched += 1
-      state.actualMatched += 1
+    let held = HeldPacket(text, interface: packet.interface, step: packet.record.comment, timestamp: timestamp)
+    if expected {
+      flows[index].expected.append(held)
+    } else {
+      flows[index].actual.append(held)
     }
+    if !flows[index].diverged { flows[index].matchHeads(judge: judge, timings: &timingDifferences) }
   }
 
-  /// `a == b`, with equal bytes (the common case) settled without
-  /// String's canonical-equivalence comparison, which non-ASCII text (`→`) makes slow.
-  private static func sameText(_ a: String, _ b: String) -> Bool {
-    sameBytes(a, b) || a == b
-  }
-
-  /// Whether two strings have the same UTF-8 bytes (one `memcmp`).
-  static func sameBytes(_ a: String, _ b: String) -> Bool {
-    var a = a
-    var b = b
-    return a.withUTF8 { x in
-      b.withUTF8 { y in
-        x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
-      }
-    }
-  }
-
-  private func timing(_ left: NormalizedPacket, _ right: NormalizedPacket, index: Int, location: String)
-    -> TraceDifference?
-  {
-    guard let tolerance = options.timingTolerance else { return nil }
-    let wantStart = expectedStart ?? firstTimestamps.0 ?? 0
-    let gotStart = actualStart ?? firstTimestamps.1 ?? 0
-    let want = Int64(bitPattern: left.timestampNanoseconds &- wantStart)
-    let got = Int64(bitPattern: right.timestampNanoseconds &- gotStart)
-    guard abs(want - got) > tolerance.nanoseconds else { return nil }
-    return TraceDifference(
-      kind: .packet, location: "\(location), packet \(index + 1)", field: "timing",
-      expected: TraceDiff.milliseconds(want), actual: TraceDiff.milliseconds(got), context: TraceDiff.display(left))
+  /// The timing judge as things stand (the first timestamps are known once each side has a packet).
+  private var judge: TimingJudge {
+    TimingJudge(
+      tolerance: options.timingTolerance, expectedStart: expectedStart ?? firstTimestamps.0 ?? 0,
+      actualStart: actualStart ?? firstTimestamps.1 ?? 0)
   }
 
   /// Aligns what is left in every flow and returns all packet differences,
@@ -217,9 +245,10 @@ public struct StreamingDiff {
     let right = state.actual.elements
     let leftBase = state.expectedMatched
     return TraceDiff.packetDifferences(
-      left, right, location: location, leftBase: leftBase, rightBase: state.actualMatched, previous: state.previous
+      left.map(\.normalized), right.map(\.normalized), location: location, leftBase: leftBase,
+      rightBase: state.actualMatched, previous: state.previous.map { TraceDiff.display($0.normalized) }
     ) { i, j in
-      timing(left[i], right[j], index: leftBase + i, location: location)
+      judge.difference(left[i], right[j].timestampNanoseconds, index: leftBase + i, location: location)
     }
   }
 
@@ -230,41 +259,125 @@ public struct StreamingDiff {
 /// by hashing its bytes: hashing non-ASCII text (`→`, `⇄`) canonically
 /// costs more than the rest of matching a packet.
 struct FlowIndex {
-  /// A string hashed and compared by its UTF-8 bytes.
+  /// UTF-8 bytes hashed in one go (an array of bytes hashes byte by byte).
   private struct Bytes: Hashable {
-    let text: String
+    let bytes: [UInt8]
     func hash(into hasher: inout Hasher) {
-      var text = text
-      text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+      bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
-    static func == (a: Bytes, b: Bytes) -> Bool { StreamingDiff.sameBytes(a.text, b.text) }
+    static func == (a: Bytes, b: Bytes) -> Bool { a.bytes == b.bytes }
   }
 
-  private var byBytes: [Bytes: Int] = [:]
+  /// Each spelling seen: its flow's index and the spelling as a string.
+  private var byBytes: [Bytes: (index: Int, location: String)] = [:]
   private var byText: [String: Int] = [:]
 
   /// The index of `location`, or `add()`'s for a location not seen before.
   mutating func index(of location: String, add: () -> Int) -> Int {
-    if let index = byBytes[Bytes(text: location)] { return index }
+    index(ofBytes: Array(location.utf8)) { _ in add() }.index
+  }
+
+  /// The index of the location spelt in `bytes` (or `add`'s, given the
+  /// location, for one not seen before), and the location in that spelling.
+  mutating func index(ofBytes bytes: [UInt8], add: (String) -> Int) -> (index: Int, location: String) {
+    if let found = byBytes[Bytes(bytes: bytes)] { return found }
     // New bytes: maybe a location seen before, spelt in other but equivalent code points.
-    let index = byText[location] ?? add()
+    let location = String(decoding: bytes, as: UTF8.self)
+    let index = byText[location] ?? add(location)
     byText[location] = index
-    byBytes[Bytes(text: location)] = index
-    return index
+    byBytes[Bytes(bytes: bytes)] = (index, location)
+    return (index, location)
   }
 }
 
-/// A FIFO of normalized packets: appends at the back, removals at the front
+/// A packet the streaming diff holds until it is matched: its text as bytes,
+/// compared as they are, and turned into a ``NormalizedPacket`` only if the
+/// packet is shown (most packets of two alike traces never are).
+struct HeldPacket {
+  /// One allocation per packet: the text (summary, then fields), the flow,
+  /// then each field's start within the fields as 4 bytes.
+  private let storage: [UInt8]
+  private let summaryCount: Int
+  private let textCount: Int
+  private let flowCount: Int
+  let interface: String
+  let step: String?
+  let timestampNanoseconds: UInt64
+
+  init(_ text: PacketText, interface: String, step: String?, timestamp: UInt64) {
+    var storage: [UInt8] = []
+    storage.reserveCapacity(text.summary.count + text.fields.count + text.flow.count + 4 * text.fieldStarts.count)
+    storage += text.summary
+    storage += text.fields
+    storage += text.flow
+    for start in text.fieldStarts {
+      withUnsafeBytes(of: UInt32(start).littleEndian) { storage += $0 }
+    }
+    self.storage = storage
+    summaryCount = text.summary.count
+    textCount = text.summary.count + text.fields.count
+    flowCount = text.flow.count
+    self.interface = interface
+    self.step = step
+    timestampNanoseconds = timestamp
+  }
+
+  /// Whether the two texts are equal as `String`s: by bytes (one `memcmp`,
+  /// the common case) or, failing that, canonically, as `==` on the strings says.
+  func hasSameText(as other: HeldPacket) -> Bool {
+    let bytesEqual = storage.withUnsafeBytes { a in
+      other.storage.withUnsafeBytes { b in
+        textCount == other.textCount && (textCount == 0 || memcmp(a.baseAddress!, b.baseAddress!, textCount) == 0)
+      }
+    }
+    return bytesEqual || text == other.text
+  }
+
+  /// ``hasSameText(as:)`` against a packet not held: its text is `summary + fields`.
+  func hasSameText(as other: PacketText) -> Bool {
+    let summary = other.summary.count
+    let bytesEqual =
+      textCount == summary + other.fields.count
+      && storage.withUnsafeBytes { held in
+        other.summary.withUnsafeBytes { a in
+          other.fields.withUnsafeBytes { b in
+            (summary == 0 || memcmp(held.baseAddress!, a.baseAddress!, summary) == 0)
+              && (other.fields.isEmpty || memcmp(held.baseAddress! + summary, b.baseAddress!, other.fields.count) == 0)
+          }
+        }
+      }
+    return bytesEqual || text == String(decoding: other.summary + other.fields, as: UTF8.self)
+  }
+
+  private var text: String { String(decoding: storage[..<textCount], as: UTF8.self) }
+
+  /// The packet as ``PacketNormalizer/normalize(_:interface:step:timestamp:)`` gives it.
+  var normalized: NormalizedPacket {
+    var text = PacketText()
+    text.summary = Array(storage[..<summaryCount])
+    text.fields = Array(storage[summaryCount..<textCount])
+    text.flow = Array(storage[textCount..<(textCount + flowCount)])
+    var offset = textCount + flowCount
+    while offset < storage.count {
+      let start = storage[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | Int($1) }
+      text.fieldStarts.append(start)
+      offset += 4
+    }
+    return NormalizedPacket(text, interface: interface, step: step, timestampNanoseconds: timestampNanoseconds)
+  }
+}
+
+/// A FIFO of held packets: appends at the back, removals at the front
 /// in O(1) amortised (the consumed prefix is dropped once it is half the storage).
 struct PacketQueue {
-  private var storage: [NormalizedPacket] = []
+  private var storage: [HeldPacket] = []
   private var head = 0
 
   var isEmpty: Bool { head == storage.count }
-  var first: NormalizedPacket? { isEmpty ? nil : storage[head] }
-  var elements: [NormalizedPacket] { Array(storage[head...]) }
+  var first: HeldPacket? { isEmpty ? nil : storage[head] }
+  var elements: [HeldPacket] { Array(storage[head...]) }
 
-  mutating func append(_ packet: NormalizedPacket) { storage.append(packet) }
+  mutating func append(_ packet: HeldPacket) { storage.append(packet) }
 
   mutating func removeFirst() {
     head += 1
