@@ -30,4 +30,10 @@ public struct ShowDocument: Encodable, Sendable {
   public var timeline: [TraceTimeline.Entry]
   /// What `replay --allow-programs` would start; nil when the embedded scenario is invalid.
   public var replayPrograms: [ReplayProgram]?
+
+  public init(manifest: TraceManifest, timeline: [TraceTimeline.Entry], replayPrograms: [ReplayProgram]?) {
+    self.manifest = manifest
+    self.timeline = timeline
+    self.replayPrograms = replayPrograms
+  }
 }
