@@ -59,7 +59,8 @@ public struct TraceDocument: Sendable {
     var recheck = PacketRecheck(document: document)
     for entry in packets {
       recheck?.consume(
-        entry.decoded, interface: entry.normalized.interface, timestampNanoseconds: entry.normalized.timestampNanoseconds)
+        entry.decoded, interface: entry.normalized.interface,
+        timestampNanoseconds: entry.normalized.timestampNanoseconds)
     }
     recheck?.finish(into: &document.manifest)
     return document
@@ -95,7 +96,8 @@ public struct TraceDocument: Sendable {
     do {
       manifest = try TraceManifest.decode(bytes)
     } catch {
-      throw TraceError(path: path, byteOffset: byteOffset, message: "netdrill manifest block (pcapng custom block): \(error)")
+      throw TraceError(
+        path: path, byteOffset: byteOffset, message: "netdrill manifest block (pcapng custom block): \(error)")
     }
     guard manifest.netdrillTrace == TraceManifest.formatVersion else {
       throw TraceError(
@@ -138,7 +140,8 @@ public struct PacketRecheck {
     guard var recheck = PacketRecheck(document: document) else { return }
     let stream = try PacketStream(path: path)
     while let packet = try stream.next() {
-      recheck.consume(packet.decoded, interface: packet.interface, timestampNanoseconds: packet.record.timestampNanoseconds)
+      recheck.consume(
+        packet.decoded, interface: packet.interface, timestampNanoseconds: packet.record.timestampNanoseconds)
     }
     recheck.finish(into: &document.manifest)
   }

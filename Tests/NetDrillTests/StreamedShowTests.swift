@@ -25,12 +25,16 @@ struct StreamedShowTests {
   }
 
   static func expectSameAsWholeDocument(_ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
-    for (json, style) in [(false, TextStyle(enabled: false)), (false, TextStyle(enabled: true)), (true, .init(enabled: false))] {
+    for (json, style) in [
+      (false, TextStyle(enabled: false)), (false, TextStyle(enabled: true)), (true, .init(enabled: false)),
+    ] {
       let collected = CollectingConsole()
       let status = try ShowCommand(tracePath: path, format: json ? .json : .text(style)).run(console: collected.console)
       #expect(status == .success, sourceLocation: sourceLocation)
       let whole = try wholeDocumentOutput(path, json: json, style: style)
-      #expect(collected.standardOutput == whole, "\(path) json=\(json) color=\(style.enabled)", sourceLocation: sourceLocation)
+      #expect(
+        collected.standardOutput == whole, "\(path) json=\(json) color=\(style.enabled)", sourceLocation: sourceLocation
+      )
       #expect(collected.standardError.isEmpty, sourceLocation: sourceLocation)
     }
   }

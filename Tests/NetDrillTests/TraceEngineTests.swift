@@ -1,8 +1,8 @@
 import Foundation
 import NetDrillCapture
 import NetDrillReplay
-import NetDrillTrace
 import NetDrillTestSupport
+import NetDrillTrace
 import Testing
 
 /// The streaming trace engine: flow table, statistics, BPF filter, foreign
@@ -126,7 +126,8 @@ struct TraceEngineTests {
     DiffOptions(),
     DiffOptions(strictOrder: true),
     DiffOptions(timingTolerance: .microseconds(50)),
-    DiffOptions(normalization: NormalizationOptions(ignored: ["interface", "ip-length"], compared: ["ip-ttl", "housekeeping"])),
+    DiffOptions(
+      normalization: NormalizationOptions(ignored: ["interface", "ip-length"], compared: ["ip-ttl", "housekeeping"])),
   ]
 
   @Test(
