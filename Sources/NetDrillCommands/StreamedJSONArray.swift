@@ -30,18 +30,24 @@ struct StreamedJSONArray {
 
   /// Writes the next element.
   mutating func append<Element: Encodable>(_ element: Element) throws {
-    let text = String(decoding: try encoder.encode(element), as: UTF8.self)
+    let encoded = try encoder.encode(element)
     buffer.write(count == 0 ? head + "[\n" : ",\n")
     count += 1
-    // Strings in JSON hold no raw newline: every line break is the printer's.
-    // Empty lines (inside empty arrays) stay empty, as the printer leaves them.
-    var first = true
-    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      if !first { buffer.write("\n") }
-      first = false
-      if !line.isEmpty { buffer.write("    " + line) }
+    // One level deeper: four spaces after each line break. Strings in JSON hold no
+    // raw newline, so every line break is the printer's; empty lines (inside empty
+    // arrays) stay empty, as the printer leaves them.
+    var indented: [UInt8] = []
+    indented.reserveCapacity(encoded.count + encoded.count / 8)
+    var lineStart = true
+    for byte in encoded {
+      if lineStart && byte != 10 { indented.append(contentsOf: Self.indent) }
+      indented.append(byte)
+      lineStart = byte == 10
     }
+    buffer.write(String(decoding: indented, as: UTF8.self))
   }
+
+  private static let indent: [UInt8] = Array("    ".utf8)
 
   /// Closes the array and the document (and ends the output with a newline, as `print` does).
   func finish() {
