@@ -163,13 +163,6 @@ public struct ReplayCommand: Sendable {
 
 /// Reading a trace for a command.
 enum TraceLoading {
-  /// The trace, or `.badInput` thrown after the reader's message (file and byte offset).
-  static func load(_ path: String, options: NormalizationOptions = .init(), console: CommandConsole) throws
-    -> TraceDocument
-  {
-    try failing(console) { try TraceDocument.load(path: path, options: options) }
-  }
-
   /// `body`'s value, or `.badInput` thrown after its error's message (file and byte offset).
   static func failing<T>(_ console: CommandConsole, _ body: () throws -> T) throws -> T {
     do {

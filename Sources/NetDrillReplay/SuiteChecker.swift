@@ -57,8 +57,7 @@ public struct Shard: Sendable, Equatable, Codable, CustomStringConvertible {
 
   public init?(_ text: String) {
     let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-    guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1,
-      (1...count).contains(index)
+    guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (1...count).contains(index)
     else { return nil }
     self.index = index
     self.count = count
