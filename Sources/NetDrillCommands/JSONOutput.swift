@@ -6,10 +6,15 @@ import NetDrillReplay
 /// snake_case, slashes not escaped. Scripts read it, so it changes only on purpose.
 public enum JSONOutput {
   public static func encode<T: Encodable>(_ value: T) throws -> String {
+    String(decoding: try encoder().encode(value), as: UTF8.self)
+  }
+
+  /// The encoder `encode` uses, for output written piece by piece (``StreamedJSONArray``).
+  static func encoder() -> JSONEncoder {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
+    return encoder
   }
 }
 
@@ -25,4 +30,10 @@ public struct ShowDocument: Encodable, Sendable {
   public var timeline: [TraceTimeline.Entry]
   /// What `replay --allow-programs` would start; nil when the embedded scenario is invalid.
   public var replayPrograms: [ReplayProgram]?
+
+  public init(manifest: TraceManifest, timeline: [TraceTimeline.Entry], replayPrograms: [ReplayProgram]?) {
+    self.manifest = manifest
+    self.timeline = timeline
+    self.replayPrograms = replayPrograms
+  }
 }

@@ -23,23 +23,39 @@ public struct ShowCommand: Sendable {
     try CommandStatus.of {
       let packetFilter = try TraceLoading.filter(filter, console: console)
       let manifest = try TraceLoading.failing(console) { try TraceSource.manifest(path: tracePath) }
-      if statistics || manifest == nil || packetFilter != nil {
+      guard let manifest, !statistics, packetFilter == nil else {
         try showStreaming(manifest: manifest, filter: packetFilter, console: console)
         return .success
       }
-      let document = try TraceLoading.load(tracePath, console: console)
-      let timeline = TraceTimeline(document: document)
-      switch format {
-      case .json:
-        console.print(
-          try JSONOutput.encode(
-            ShowDocument(
-              manifest: document.manifest, timeline: timeline.entries, replayPrograms: timeline.replayPrograms)))
-      case .text(let style):
-        console.print(timeline.text(style: style))
-      }
+      try showTimeline(manifest: manifest, console: console)
       return .success
     }
+  }
+
+  /// A netdrill trace's timeline, streamed: steps from the manifest merged
+  /// with the packets as they are read (``StreamedTimeline``), written as it goes.
+  private func showTimeline(manifest: TraceManifest, console: CommandConsole) throws {
+    let buffer = OutputBuffer(sink: console.write)
+    try TraceLoading.failing(console) {
+      switch format {
+      case .text(let style):
+        try StreamedTimeline.writeText(path: tracePath, manifest: manifest, style: style, to: buffer)
+      case .json:
+        // The manifest, with the packet checks done again, comes before the
+        // timeline in the sorted keys: those checks take a pass of their own
+        // (only when the scenario expects packets).
+        var document = TraceDocument(path: tracePath, manifest: manifest)
+        try PacketRecheck.run(path: tracePath, into: &document)
+        var timeline = try StreamedTimeline(path: tracePath, document: document, recheck: false)
+        var output = try StreamedJSONArray(
+          document: ShowDocument(
+            manifest: document.manifest, timeline: [], replayPrograms: TraceTimeline.replayPrograms(document)),
+          key: "timeline", to: buffer)
+        while let entry = try timeline.next() { try output.append(entry) }
+        output.finish()
+      }
+    }
+    buffer.flush()
   }
 
   /// The streaming engine: totals, a foreign capture, or a filtered view of any
@@ -147,13 +163,6 @@ public struct ReplayCommand: Sendable {
 
 /// Reading a trace for a command.
 enum TraceLoading {
-  /// The trace, or `.badInput` thrown after the reader's message (file and byte offset).
-  static func load(_ path: String, options: NormalizationOptions = .init(), console: CommandConsole) throws
-    -> TraceDocument
-  {
-    try failing(console) { try TraceDocument.load(path: path, options: options) }
-  }
-
   /// `body`'s value, or `.badInput` thrown after its error's message (file and byte offset).
   static func failing<T>(_ console: CommandConsole, _ body: () throws -> T) throws -> T {
     do {

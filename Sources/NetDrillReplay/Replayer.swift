@@ -24,7 +24,8 @@ public enum Replayer {
     trace path: String, output: String? = nil, diffOptions: DiffOptions = .init(),
     recordOptions: RecordOptions = .init(), allowPrograms: Bool = false
   ) throws -> ReplayResult {
-    let original = try TraceDocument.load(path: path, options: diffOptions.normalization)
+    // Read to the end first (no packet kept): a broken trace is refused before anything runs.
+    let original = try TraceDocument.scan(path: path)
     let scenario = try scenario(in: original)
     let programs = ReplayProgram.all(in: scenario)
     if !programs.isEmpty && !allowPrograms { throw ReplayError.programsNotAllowed(path, programs) }
@@ -33,8 +34,7 @@ public enum Replayer {
     defer { if output == nil { try? FileManager.default.removeItem(atPath: newPath) } }
     let record = try ScenarioRecorder.record(
       scenario, source: original.manifest.scenarioSource, to: newPath, runOptions: runOptions, options: recordOptions)
-    let fresh = try TraceDocument.load(path: newPath, options: diffOptions.normalization)
-    var diff = TraceDiff.compare(expected: original, actual: fresh, options: diffOptions)
+    var diff = try StreamingDiff.compare(expectedPath: path, actualPath: newPath, options: diffOptions)
     if output == nil { diff.actualPath = "replay of \(path)" }
     return ReplayResult(record: record, diff: diff)
   }

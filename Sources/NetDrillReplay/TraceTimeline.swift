@@ -27,13 +27,13 @@ public struct TraceTimeline: Sendable {
   public var document: TraceDocument
   public var entries: [Entry]
 
+  /// The timeline of a whole document (``TraceDocument/load(path:options:)``):
+  /// for library users and small traces. `netdrill show` streams the same
+  /// timeline instead (``StreamedTimeline``).
   public init(document: TraceDocument) {
     self.document = document
     let packets = document.packets.map { entry in
-      TimelinePacket(
-        kind: "packet", interface: entry.normalized.interface, step: entry.normalized.step,
-        timestampNanoseconds: entry.normalized.timestampNanoseconds,
-        summary: Self.summary(entry.normalized))
+      TimelinePacket(entry.normalized)
     }
     let steps = document.manifest.run.outcomes.map(Entry.step)
     // Stable merge: at equal times a step comes before the packets it caused.
@@ -51,12 +51,44 @@ public struct TraceTimeline: Sendable {
 
   /// The readable timeline.
   public func text(style: TextStyle) -> String {
+    var text = TimelineText(document: document, style: style)
+    return (text.header() + entries.map { text.line($0) } + text.footer(manifest: document.manifest))
+      .joined(separator: "\n")
+  }
+
+  /// The programs `replay --allow-programs` would start; nil when the embedded scenario is invalid.
+  public var replayPrograms: [ReplayProgram]? {
+    Self.replayPrograms(document)
+  }
+
+  public static func replayPrograms(_ document: TraceDocument) -> [ReplayProgram]? {
+    (try? Replayer.scenario(in: document)).map(ReplayProgram.all)
+  }
+}
+
+/// The timeline's words, line by line: the head (trace, environment,
+/// programs a replay would start), one line per step or packet, and the
+/// verdicts. Shared by the whole-document and the streamed timeline.
+public struct TimelineText {
+  private let document: TraceDocument
+  private let style: TextStyle
+  /// One name table for the whole timeline, not one per step.
+  private var symbolizer: EndpointSymbolizer
+  // Everything below except netdrill's own words came from the trace, which
+  // is untrusted: each string is escaped for the terminal (`TerminalText`).
+  private let escape = TerminalText.escape
+
+  public init(document: TraceDocument, style: TextStyle) {
+    self.document = document
+    self.style = style
+    symbolizer = EndpointSymbolizer(names: document.manifest.run.names)
+  }
+
+  /// The lines before the first entry.
+  public func header() -> [String] {
     let manifest = document.manifest
     let run = manifest.run
     var lines: [String] = []
-    // Everything below except netdrill's own words came from the trace, which
-    // is untrusted: each string is escaped for the terminal (`TerminalText`).
-    let escape = TerminalText.escape
     lines.append(style.bold("trace \(escape(document.path))") + style.dim("  scenario \(escape(run.scenarioName))"))
     lines.append(
       style.dim(
@@ -64,36 +96,43 @@ public struct TraceTimeline: Sendable {
           "  netdrill \(run.environment.toolVersion), Linux \(run.environment.kernelRelease), \(run.environment.network) network, "
             + "\(manifest.packetCount) packets on \(manifest.interfaces.joined(separator: ", ")), $closed = \(run.closedPort)"
         )))
-    lines += programLines(style: style)
+    lines += programLines()
     if manifest.droppedPackets > 0 {
       lines.append(style.red("  ⚠ the capture dropped \(manifest.droppedPackets) packets: this trace is incomplete"))
     }
-    let start = run.startNanoseconds
-    // One name table for the whole timeline, not one per step.
-    var symbolizer = EndpointSymbolizer(names: run.names)
-    for entry in entries {
-      let offset = Double(Int64(bitPattern: entry.time &- start)) / 1e9
-      let time = style.dim(String(format6(offset)))
-      switch entry {
-      case .step(let outcome):
-        let label = outcome.label
-        let mark = outcome.checks.isEmpty ? " " : (outcome.passed ? style.green("✓") : style.red("✗"))
-        var result = outcome.resultText
-        if let data = outcome.data { result += "  \(data)" }
-        if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
-        if let control = outcome.controlText { result += "  control \(control)" }
-        if let repetition = outcome.repetition { result += "  " + repetition.summary }
-        result = escape(result)
-        lines.append(
-          "\(time) \(mark) \(label.padded(6)) \(escape(symbolizer.symbolize(outcome.call)))  → \(outcome.error != nil ? style.yellow(result) : result)"
-        )
-      case .packet(let packet):
-        lines.append("\(time)     \(style.dim(escape(packet.interface).padded(10))) \(escape(packet.summary))")
-      }
+    return lines
+  }
+
+  /// The line of one step or packet.
+  public mutating func line(_ entry: TraceTimeline.Entry) -> String {
+    let offset = Double(Int64(bitPattern: entry.time &- document.manifest.run.startNanoseconds)) / 1e9
+    let time = style.dim(String(format6(offset)))
+    switch entry {
+    case .step(let outcome):
+      let label = outcome.label
+      let mark = outcome.checks.isEmpty ? " " : (outcome.passed ? style.green("✓") : style.red("✗"))
+      var result = outcome.resultText
+      if let data = outcome.data { result += "  \(data)" }
+      if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
+      if let control = outcome.controlText { result += "  control \(control)" }
+      if let repetition = outcome.repetition { result += "  " + repetition.summary }
+      result = escape(result)
+      return
+        "\(time) \(mark) \(label.padded(6)) \(escape(symbolizer.symbolize(outcome.call)))  → \(outcome.error != nil ? style.yellow(result) : result)"
+    case .packet(let packet):
+      return "\(time)     \(style.dim(escape(packet.interface).padded(10))) \(escape(packet.summary))"
     }
+  }
+
+  /// The lines after the last entry, from `manifest` as it stands then
+  /// (its packet checks are only known once every packet went by).
+  public mutating func footer(manifest: TraceManifest) -> [String] {
+    let run = manifest.run
+    var lines: [String] = []
+    // Bulk runs the recorder summarised instead of keeping every packet.
     for bulk in manifest.bulk ?? [] {
-      let first = format6(Double(Int64(bitPattern: bulk.firstNanoseconds &- start)) / 1e9)
-      let last = format6(Double(Int64(bitPattern: bulk.lastNanoseconds &- start)) / 1e9)
+      let first = format6(Double(Int64(bitPattern: bulk.firstNanoseconds &- run.startNanoseconds)) / 1e9)
+      let last = format6(Double(Int64(bitPattern: bulk.lastNanoseconds &- run.startNanoseconds)) / 1e9)
       lines.append(
         style.dim("\(first)     ⋯ ")
           + escape(bulk.description(flow: symbolizer.symbolize(bulk.flow)) + ", until \(last)")
@@ -105,17 +144,12 @@ public struct TraceTimeline: Sendable {
     let verdict = run.passed && manifest.droppedPackets == 0
     lines.append(
       verdict ? style.green("✓ every expectation held") : style.red("✗ \(run.failedChecks) expectation(s) failed"))
-    return lines.joined(separator: "\n")
-  }
-
-  /// The programs `replay --allow-programs` would start; nil when the embedded scenario is invalid.
-  public var replayPrograms: [ReplayProgram]? {
-    (try? Replayer.scenario(in: document)).map(ReplayProgram.all)
+    return lines
   }
 
   /// A warning naming every program a replay would start (replay refuses without --allow-programs).
-  private func programLines(style: TextStyle) -> [String] {
-    guard let programs = replayPrograms else {
+  private func programLines() -> [String] {
+    guard let programs = TraceTimeline.replayPrograms(document) else {
       return [style.yellow("  ⚠ the scenario embedded in this trace is invalid: replay would refuse it")]
     }
     guard !programs.isEmpty else { return [] }
@@ -140,6 +174,20 @@ public struct TimelinePacket: Sendable, Encodable {
   public var step: String?
   public var timestampNanoseconds: UInt64
   public var summary: String
+
+  init(_ packet: NormalizedPacket) {
+    self.init(
+      kind: "packet", interface: packet.interface, step: packet.step,
+      timestampNanoseconds: packet.timestampNanoseconds, summary: TraceTimeline.summary(packet))
+  }
+
+  public init(kind: String, interface: String, step: String?, timestampNanoseconds: UInt64, summary: String) {
+    self.kind = kind
+    self.interface = interface
+    self.step = step
+    self.timestampNanoseconds = timestampNanoseconds
+    self.summary = summary
+  }
 }
 
 extension String {

@@ -8,6 +8,11 @@ public enum Tools {
   public static let tsharkMissing: String? =
     Command.find("tshark") == nil ? "tshark is not installed (.ci/install-deps, or apt-get install -y tshark)" : nil
 
+  /// GNU time (`/usr/bin/time`), which reports a command's peak memory.
+  public static let gnuTimeMissing: String? =
+    access("/usr/bin/time", X_OK) == 0
+    ? nil : "/usr/bin/time is not installed (.ci/install-deps, or apt-get install -y time)"
+
   /// Why `python3 -c 'import module'` fails here, or nil when it works.
   public static func pythonModuleMissing(_ module: String, package: String) -> String? {
     guard let result = try? Command.run("python3", ["-c", "import \(module)"]) else {

@@ -1,8 +1,8 @@
 import Foundation
 import NetDrillCapture
 import NetDrillReplay
-import NetDrillTrace
 import NetDrillTestSupport
+import NetDrillTrace
 import Testing
 
 /// The streaming trace engine: flow table, statistics, BPF filter, foreign
@@ -120,18 +120,33 @@ struct TraceEngineTests {
     #expect(refused.standardError.contains("syntax error"))
   }
 
-  @Test("the streaming diff gives the whole-trace diff's result for every golden against the next")
-  func streamingDiffMatchesWholeTraceDiff() throws {
+  /// The options `check` and `replay` take (`--strict-order`, `--timing`, `--ignore`, `--compare`), which
+  /// the streaming diff now serves for them too.
+  static let diffOptions: [DiffOptions] = [
+    DiffOptions(),
+    DiffOptions(strictOrder: true),
+    DiffOptions(timingTolerance: .microseconds(50)),
+    DiffOptions(
+      normalization: NormalizationOptions(ignored: ["interface", "ip-length"], compared: ["ip-ttl", "housekeeping"])),
+  ]
+
+  @Test(
+    "the streaming diff gives the whole-trace diff's result for every golden against the next",
+    arguments: diffOptions.indices)
+  func streamingDiffMatchesWholeTraceDiff(optionsIndex: Int) throws {
+    let options = Self.diffOptions[optionsIndex]
     let goldens = Self.goldens()
     #expect(goldens.count >= 2)
     let rotated = Array(goldens.dropFirst()) + Array(goldens.prefix(1))
     let pairs = Array(zip(goldens, rotated)) + Array(zip(goldens, goldens))
     for (expected, actual) in pairs {
       let whole = TraceDiff.compare(
-        expected: try TraceDocument.load(path: expected), actual: try TraceDocument.load(path: actual))
-      let streamed = try StreamingDiff.compare(expectedPath: expected, actualPath: actual)
+        expected: try TraceDocument.load(path: expected, options: options.normalization),
+        actual: try TraceDocument.load(path: actual, options: options.normalization), options: options)
+      let streamed = try StreamingDiff.compare(expectedPath: expected, actualPath: actual, options: options)
       #expect(streamed.differences == whole.differences, "\(expected) vs \(actual)")
       #expect(streamed.comparedPackets == whole.comparedPackets)
+      #expect(streamed.comparedSteps == whole.comparedSteps)
       #expect(streamed.notes == whole.notes)
     }
   }

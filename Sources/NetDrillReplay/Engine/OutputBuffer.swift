@@ -25,6 +25,13 @@ public final class OutputBuffer {
     if bytes.count >= Self.flushSize { flush() }
   }
 
+  /// Appends text as it is (no newline added).
+  public func write(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes.append(contentsOf: $0) }
+    if bytes.count >= Self.flushSize { flush() }
+  }
+
   /// Hands on what is buffered.
   public func flush() {
     guard !bytes.isEmpty else { return }

@@ -20,20 +20,6 @@ public struct TraceSource {
   /// has none. A manifest that does not decode is an error naming its offset.
   public static func manifest(path: String) throws -> TraceManifest? {
     guard let block = try TrailingManifest.find(path: path) else { return nil }
-    let manifest: TraceManifest
-    do {
-      manifest = try TraceManifest.decode(block.json)
-    } catch {
-      throw TraceError(
-        path: path, byteOffset: block.byteOffset, message: "netdrill manifest block (pcapng custom block): \(error)")
-    }
-    guard manifest.netdrillTrace == TraceManifest.formatVersion else {
-      throw TraceError(
-        path: path, byteOffset: block.byteOffset,
-        message:
-          "netdrill manifest block (pcapng custom block): at $.netdrill_trace: expected trace format version \(TraceManifest.formatVersion), found \(manifest.netdrillTrace)"
-      )
-    }
-    return manifest
+    return try TraceDocument.decodeManifest(block.json, path: path, byteOffset: block.byteOffset)
   }
 }
