@@ -8,11 +8,13 @@
 //
 // LOCAL is the session's fixed local address (the same on reconnect, as a
 // client with a configured port would), CONTROL an unconnected socket on
-// which the test harness says "server A is gone" once it has closed A's
-// socket: that way the datagram that meets the closed port is sent after the
-// close, every run, instead of racing it. It prints one line per call; it
-// exits 0 when the session ran as described, 1 when a call answered
-// otherwise, 2 when it cannot set up its sockets. Every read has a deadline.
+// which the test harness says "server A is gone" once server A has stopped:
+// after two exchanges the client prints "waiting for the harness" (netdrill's
+// readiness check waits for that line), so the datagram that meets the closed
+// port is sent after the server is gone, every run, instead of racing it. It
+// prints one line per call; it exits 0 when the session ran as described, 1
+// when a call answered otherwise, 2 when it cannot set up its sockets. Every
+// read has a deadline.
 package main
 
 import (
@@ -34,11 +36,12 @@ func main() {
 	check(err, 2)
 	conn, err := net.DialUDP("udp4", local, serverA)
 	check(err, 2)
-	fmt.Printf("ready: DialUDP(%v, %v)\n", local, serverA)
+	fmt.Printf("DialUDP(%v, %v)\n", local, serverA)
 
 	exchange(conn, "one")
 	exchange(conn, "two")
 
+	fmt.Println("waiting for the harness")
 	buf := make([]byte, 1500)
 	harness.SetReadDeadline(time.Now().Add(5 * time.Second))
 	n, err := harness.Read(buf)
