@@ -24,7 +24,7 @@ struct ProgramScenarioTests {
         ], timeout: 900)
       #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
       let passed = result.standardOutput.split(separator: "\n").filter {
-        $0.hasPrefix("✓ scenarios/") && $0.hasSuffix("passed 20 runs, each the same as the golden")
+        $0.hasPrefix("✓ ") && $0.hasSuffix("passed 20 runs, each the same as the golden")
       }
       #expect(passed.count == count, "\(filter): \(result.standardOutput)")
     }
