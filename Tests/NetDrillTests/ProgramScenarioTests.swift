@@ -13,7 +13,8 @@ struct ProgramScenarioTests {
   /// Each filter of the suite and how many scenarios it selects.
   static let groups = [("go/", 11), ("tcp/websocket-echo", 1)]
 
-  @Test("the Go matrix, the getty-style session and the WebSocket echo pass check against their goldens 20 times in a row")
+  @Test(
+    "the Go matrix, the getty-style session and the WebSocket echo pass check against their goldens 20 times in a row")
   func twentyRunsInARow() throws {
     for (filter, count) in Self.groups {
       // --no-skip: a missing Go or Python is a failure here, not a quiet skip.
@@ -40,7 +41,8 @@ struct ProgramScenarioTests {
     #expect(replayed.status == 0, "\(replayed.standardOutput)\(replayed.standardError)")
   }
 
-  @Test("data on a stop step checks the program's whole standard output: the right text passes, a wrong one fails (exit 1)")
+  @Test(
+    "data on a stop step checks the program's whole standard output: the right text passes, a wrong one fails (exit 1)")
   func stopChecksProgramOutput() throws {
     func scenario(expecting output: String) -> String {
       """
@@ -49,9 +51,13 @@ struct ProgramScenarioTests {
        "steps": [{"stop": "greeter", "timeout": "5s", "expect": {"returns": 0, "data": \(output)}}]}
       """
     }
-    let right = try Command.netdrill(["run", "--color", "never", try temporaryScenario(scenario(expecting: #""hello\nworld\n""#))])
+    let right = try Command.netdrill([
+      "run", "--color", "never", try temporaryScenario(scenario(expecting: #""hello\nworld\n""#)),
+    ])
     #expect(right.status == 0, "\(right.standardOutput)")
-    let wrong = try Command.netdrill(["run", "--color", "never", try temporaryScenario(scenario(expecting: #""hello\n""#))])
+    let wrong = try Command.netdrill([
+      "run", "--color", "never", try temporaryScenario(scenario(expecting: #""hello\n""#)),
+    ])
     #expect(wrong.status == 1, "\(wrong.standardOutput)")
     #expect(wrong.standardOutput.contains(#"expected data: 6 bytes "hello\n""#), "\(wrong.standardOutput)")
     #expect(wrong.standardOutput.contains(#"actual data: 12 bytes "hello\nworld\n""#), "\(wrong.standardOutput)")

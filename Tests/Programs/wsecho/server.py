@@ -8,6 +8,11 @@ response headers would change from run to run and make the golden trace
 differ: Date (fixed here to the epoch) and Server (it names the Python and
 websockets versions; left out). Keepalive pings are off so no frame is sent
 on a timer.
+
+Each echo waits 300 ms, longer than the kernel's delayed-ACK timer (at most
+200 ms): otherwise the frame's ACK rides on the echo when Python answers
+within the timer and goes alone when it does not, and the packet count
+would depend on how busy the machine is.
 """
 import asyncio
 import signal
@@ -18,6 +23,7 @@ import websockets
 
 async def echo(websocket, path=None):
     async for message in websocket:
+        await asyncio.sleep(0.3)
         await websocket.send(message)
 
 
