@@ -14,13 +14,14 @@ struct Diff: ParsableCommand {
   @Option(name: .long, help: "Compare only packets this BPF filter (tcpdump syntax, compiled by libpcap) selects.")
   var filter: String?
 
+  @Option(name: .long, help: "Also write both as ladder diagrams (HTML page) here.") var html: String?
   @OptionGroup var comparison: ComparisonOptions
   @OptionGroup var output: OutputOptions
 
   func run() throws {
     let command = DiffCommand(
-      expectedPath: expected, actualPath: actual, options: comparison.diffOptions, filter: filter, format: output.format
-    )
+      expectedPath: expected, actualPath: actual, options: comparison.diffOptions, filter: filter,
+      format: output.format, htmlPath: html)
     try finish(command.run())
   }
 }

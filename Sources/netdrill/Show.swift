@@ -8,16 +8,17 @@ struct Show: ParsableCommand {
 
   @Argument(help: "A trace written by netdrill (.pcapng), or any pcap/pcapng capture.")
   var trace: String
-
   @Flag(name: .long, help: "Totals only: packets, bytes, flows by protocol, ICMP errors, truncations, link types.")
   var stats = false
 
   @Option(name: .long, help: "Show only packets this BPF filter (tcpdump syntax, compiled by libpcap) selects.")
   var filter: String?
 
+  @Option(name: .long, help: "Write the trace as a ladder diagram (HTML page) here.") var html: String?
   @OptionGroup var output: OutputOptions
 
   func run() throws {
-    try finish(ShowCommand(tracePath: trace, statistics: stats, filter: filter, format: output.format).run())
+    try finish(
+      ShowCommand(tracePath: trace, statistics: stats, filter: filter, format: output.format, htmlPath: html).run())
   }
 }
