@@ -8,6 +8,11 @@ public enum Tools {
   public static let tsharkMissing: String? =
     Command.find("tshark") == nil ? "tshark is not installed (.ci/install-deps, or apt-get install -y tshark)" : nil
 
+  /// Headless Chromium, which loads the ladder pages `show --html` writes.
+  public static let chromiumMissing: String? =
+    Command.find("chromium") == nil
+    ? "chromium is not installed (.ci/install-deps, or apt-get install -y chromium)" : nil
+
   /// Why `python3 -c 'import module'` fails here, or nil when it works.
   public static func pythonModuleMissing(_ module: String, package: String) -> String? {
     guard let result = try? Command.run("python3", ["-c", "import \(module)"]) else {

@@ -88,10 +88,10 @@ struct LadderEvents {
       index += 1
     }
     for step in steps { try emit(Self.step(step, start: start ?? 0, symbolizer: &symbolizer)) }
-    var passed = run?.passed ?? true
+    var failed = run?.failedChecks ?? 0
     if let checks = matcher?.finish() {
       for check in checks {
-        passed = passed && check.passed
+        if !check.passed { failed += 1 }
         var text = check.expected
         if let actual = check.actual { text += "  ← \(actual)" }
         if let note = check.note { text += "  (\(note))" }
@@ -100,11 +100,13 @@ struct LadderEvents {
           LadderJSON.object([("k", "\"c\""), ("ok", check.passed ? "true" : "false"), ("x", LadderJSON.string(text))]))
       }
     }
-    if let manifest, manifest.droppedPackets > 0 { passed = false }
-    let verdict =
+    let dropped = manifest?.droppedPackets ?? 0
+    let passed = failed == 0 && dropped == 0
+    var verdict =
       run == nil
       ? "\(index) packets (a capture without a netdrill manifest: no steps or expectations)"
-      : passed ? "✓ every expectation held" : "✗ \(run?.failedChecks ?? 0) expectation(s) failed"
+      : passed ? "✓ every expectation held" : "✗ \(failed) expectation(s) failed"
+    if dropped > 0 { verdict += "; the capture dropped \(dropped) packets: this trace is incomplete" }
     try emit(
       LadderJSON.object([
         ("k", "\"v\""), ("ok", passed ? "true" : "false"), ("x", LadderJSON.string(verdict)),
@@ -189,6 +191,18 @@ struct LadderEvents {
     }
   }
 
+  /// The transport's payload (UDP, TCP, ICMP), when it has one.
+  private static func payload(_ packet: DecodedPacket) -> [UInt8]? {
+    let bytes: [UInt8]
+    switch packet.transport {
+    case .udp(let udp): bytes = udp.payload
+    case .tcp(let tcp): bytes = tcp.payload
+    case .icmpv4(let message), .icmpv6(let message): bytes = message.payload
+    default: return nil
+    }
+    return bytes.isEmpty ? nil : bytes
+  }
+
   /// What hovering or clicking an arrow shows: when, where, the decoded
   /// headers field by field, and the first bytes in hex.
   private static func details(_ packet: StreamedPacket, normalized: NormalizedPacket, summary: String) -> String {
@@ -196,6 +210,9 @@ struct LadderEvents {
     if let step = packet.record.comment { lines.append("caused by \(step)") }
     lines.append(packet.decoded.summary)
     lines += normalized.fields
+    if let payload = Self.payload(packet.decoded) {
+      lines.append("payload " + TerminalText.payload(payload, textLimit: 200, hexLimit: 64))
+    }
     if packet.decoded.truncated { lines.append("(truncated)") }
     lines += packet.decoded.notes
     let bytes = packet.record.data.prefix(hexLimit)

@@ -109,7 +109,7 @@ public enum LadderPage {
     .checks .ok, .verdict.ok { color: #15803d; }
     .checks .bad, .verdict.bad { color: #b91c1c; font-weight: bold; }
     .verdict { padding: 6px 8px; }
-    #differences-list { padding: 6px 10px; white-space: pre-wrap; border-bottom: 1px solid #d8dce3; background: #fff; }
+    #differences-list { max-height: 30vh; overflow: auto; padding: 6px 10px; white-space: pre-wrap; border-bottom: 1px solid #d8dce3; background: #fff; }
     #differences-list div:first-child { font-weight: bold; }
     #detail { position: fixed; left: 0; right: 0; bottom: 0; max-height: 36vh; overflow: auto; margin: 0;
       padding: 8px 10px; background: #1d2430; color: #f1f3f7; white-space: pre; }
