@@ -92,7 +92,10 @@ struct LadderPageTests {
     #expect(refused.status == 2)
     #expect(refused.standardError.contains("not-a-trace.pcapng"), "\(refused.standardError)")
     #expect(try String(contentsOfFile: page, encoding: .utf8) == "before")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["not-a-trace.pcapng", "page.html"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [
+        "not-a-trace.pcapng", "page.html",
+      ])
 
     let nowhere = directory.appendingPathComponent("missing-folder/page.html").path
     let unwritable = try Command.netdrill(["show", Self.golden, "--html", nowhere])

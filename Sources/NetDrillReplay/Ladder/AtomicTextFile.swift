@@ -64,7 +64,8 @@ final class AtomicTextFile {
     if rename(temporaryPath, path) != 0 {
       let code = errno
       unlink(temporaryPath)
-      throw LadderError(path: path, message: "cannot rename \(temporaryPath) to \(path): \(String(cString: strerror(code)))")
+      throw LadderError(
+        path: path, message: "cannot rename \(temporaryPath) to \(path): \(String(cString: strerror(code)))")
     }
   }
 

@@ -206,7 +206,10 @@ struct LadderEvents {
   /// What hovering or clicking an arrow shows: when, where, the decoded
   /// headers field by field, and the first bytes in hex.
   private static func details(_ packet: StreamedPacket, normalized: NormalizedPacket, summary: String) -> String {
-    var lines = [summary, "interface \(packet.interface)  ·  \(packet.record.data.count) of \(packet.record.originalLength) bytes captured"]
+    var lines = [
+      summary,
+      "interface \(packet.interface)  ·  \(packet.record.data.count) of \(packet.record.originalLength) bytes captured",
+    ]
     if let step = packet.record.comment { lines.append("caused by \(step)") }
     lines.append(packet.decoded.summary)
     lines += normalized.fields

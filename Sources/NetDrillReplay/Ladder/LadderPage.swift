@@ -40,7 +40,8 @@ public enum LadderPage {
       let summary = result.same ? "the traces are the same" : "\(result.differences.count) difference(s)"
       try file.write(LadderJSON.object([("k", "\"x\""), ("x", LadderJSON.string(summary))]) + "\n")
       for difference in result.differences {
-        var text = "\(difference.location): \(difference.field): expected \(difference.expected), actual \(difference.actual)"
+        var text =
+          "\(difference.location): \(difference.field): expected \(difference.expected), actual \(difference.actual)"
         if let lines = difference.lines { text += "\n" + lines.joined(separator: "\n") }
         try file.write(LadderJSON.object([("k", "\"x\""), ("x", LadderJSON.string(text))]) + "\n")
       }
