@@ -64,7 +64,8 @@ enum LadderScript {
         var markerId = "head-" + panel.id;
         [["n", "#2c62c9"], ["e", "#c2410c"], ["x", "#b4009e"]].forEach(function (kind) {
           var marker = svgElement("marker", {
-            id: markerId + kind[0], viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7,
+            id: markerId + kind[0], viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 10, markerHeight: 10,
+            markerUnits: "userSpaceOnUse",
             orient: "auto-start-reverse"
           }, defs);
           svgElement("path", { d: "M0,0 L10,5 L0,10 z", fill: kind[1] }, marker);
