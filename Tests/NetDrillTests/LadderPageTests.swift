@@ -29,6 +29,27 @@ struct LadderPageTests {
     #expect(html.contains("default-src 'none'"), "the page may fetch nothing")
   }
 
+  @Test(
+    "foreign captures (no manifest): one arrow per packet between named endpoints, no steps",
+    arguments: ["captures/dns-ipv4-ethernet.pcap", "captures/http-ipv6-sll2.pcap", "any-sll2.pcapng"])
+  func foreignCapture(_ fixture: String) throws {
+    let capture = TestPaths.packageRoot.appendingPathComponent("Tests/NetDrillTraceTests/Fixtures/\(fixture)").path
+    let page = try temporaryDirectory().appendingPathComponent("foreign.html").path
+    let result = try Command.netdrill(["show", capture, "--html", page])
+    #expect(result.status == 0, "\(result.standardError)")
+    let statistics = try Command.netdrill(["show", "--stats", "--json", capture])
+    let totals = try JSONSerialization.jsonObject(with: Data(statistics.standardOutput.utf8)) as? [String: Any]
+    let block = try #require(LadderPageText.blocks(try String(contentsOfFile: page, encoding: .utf8)).first)
+    #expect(block.packets.count == totals?["packets"] as? Int)
+    #expect(!block.lines.contains { $0.hasPrefix("{\"k\":\"s\"") })
+    // Endpoints named as `show` names them: its first conversation's line is `+0.000000  #1  UDP A → B len=…`.
+    let shown = try Command.netdrill(["show", capture]).standardOutput.split(separator: "\n")
+    let first = try #require(shown.first { $0.contains("  #1  ") })
+    let words = try #require(first.components(separatedBy: "  #1  ").last?.split(separator: " "))
+    try #require(words.count > 3 && words[2] == "→", "\(first)")
+    #expect(block.packets.contains { $0.contains("\"f\":\"\(words[1])\",\"to\":\"\(words[3])\"") })
+  }
+
   @Test("a trace with markup in payload, names and interface cannot inject any into the page")
   func untrustedTraceIsEscaped() throws {
     let trace = try LadderPageText.hostileTrace()
