@@ -102,6 +102,28 @@ struct LadderPageTests {
     #expect(blocks[1].packets.count == 5)
   }
 
+  @Test("diff --html: a step whose outcome differs is marked on both sides")
+  func diffMarksSteps() throws {
+    let changed = temporaryTrace("ladder-step-diff")
+    try TraceMutation.rewrite(
+      Self.golden, to: changed,
+      manifest: { manifest in
+        if let index = manifest.run.outcomes.firstIndex(where: { $0.error == "ECONNREFUSED" }) {
+          manifest.run.outcomes[index].error = "EAGAIN"
+        }
+      })
+    let page = try temporaryDirectory().appendingPathComponent("steps.html").path
+    let result = try Command.netdrill(["diff", Self.golden, changed, "--html", page])
+    #expect(result.status == 1, "\(result.standardError)")
+    let blocks = LadderPageText.blocks(try String(contentsOfFile: page, encoding: .utf8))
+    try #require(blocks.count == 2)
+    for block in blocks {
+      let marked = block.lines.filter { $0.hasPrefix("{\"k\":\"s\"") && $0.contains("\"x\":1") }
+      #expect(marked.count == 1 && marked[0].contains("#4  send(client"), "\(marked)")
+      #expect(block.marked.isEmpty, "no packet differs")
+    }
+  }
+
   @Test("bad input: exit 2 naming the file, and the named page is left as it was, no temporary file behind")
   func atomicAndBadInput() throws {
     let directory = try temporaryDirectory()

@@ -19,6 +19,8 @@ struct LadderEvents {
     /// Appended to a location on this side (`" of the actual trace"` for the actual one).
     var suffix: String
     var options: DiffOptions
+    /// Steps whose outcomes differ, as the diff names them (`step #4 send(client)`).
+    var steps: Set<String> = []
   }
 
   let path: String
@@ -58,7 +60,7 @@ struct LadderEvents {
       let time = packet.record.timestampNanoseconds
       if start == nil { start = time }
       while let step = steps.first, step.startNanoseconds <= time {
-        try emit(Self.step(step, start: start ?? 0, symbolizer: &symbolizer))
+        try emit(Self.step(step, start: start ?? 0, symbolizer: &symbolizer, marks: marks))
         steps.removeFirst()
       }
       matcher?.consume(packet.decoded, interface: packet.interface, timestampNanoseconds: time)
@@ -87,7 +89,7 @@ struct LadderEvents {
       try emit(LadderJSON.object(members))
       index += 1
     }
-    for step in steps { try emit(Self.step(step, start: start ?? 0, symbolizer: &symbolizer)) }
+    for step in steps { try emit(Self.step(step, start: start ?? 0, symbolizer: &symbolizer, marks: marks)) }
     var failed = run?.failedChecks ?? 0
     if let checks = matcher?.finish() {
       for check in checks {
@@ -115,7 +117,9 @@ struct LadderEvents {
   }
 
   /// A step as a row beside the arrows: ✓/✗, label, call and result; a failed check highlighted.
-  private static func step(_ outcome: StepOutcome, start: UInt64, symbolizer: inout EndpointSymbolizer) -> String {
+  private static func step(
+    _ outcome: StepOutcome, start: UInt64, symbolizer: inout EndpointSymbolizer, marks: Marks?
+  ) -> String {
     var result = outcome.resultText
     if let data = outcome.data { result += "  \(data)" }
     if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
@@ -127,12 +131,16 @@ struct LadderEvents {
     var details = [text] + checks
     if let note = outcome.note { details.append(note) }
     let mark = outcome.checks.isEmpty ? "" : (outcome.passed ? "✓" : "✗")
-    return LadderJSON.object([
+    var members = [
       ("k", "\"s\""), ("t", String(Int64(bitPattern: outcome.startNanoseconds &- start))),
       ("m", LadderJSON.string(mark)), ("s", LadderJSON.string(text)),
       ("d", LadderJSON.string(details.joined(separator: "\n"))),
       ("fail", outcome.passed ? "false" : "true"),
-    ])
+    ]
+    // As TraceDiff names a step in its differences.
+    let location = "\(outcome.step.label { "step #\($0)" }) \(outcome.verb)(\(outcome.socket ?? ""))"
+    if marks?.steps.contains(location) == true { members.append(("x", "1")) }
+    return LadderJSON.object(members)
   }
 
   /// One direction of one flow: where an ICMP error's quoted datagram went.

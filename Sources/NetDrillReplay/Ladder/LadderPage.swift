@@ -25,6 +25,7 @@ public enum LadderPage {
     to outputPath: String
   ) throws {
     let packetDifferences = result.differences.filter { $0.kind == .packet }
+    let steps = Set(result.differences.filter { $0.kind == .outcome }.map(\.location))
     let expectedMarks = Set(packetDifferences.filter { $0.expected != "nothing" }.map(\.location))
     // An extra packet's location already names the actual trace; a timing difference's names the pair by the
     // expected side's index, which the actual side shares.
@@ -52,11 +53,11 @@ public enum LadderPage {
       try block(
         LadderEvents(
           path: expectedPath, filter: filter,
-          marks: .init(locations: expectedMarks, suffix: "", options: options)), to: file)
+          marks: .init(locations: expectedMarks, suffix: "", options: options, steps: steps)), to: file)
       try block(
         LadderEvents(
           path: actualPath, filter: filter,
-          marks: .init(locations: actualMarks, suffix: actualSuffix, options: options)), to: file)
+          marks: .init(locations: actualMarks, suffix: actualSuffix, options: options, steps: steps)), to: file)
     }
   }
 

@@ -84,8 +84,10 @@ enum LadderScript {
           var y = TOP + row * ROW + ROW / 2;
           text(layer, 4, y + 4, seconds(event.t), "time");
           if (event.k === "s") {
+            if (event.x)
+              svgElement("rect", { "class": "differs-row", x: 0, y: y - ROW / 2, width: "100%", height: ROW }, background);
             if (event.fail) svgElement("rect", { "class": "fail-row", x: 0, y: y - ROW / 2, width: "100%", height: ROW }, background);
-            var step = text(layer, TIME, y + 4, (event.m || " ") + " " + event.s, "step " + (event.m === "✗" ? "bad" : event.m ? "ok" : ""));
+            var step = text(layer, TIME, y + 4, (event.m || " ") + " " + event.s, "step " + (event.m === "✗" ? "bad" : event.m ? "ok" : "") + (event.x ? " differs" : ""));
             step.dataset.detail = event.d;
             return;
           }
