@@ -216,7 +216,8 @@ struct LadderEvents {
   private static func details(_ packet: StreamedPacket, normalized: NormalizedPacket, summary: String) -> String {
     var lines = [
       summary,
-      "interface \(packet.interface)  ·  \(packet.record.data.count) of \(packet.record.originalLength) bytes captured",
+      "interface \(packet.interface)  ·  \(packet.record.data.count) of \(packet.record.originalLength)"
+        + " bytes captured",
     ]
     if let step = packet.record.comment { lines.append("caused by \(step)") }
     lines.append(packet.decoded.summary)

@@ -85,10 +85,12 @@ public enum LadderPage {
     <html lang="en">
     <head>
     <meta charset="utf-8">
-    <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+    <meta http-equiv="Content-Security-Policy"
+      content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
     <title>netdrill ladder</title>
     <style>
-    body { font: 13px/1.35 ui-monospace, "DejaVu Sans Mono", monospace; margin: 0; color: #1d2430; background: #fbfbfc; }
+    body { font: 13px/1.35 ui-monospace, "DejaVu Sans Mono", monospace; margin: 0; color: #1d2430;
+      background: #fbfbfc; }
     #panels { display: flex; gap: 12px; align-items: flex-start; padding: 8px; padding-bottom: 40vh; }
     .panel { overflow-x: auto; flex: 1 1 0; min-width: 0; border: 1px solid #d8dce3; background: #fff; }
     .title { font-weight: bold; padding: 6px 8px; border-bottom: 1px solid #d8dce3; white-space: pre-wrap; }
@@ -111,7 +113,8 @@ public enum LadderPage {
     .checks .ok, .verdict.ok { color: #15803d; }
     .checks .bad, .verdict.bad { color: #b91c1c; font-weight: bold; }
     .verdict { padding: 6px 8px; }
-    #differences-list { max-height: 30vh; overflow: auto; padding: 6px 10px; white-space: pre-wrap; border-bottom: 1px solid #d8dce3; background: #fff; }
+    #differences-list { max-height: 30vh; overflow: auto; padding: 6px 10px; white-space: pre-wrap;
+      border-bottom: 1px solid #d8dce3; background: #fff; }
     #differences-list div:first-child { font-weight: bold; }
     #detail { position: fixed; left: 0; right: 0; bottom: 0; max-height: 36vh; overflow: auto; margin: 0;
       padding: 8px 10px; background: #1d2430; color: #f1f3f7; white-space: pre; }
