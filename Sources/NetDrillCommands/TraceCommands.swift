@@ -11,17 +11,28 @@ public struct ShowCommand: Sendable {
   /// A BPF expression (`--filter`): only the packets it selects.
   public var filter: String?
   public var format: OutputFormat
+  /// `--html OUT`: write the trace as a ladder diagram page to this file instead of printing it.
+  public var htmlPath: String?
 
-  public init(tracePath: String, statistics: Bool = false, filter: String? = nil, format: OutputFormat) {
+  public init(
+    tracePath: String, statistics: Bool = false, filter: String? = nil, format: OutputFormat, htmlPath: String? = nil
+  ) {
     self.tracePath = tracePath
     self.statistics = statistics
     self.filter = filter
     self.format = format
+    self.htmlPath = htmlPath
   }
 
   public func run(console: CommandConsole = .standard) throws -> CommandStatus {
     try CommandStatus.of {
       let packetFilter = try TraceLoading.filter(filter, console: console)
+      if let htmlPath {
+        try TraceLoading.failing(console) {
+          try LadderPage.writeShow(tracePath: tracePath, filter: packetFilter, to: htmlPath)
+        }
+        return .success
+      }
       let manifest = try TraceLoading.failing(console) { try TraceSource.manifest(path: tracePath) }
       guard let manifest, !statistics, packetFilter == nil else {
         try showStreaming(manifest: manifest, filter: packetFilter, console: console)
@@ -83,16 +94,19 @@ public struct DiffCommand: Sendable {
   /// A BPF expression (`--filter`): only the packets it selects are compared.
   public var filter: String?
   public var format: OutputFormat
+  /// `--html OUT`: also write both traces side by side, differences marked, to this file.
+  public var htmlPath: String?
 
   public init(
     expectedPath: String, actualPath: String, options: DiffOptions = .init(), filter: String? = nil,
-    format: OutputFormat
+    format: OutputFormat, htmlPath: String? = nil
   ) {
     self.expectedPath = expectedPath
     self.actualPath = actualPath
     self.options = options
     self.filter = filter
     self.format = format
+    self.htmlPath = htmlPath
   }
 
   /// `.failure` when the traces differ.
@@ -102,6 +116,13 @@ public struct DiffCommand: Sendable {
       let result = try TraceLoading.failing(console) {
         try StreamingDiff.compare(
           expectedPath: expectedPath, actualPath: actualPath, options: options, filter: packetFilter)
+      }
+      if let htmlPath {
+        try TraceLoading.failing(console) {
+          try LadderPage.writeDiff(
+            expectedPath: expectedPath, actualPath: actualPath, options: options, filter: packetFilter,
+            result: result, to: htmlPath)
+        }
       }
       switch format {
       case .json: console.print(try JSONOutput.encode(result))

@@ -32,6 +32,11 @@ public struct TraceDifference: Sendable, Codable, Equatable {
   public var context: String?
   /// For the embedded scenario: a line diff (`@@ -3,2 +3,3 @@`, `- old`, `+ new`, `  same`).
   public var lines: [String]?
+  /// For a changed packet: where the actual trace's packet is (`location` names the expected one's),
+  /// so a ladder page can mark both. Not part of the JSON output.
+  public var actualLocation: String? = nil
+
+  private enum CodingKeys: String, CodingKey { case kind, location, field, expected, actual, context, lines }
 }
 
 /// The comparison of two traces.
@@ -166,7 +171,8 @@ public enum TraceDiff {
     return differences
   }
 
-  private static func label(_ outcome: StepOutcome) -> String {
+  /// How a difference names a step: `step #3 send(client)`; the ladder marks steps by it too.
+  static func label(_ outcome: StepOutcome) -> String {
     let step = outcome.step.index == nil ? outcome.label : "step \(outcome.label)"
     return "\(step) \(outcome.verb)(\(outcome.socket ?? ""))"
   }
@@ -272,7 +278,7 @@ public enum TraceDiff {
             .init(
               kind: .packet, location: "\(location), packet \(leftBase + index + 1)", field: "changed packet",
               expected: display(packet, against: right[j]), actual: display(right[j], against: packet),
-              context: previous))
+              context: previous, actualLocation: "\(location), packet \(rightBase + j + 1) of the actual trace"))
         } else {
           differences.append(
             .init(

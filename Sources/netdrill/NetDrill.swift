@@ -8,7 +8,9 @@ struct NetDrill: ParsableCommand {
     commandName: "netdrill",
     abstract: "Run network scenarios on real sockets in a private network, record and compare what the kernel did.",
     version: NetDrillVersion.current,
-    subcommands: [Run.self, Record.self, Show.self, Import.self, Replay.self, Diff.self, Check.self, Schema.self]
+    subcommands: [
+      Run.self, Record.self, Show.self, Import.self, Replay.self, Diff.self, Check.self, Schema.self, Catalog.self,
+    ]
   )
 
   /// Exit codes are part of the interface: 0 ok, 1 differs or failed, 2 bad

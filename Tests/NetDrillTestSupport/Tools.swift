@@ -13,6 +13,11 @@ public enum Tools {
     access("/usr/bin/time", X_OK) == 0
     ? nil : "/usr/bin/time is not installed (.ci/install-deps, or apt-get install -y time)"
 
+  /// Headless Chromium, which loads the ladder pages `show --html` writes.
+  public static let chromiumMissing: String? =
+    Command.find("chromium") == nil
+    ? "chromium is not installed (.ci/install-deps, or apt-get install -y chromium)" : nil
+
   /// Why `python3 -c 'import module'` fails here, or nil when it works.
   public static func pythonModuleMissing(_ module: String, package: String) -> String? {
     guard let result = try? Command.run("python3", ["-c", "import \(module)"]) else {

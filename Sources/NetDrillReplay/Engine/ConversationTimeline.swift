@@ -38,7 +38,7 @@ public struct ConversationTimeline {
     return line
   }
 
-  private static func describe(_ packet: DecodedPacket, flow: Flow, fromClient: Bool) -> String {
+  static func describe(_ packet: DecodedPacket, flow: Flow, fromClient: Bool) -> String {
     let from = fromClient ? flow.clientName : flow.serverName
     let to = fromClient ? flow.serverName : flow.clientName
     switch packet.transport {
@@ -63,7 +63,7 @@ public struct ConversationTimeline {
     }
   }
 
-  private static func describeError(_ packet: DecodedPacket, table: FlowTable, flow: Flow) -> String {
+  static func describeError(_ packet: DecodedPacket, table: FlowTable, flow: Flow) -> String {
     guard let message = packet.icmp else { return packet.summary }
     let from = packet.source.map { table.names.host($0) ?? $0.description } ?? "?"
     let to = packet.destination.map { table.names.host($0) ?? $0.description } ?? "?"
