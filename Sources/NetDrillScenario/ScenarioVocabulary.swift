@@ -191,10 +191,10 @@ enum ScenarioVocabulary {
       VerbSpec(.linkUp, subject: .link, fields: [.init("host", .hostName)], expect: []),
       VerbSpec(.setMTU, subject: .link, fields: [.init("mtu", .mtu, required: true)], expect: []),
       VerbSpec(.start, subject: .program, expect: []),
-      VerbSpec(.inject, subject: .injection, fields: injectFields, expect: []),
-      VerbSpec(.repetition, subject: .repetition, expect: repetitionExpectKeys),
       // `data` on stop: the program's standard output, all of it, byte for byte.
       VerbSpec(.stop, subject: .program, expect: ["returns", "data"]),
+      VerbSpec(.inject, subject: .injection, fields: injectFields, expect: []),
+      VerbSpec(.repetition, subject: .repetition, expect: repetitionExpectKeys),
     ]
     return verbs
   }
