@@ -35,7 +35,8 @@ extension StepExecutor {
     let bound = repetition.count.map { "\($0) iterations" } ?? "the duration"
     return ExpectationCheck(
       field: "until", expected: expected + " within \(bound)",
-      actual: "not met in \(tally.iterations) iterations" + (last.isEmpty ? " (the step never ran)" : "; last: \(last)"),
+      actual: "not met in \(tally.iterations) iterations"
+        + (last.isEmpty ? " (the step never ran)" : "; last: \(last)"),
       passed: false)
   }
 }

@@ -104,7 +104,8 @@ extension ScenarioDecoder {
     guard case .number = node.value.content else {
       report(
         node,
-        "expected the number of an earlier step (3, as #3 in reports) or its id (\"probe\"), found \(node.value.kindDescription)")
+        "expected the number of an earlier step (3, as #3 in reports) or its id (\"probe\"), found \(node.value.kindDescription)"
+      )
       return nil
     }
     guard let number = integer(node, 1...Int(Int32.max)) else { return nil }

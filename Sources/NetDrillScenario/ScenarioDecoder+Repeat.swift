@@ -108,11 +108,15 @@ extension ScenarioDecoder {
       bodyIndex = index
     }
     guard let expectNode = fields["expect"] else {
-      report(node, "\"until\" needs \"expect\": what the step's outcome must be to end the loop, like {\"error\": \"EAGAIN\"}")
+      report(
+        node,
+        "\"until\" needs \"expect\": what the step's outcome must be to end the loop, like {\"error\": \"EAGAIN\"}")
       return nil
     }
     if case .object(let members) = expectNode.value.content, members.isEmpty {
-      report(expectNode, "\"until\" needs at least one expectation, like {\"error\": \"EAGAIN\"}: an empty one never ends the loop")
+      report(
+        expectNode,
+        "\"until\" needs at least one expectation, like {\"error\": \"EAGAIN\"}: an empty one never ends the loop")
       return nil
     }
     let watched = body[bodyIndex]

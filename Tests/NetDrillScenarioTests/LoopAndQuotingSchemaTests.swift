@@ -59,7 +59,8 @@ struct LoopAndQuotingSchemaTests {
     #expect(result.status == 0, "\(result.output)")
   }
 
-  @Test("a malformed quoting or until is refused by the parser and by the schema",
+  @Test(
+    "a malformed quoting or until is refused by the parser and by the schema",
     ScenarioSchemaTests.needsJsonschema, arguments: bad)
   func badValueIsRefusedByBoth(_ step: String) throws {
     let text =

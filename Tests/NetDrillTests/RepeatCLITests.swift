@@ -41,7 +41,8 @@ struct RepeatCLITests {
     #expect(result.status == 2, "\(result.standardError)")
     #expect(result.standardError.contains("bad-until.json:3:45"), "\(result.standardError)")
     #expect(result.standardError.contains("$.steps[0].repeat.until.step"), "\(result.standardError)")
-    #expect(result.standardError.contains("no step in this repeat's body has the id \"sent\""), "\(result.standardError)")
+    #expect(
+      result.standardError.contains("no step in this repeat's body has the id \"sent\""), "\(result.standardError)")
   }
 
   @Test("an until that is never met exits 1 and says so", .privileged)
@@ -57,8 +58,11 @@ struct RepeatCLITests {
       """, "never-until.json")
     let result = try Command.netdrill(["run", file.path, "--color", "never"])
     #expect(result.status == 1, "\(result.standardOutput)\(result.standardError)")
-    #expect(result.standardOutput.contains("expected until: got: returns 1 within 5 iterations"), "\(result.standardOutput)")
-    #expect(result.standardOutput.contains("actual until: not met in 5 iterations; last: returns EAGAIN"), "\(result.standardOutput)")
+    #expect(
+      result.standardOutput.contains("expected until: got: returns 1 within 5 iterations"), "\(result.standardOutput)")
+    #expect(
+      result.standardOutput.contains("actual until: not met in 5 iterations; last: returns EAGAIN"),
+      "\(result.standardOutput)")
   }
 
   @Test("run prints each repeat's totals, time and rate, and its time against the first", .privileged)
