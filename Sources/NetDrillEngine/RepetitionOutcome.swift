@@ -24,6 +24,8 @@ public struct RepetitionOutcome: Sendable, Codable, Equatable {
   /// True when the body ran as a native loop (one prepared call).
   public var native: Bool
   public var receiver: ReceiverOutcome?
+  /// With `until`: whether its condition held (at iteration `iterations`); nil without one.
+  public var untilMet: Bool?
 
   /// Datagrams (or calls, when none moved a datagram) a second.
   public var rate: Double {
@@ -39,6 +41,9 @@ public struct RepetitionOutcome: Sendable, Codable, Equatable {
     text += " (\(Self.grouped(Int(rate.rounded())))/s)"
     for tally in errors { text += "; \(tally.errno) ×\(tally.count) (first #\(tally.first))" }
     if let receiver { text += "; " + receiver.summary }
+    if let untilMet {
+      text += untilMet ? "; until met at iteration \(iterations)" : "; until not met in \(iterations) iterations"
+    }
     return text
   }
 

@@ -9,7 +9,8 @@ import NetDrillSystem
 // recorded per iteration); any other body runs its steps through `execute`.
 extension StepExecutor {
   func performRepetition(_ repetition: Repetition, step: Step) throws(RunError) -> StepOutcome {
-    let prepared = try nativeCall(for: repetition, step: step)
+    // `until` needs each iteration's outcome of the watched step: no native loop.
+    let prepared = repetition.until == nil ? try nativeCall(for: repetition, step: step) : nil
     let layout = sequenceLayout(of: repetition)
     var receiver: BackgroundReceiver?
     if let spec = repetition.receiver {
@@ -34,9 +35,12 @@ extension StepExecutor {
     let result = RepetitionOutcome(
       id: repetition.id, iterations: tally.iterations, calls: tally.calls, datagrams: tally.datagrams,
       bytes: tally.bytes, errors: tally.errors, elapsedNanoseconds: elapsed, native: prepared != nil,
-      receiver: received)
+      receiver: received, untilMet: repetition.until.map { _ in tally.untilMet })
     outcome.repetition = result
     outcome.checks = RepetitionChecks.check(repetition.expect, against: result)
+    if let until = repetition.until {
+      outcome.checks.insert(Self.untilCheck(until, in: repetition, tally: tally), at: 0)
+    }
     outcome.note = step.note
     return outcome
   }
@@ -47,6 +51,7 @@ extension StepExecutor {
     let limits = [
       repetition.count.map { "count \($0)" }, repetition.rate.map { "rate \($0)" },
       repetition.duration.map { "duration \(DurationText.format($0))" },
+      repetition.until.map { "until " + (repetition.body[$0.bodyIndex].id ?? "step \($0.bodyIndex + 1) of the body") },
     ].compactMap { $0 }.joined(separator: ", ")
     let body = repetition.body.map { step -> String in
       switch step.action {
@@ -193,8 +198,14 @@ extension StepExecutor {
       let now = monotonicNanoseconds()
       if let deadline, now >= deadline { break }
       pacer?.wait(iteration: iteration, started: started, now: now)
-      for step in repetition.body {
-        for outcome in try execute(step) {
+      for (position, step) in repetition.body.enumerated() {
+        var outcomes: [StepOutcome]
+        if let until = repetition.until, position == until.bodyIndex {
+          outcomes = try executeWatched(step, until: until, into: &tally)
+        } else {
+          outcomes = try execute(step)
+        }
+        for outcome in outcomes {
           tally.calls += 1
           if let error = outcome.error {
             tally.record(error, iteration: iteration)
@@ -209,6 +220,7 @@ extension StepExecutor {
         }
       }
       iteration += 1
+      if tally.untilMet { break }
     }
     tally.iterations = iteration
   }
@@ -223,6 +235,9 @@ struct RepetitionTally {
   var sentDatagrams = 0
   var bytes = 0
   var errors: [RepetitionOutcome.ErrorTally] = []
+  /// `until`: the watched step's checks in the latest iteration, and whether they all held.
+  var untilChecks: [ExpectationCheck]?
+  var untilMet = false
 
   mutating func record(_ errno: String, iteration: Int) {
     if let index = errors.firstIndex(where: { $0.errno == errno }) {

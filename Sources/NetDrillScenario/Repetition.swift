@@ -37,10 +37,12 @@ public struct Repetition: Sendable, Equatable {
   /// A socket that receives concurrently while the body runs.
   public var receiver: BackgroundReceiverSpec?
   public var expect: RepetitionExpectation?
+  /// Ends the loop at the first iteration where a body step's outcome meets it.
+  public var until: RepetitionUntil?
 
   public init(
     count: Int?, rate: Rate? = nil, duration: Duration? = nil, id: String? = nil, body: [Step],
-    receiver: BackgroundReceiverSpec? = nil, expect: RepetitionExpectation? = nil
+    receiver: BackgroundReceiverSpec? = nil, expect: RepetitionExpectation? = nil, until: RepetitionUntil? = nil
   ) {
     self.count = count
     self.rate = rate
@@ -49,6 +51,7 @@ public struct Repetition: Sendable, Equatable {
     self.body = body
     self.receiver = receiver
     self.expect = expect
+    self.until = until
   }
 }
 

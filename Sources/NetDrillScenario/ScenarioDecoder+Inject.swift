@@ -4,7 +4,7 @@ extension ScenarioDecoder {
     guard let kind = word(subject, as: InjectKind.self, what: "inject kind") else { return nil }
     let errorsBefore = errors.count
     let keys = ScenarioVocabulary.injectKeys[kind]!
-    for member in fields.members where !["inject", "host", "note"].contains(member.key) {
+    for member in fields.members where !ScenarioVocabulary.injectCommonKeys.contains(member.key) {
       guard !keys.allowed.contains(member.key) else { continue }
       let users = InjectKind.allCases.filter { ScenarioVocabulary.injectKeys[$0]!.allowed.contains(member.key) }
       report(
@@ -61,31 +61,55 @@ extension ScenarioDecoder {
           "expected the IP address of the node sending the error, like \"192.0.2.1\", found \(JSONPath.quoted(text))")
       }
     }
-    guard let number = integer(quotingNode, 1...Int(Int32.max)), let error else { return nil }
-    let index = number - 1
+    guard let (index, name) = quotedStep(quotingNode), let error else { return nil }
     // Only steps before this one are decoded yet.
     guard let action = decodedActions[index] else {
       report(
         quotingNode,
-        "\"quoting\" names an earlier step whose datagram the error quotes: step \(number) does not come before this one"
+        "\"quoting\" names an earlier step whose datagram the error quotes: step \(name) does not come before this one"
       )
       return nil
     }
     guard case .send(let send) = action else {
       report(
         quotingNode,
-        "step \(number) sends no datagram for an ICMP error to quote: \"quoting\" takes the number of an earlier send, sendto, sendmsg, sendmmsg or write step"
+        "step \(name) sends no datagram for an ICMP error to quote: \"quoting\" takes the number or id of an earlier send, sendto, sendmsg, sendmmsg or write step"
       )
       return nil
     }
     if sockets[send.socket]?.kind != .udp {
       report(
         quotingNode,
-        "step \(number) sends on \(JSONPath.quoted(send.socket)), which is not a UDP socket: an injected ICMP error quotes a UDP datagram"
+        "step \(name) sends on \(JSONPath.quoted(send.socket)), which is not a UDP socket: an injected ICMP error quotes a UDP datagram"
       )
       return nil
     }
     return .icmp(error, quoting: index, offender: offender, mtu: mtu)
+  }
+
+  /// `"quoting": 3` (a step number, as `#3` in reports) or `"quoting": "probe"`
+  /// (an earlier step's `id`): the 0-based index, and how to name the step in a message.
+  private func quotedStep(_ node: Node) -> (index: Int, name: String)? {
+    if case .string = node.value.content {
+      guard let id = earlierStepID(node) else { return nil }
+      guard let index = decodedStepIndices[id] else {
+        report(
+          node,
+          "step \(JSONPath.quoted(id)) is inside a repeat, which records no datagram of its own: quote a send outside the repeat"
+        )
+        return nil
+      }
+      return (index, JSONPath.quoted(id))
+    }
+    guard case .number = node.value.content else {
+      report(
+        node,
+        "expected the number of an earlier step (3, as #3 in reports) or its id (\"probe\"), found \(node.value.kindDescription)"
+      )
+      return nil
+    }
+    guard let number = integer(node, 1...Int(Int32.max)) else { return nil }
+    return (number - 1, String(number))
   }
 
   private func decodeInjectedSegment(_ fields: Fields) -> InjectStep.Packet? {

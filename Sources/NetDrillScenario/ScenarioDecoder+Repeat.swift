@@ -2,7 +2,8 @@ import NetDrillSockets
 
 extension ScenarioVocabulary {
   static let repetitionStepKeys = ["steps", "id", "receiver", "expect", "note"]
-  static let repetitionKeys = ["count", "rate", "duration"]
+  static let repetitionKeys = ["count", "rate", "duration", "until"]
+  static let untilKeys = ["step", "expect"]
   static let receiverKeys = ["socket", "idle", "size"]
   static let repetitionExpectKeys = ["calls", "bytes", "errors", "received", "lost", "duplicated", "reordered"]
   static let countRangeKeys = ["min", "max"]
@@ -28,6 +29,7 @@ extension ScenarioDecoder {
     var count: Int?
     var rate: Repetition.Rate?
     var limit: Duration?
+    var untilNode: Node?
     if let how = fields["repeat"],
       let limits = object(how, allowed: ScenarioVocabulary.repetitionKeys, context: "repeat")
     {
@@ -41,8 +43,12 @@ extension ScenarioDecoder {
         }
       }
       if !limits.has("count"), !limits.has("duration") {
-        report(how, "a repeat needs \"count\", \"duration\" or both, like {\"count\": 1000}")
+        report(
+          how,
+          "a repeat needs \"count\", \"duration\" or both, like {\"count\": 1000} (with \"until\", the most iterations to try)"
+        )
       }
+      untilNode = limits["until"]
     }
     let id = fields["id"].flatMap { string($0, what: "a name for the repeat") }
     let receiver = fields["receiver"].flatMap { backgroundReceiver($0) }
@@ -71,12 +77,53 @@ extension ScenarioDecoder {
     }
     let expect = fields["expect"].flatMap { repetitionExpectation($0) }
     let note = fields["note"].flatMap { string($0) }
+    // After the body: the condition names one of its steps.
+    let until = errors.count == errorsBefore ? untilNode.flatMap { repetitionUntil($0, body: body) } : nil
     guard errors.count == errorsBefore else { return nil }
     let repetition = Repetition(
-      count: count, rate: rate, duration: limit, id: id, body: body, receiver: receiver, expect: expect)
+      count: count, rate: rate, duration: limit, id: id, body: body, receiver: receiver, expect: expect, until: until)
     return Step(
       index: index, action: .repetition(repetition), note: note,
       location: ScenarioLocation(line: node.position.line, column: node.position.column, path: node.path))
+  }
+
+  /// `{"step": "drained", "expect": {"error": "EAGAIN"}}`: the body step
+  /// labelled `step` (the body's last when left out) and what its outcome must
+  /// be, in that step's own expectation vocabulary, for the loop to end.
+  private func repetitionUntil(_ node: Node, body: [Step]) -> RepetitionUntil? {
+    guard let fields = object(node, allowed: ScenarioVocabulary.untilKeys, context: "until") else { return nil }
+    var bodyIndex = body.count - 1
+    if let stepNode = fields["step"] {
+      guard let id = string(stepNode, what: "the id of a step in the repeat's body") else { return nil }
+      guard let index = body.firstIndex(where: { $0.id == id }) else {
+        let elsewhere = stepIDs[id] != nil || laterStepIDs[id] != nil
+        report(
+          stepNode,
+          elsewhere
+            ? "step \(JSONPath.quoted(id)) is not in this repeat's body: \"until\" watches one of the steps it repeats"
+            : "no step in this repeat's body has the id \(JSONPath.quoted(id))",
+          suggestion: elsewhere ? nil : ScenarioError.nearest(id, in: body.compactMap(\.id)))
+        return nil
+      }
+      bodyIndex = index
+    }
+    guard let expectNode = fields["expect"] else {
+      report(
+        node,
+        "\"until\" needs \"expect\": what the step's outcome must be to end the loop, like {\"error\": \"EAGAIN\"}")
+      return nil
+    }
+    if case .object(let members) = expectNode.value.content, members.isEmpty {
+      report(
+        expectNode,
+        "\"until\" needs at least one expectation, like {\"error\": \"EAGAIN\"}: an empty one never ends the loop")
+      return nil
+    }
+    let watched = body[bodyIndex]
+    guard let spec = ScenarioVocabulary.verbs.first(where: { $0.verb == watched.action.verb }),
+      let expect = decodeExpect(expectNode, spec: spec, action: watched.action)
+    else { return nil }
+    return RepetitionUntil(bodyIndex: bodyIndex, expect: expect)
   }
 
   /// `"50000/s"` (datagrams a second) or `"10MB/s"` (payload bytes: B, KB, MB, GB, powers of 1000).

@@ -76,6 +76,8 @@ final class ScenarioDecoder {
   /// Step `id`s decoded so far → the step's path; every step's id, found before decoding.
   var stepIDs: [String: String] = [:]
   var laterStepIDs: [String: String] = [:]
+  /// Top-level steps decoded so far: id → index, for `inject`'s `quoting` by id.
+  var decodedStepIndices: [String: Int] = [:]
   /// The NAMEs of `$closed.NAME` ports used anywhere.
   var closedPortNames: Set<String> = []
 
@@ -142,6 +144,7 @@ final class ScenarioDecoder {
         if let step = decodeStep(element, index: index) {
           steps.append(step)
           decodedActions[index] = step.action
+          if let id = step.id { decodedStepIndices[id] = index }
         }
       }
     }

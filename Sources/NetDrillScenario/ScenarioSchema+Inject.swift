@@ -11,7 +11,9 @@ extension ScenarioSchema {
         return .object([
           "properties": .object(properties),
           "required": .array((["inject"] + keys.required).map { .string($0) }),
-          "propertyNames": .object(["enum": .array((["inject", "host", "note"] + keys.allowed).map { .string($0) })]),
+          "propertyNames": .object([
+            "enum": .array((ScenarioVocabulary.injectCommonKeys + keys.allowed).map { .string($0) })
+          ]),
         ])
       })
   }

@@ -13,6 +13,15 @@ extension ScenarioSchema {
       "count": integer(1...ScenarioVocabulary.maximumRepeatCount),
       "rate": .object(["type": "string", "pattern": #"^[0-9]+(\.[0-9]+)?([kKMG]?B)?/s$"#]),
       "duration": ref("duration"),
+      // The watched step's own expectation keys: which apply depends on its verb, which the parser checks.
+      "until": strictObject(
+        [
+          "step": ref("name"),
+          "expect": .object([
+            "type": "object", "minProperties": 1,
+            "propertyNames": .object(["enum": .array(ScenarioVocabulary.expectKeys.map { .string($0) })]),
+          ]),
+        ], required: ["expect"]),
     ])
     let receiver: SchemaValue = .object([
       "oneOf": .array([

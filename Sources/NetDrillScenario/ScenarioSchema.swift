@@ -332,7 +332,7 @@ public enum ScenarioSchema {
       return .object([
         "type": "array", "minItems": 1, "items": .object(["enum": strings(TCPFlag.allCases.map(\.rawValue))]),
       ])
-    case .stepNumber: return integer(1...Int(Int32.max))
+    case .stepNumber: return .object(["oneOf": .array([integer(1...Int(Int32.max)), ref("name")])])
     case .sequenceOffset:
       let limit = Int(ScenarioVocabulary.maximumSequenceOffset)
       return integer(-limit...limit)

@@ -16,6 +16,9 @@ extension ScenarioVocabulary {
     .tcp: (["into", "flags", "seq", "ack", "window", "data"], ["into", "flags"]),
   ]
 
+  /// Keys every inject step takes whatever its kind.
+  static let injectCommonKeys = ["inject", "host", "note", "id"]
+
   static let defaultInjectWindow = 65535
   /// Largest `seq`/`ack` offset either way (2^31: half the sequence space).
   static let maximumSequenceOffset: Int64 = 2_147_483_647

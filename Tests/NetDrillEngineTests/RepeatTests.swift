@@ -146,6 +146,56 @@ struct RepeatRunTests {
     #expect(outcome.receiver?.lost == 0)
   }
 
+  /// Three datagrams queued, then a loop draining them one recv at a time until the socket has none left.
+  private static func drain(until: String, count: Int = 10) -> String {
+    """
+    {"netdrill": 1, "name": "drain", "sockets": {"c": {"type": "udp"}, "s": {"type": "udp"}},
+     "steps": [
+      {"bind": "s", "address": "127.0.0.1:0"},
+      {"sendto": "c", "to": "s", "data": "one"}, {"sendto": "c", "to": "s", "data": "two"},
+      {"sendto": "c", "to": "s", "data": "three"},
+      {"repeat": {"count": \(count), "until": \(until)}, "id": "drain_all",
+       "steps": [{"recv": "s", "id": "drain", "flags": ["MSG_DONTWAIT"]}, {"wait": "1ms"}]}
+     ]}
+    """
+  }
+
+  @Test("until ends the loop at the first iteration where the watched step's answer meets it")
+  func untilEndsEarly() throws {
+    let result = try run(Self.drain(until: #"{"step": "drain", "expect": {"error": "EAGAIN"}}"#))
+    let outcome = try repetition(result)
+    #expect(result.passed, "\(result.outcomes.flatMap(\.checks).filter { !$0.passed })")
+    // Three datagrams read in iterations 1-3, EAGAIN in the 4th: 4 of the 10 allowed.
+    #expect(outcome.iterations == 4, "\(outcome)")
+    #expect(outcome.untilMet == true)
+    #expect(!outcome.native)
+    #expect(outcome.calls == 8 && outcome.bytes == 11, "\(outcome)")
+    #expect(outcome.errors.map { "\($0.errno) ×\($0.count) first #\($0.first)" } == ["EAGAIN ×1 first #3"])
+    let check = try #require(result.outcomes.flatMap(\.checks).first { $0.field == "until" })
+    #expect(check.passed && check.actual == "met at iteration 4", "\(check)")
+  }
+
+  @Test("until on the body's last step when it names none, with a range: met once a datagram of 5 bytes comes")
+  func untilDefaultsToLastStep() throws {
+    let text = Self.drain(until: #"{"expect": {"returns": {"min": 5}}}"#).replacingOccurrences(
+      of: #"{"recv": "s", "id": "drain", "flags": ["MSG_DONTWAIT"]}, {"wait": "1ms"}"#,
+      with: #"{"wait": "1ms"}, {"recv": "s", "id": "drain", "flags": ["MSG_DONTWAIT"]}"#)
+    let outcome = try repetition(try run(text))
+    #expect(outcome.iterations == 3 && outcome.untilMet == true, "\(outcome)")
+  }
+
+  @Test("an until that never holds fails the run once the count runs out, saying what the step answered last")
+  func untilNeverMet() throws {
+    let result = try run(Self.drain(until: #"{"step": "drain", "expect": {"error": "ECONNREFUSED"}}"#))
+    let outcome = try repetition(result)
+    #expect(!result.passed)
+    #expect(result.failedChecks == 1)
+    #expect(outcome.iterations == 10 && outcome.untilMet == false, "\(outcome)")
+    let check = try #require(result.outcomes.flatMap(\.checks).first { $0.field == "until" })
+    #expect(check.expected == "drain: error ECONNREFUSED within 10 iterations", "\(check)")
+    #expect(check.actual == "not met in 10 iterations; last: error EAGAIN", "\(check)")
+  }
+
   @Test(
     "a wrong expected value fails the run (one mutation per expectation kind)",
     arguments: [

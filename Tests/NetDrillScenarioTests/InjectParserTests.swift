@@ -68,6 +68,29 @@ struct InjectParserTests {
       step: #"{"inject": "tcp", "into": "server", "flags": ["ACK"], "seq": 4294967296}"#,
       at: (4, 62), path: "$.steps[0].seq", "2147483647"),
     .init(
+      "an ICMP error quoting an unknown step id",
+      step:
+        #"{"send": "client", "data": "x", "id": "probe"}, {"inject": "icmp", "error": "port-unreachable", "quoting": "prob"}"#,
+      at: (4, 108), path: "$.steps[1].quoting", "no step has the id \"prob\"", suggestion: "probe"),
+    .init(
+      "an ICMP error quoting the id of a later step",
+      step:
+        #"{"inject": "icmp", "error": "port-unreachable", "quoting": "later"}, {"send": "client", "data": "x", "id": "later"}"#,
+      at: (4, 60), path: "$.steps[0].quoting", "step \"later\" is not before this one"),
+    .init(
+      "an ICMP error quoting the id of a step that sent nothing",
+      step: #"{"bind": "client", "id": "bound"}, {"inject": "icmp", "error": "port-unreachable", "quoting": "bound"}"#,
+      at: (4, 95), path: "$.steps[1].quoting", "step \"bound\" sends no datagram for an ICMP error to quote"),
+    .init(
+      "an ICMP error quoting the id of a send inside a repeat",
+      step:
+        #"{"repeat": {"count": 2}, "steps": [{"send": "client", "data": "x", "id": "inner"}]}, {"inject": "icmp", "error": "port-unreachable", "quoting": "inner"}"#,
+      at: (4, 145), path: "$.steps[1].quoting", "step \"inner\" is inside a repeat"),
+    .init(
+      "an ICMP error quoting neither a number nor an id",
+      step: #"{"send": "client", "data": "x"}, {"inject": "icmp", "error": "port-unreachable", "quoting": true}"#,
+      at: (4, 93), path: "$.steps[1].quoting", "expected the number of an earlier step (3, as #3 in reports) or its id"),
+    .init(
       "a timeout on an inject step",
       step: #"{"inject": "udp", "from": "192.0.2.7:9", "to": "client", "data": "x", "timeout": "1s"}"#,
       at: (4, 71), path: "$.steps[0].timeout", "makes no call"),
@@ -109,6 +132,25 @@ struct InjectParserTests {
         .tcp(into: "server", flags: [.FIN], seq: 0, ack: 0, window: 65535, data: nil),
       ])
     #expect(injects.allSatisfy { $0.host == nil })
+  }
+
+  @Test("quoting takes an earlier step's id as well as its number; an inject step may have an id")
+  func quotingByID() throws {
+    let text = MalformedCase.template.replacingOccurrences(
+      of: "STEPS",
+      with: """
+        {"bind": "client", "address": "127.0.0.1:0"},
+        {"send": "client", "data": "abc", "id": "probe"},
+        {"inject": "icmp", "error": "host-unreachable", "quoting": "probe", "id": "refusal"},
+        {"inject": "udp", "from": "192.0.2.7:5353", "to": "client", "data": "hi", "id": "spoof"}
+        """)
+    let scenario = try ScenarioParser.parse(data: Array(text.utf8), file: "inject.json")
+    guard case .inject(let inject) = scenario.steps[2].action else {
+      Issue.record("step 3 is not an inject: \(scenario.steps[2].action)")
+      return
+    }
+    #expect(inject.packet == .icmp(.hostUnreachable, quoting: 1, offender: nil, mtu: nil))
+    #expect(scenario.steps[2].id == "refusal" && scenario.steps[3].id == "spoof")
   }
 }
 

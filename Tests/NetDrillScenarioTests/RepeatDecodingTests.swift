@@ -53,6 +53,27 @@ struct RepeatDecodingTests {
     #expect(send.messages == [.sequence(size: 64, seed: 3)])
   }
 
+  @Test("until watches the body step it names, or the body's last, with that step's expectation vocabulary")
+  func untilIsRead() throws {
+    let text = scenario(
+      """
+      {"repeat": {"count": 64, "until": {"step": "drain", "expect": {"error": ["EAGAIN", "EINTR"]}}},
+       "steps": [{"recv": "s", "id": "drain", "flags": ["MSG_DONTWAIT"]}, {"send": "c", "data": "x"}]},
+      {"repeat": {"duration": "1s", "until": {"expect": {"returns": {"min": 2}}}},
+       "steps": [{"recv": "s"}, {"send": "c", "data": "xy"}]}
+      """)
+    let parsed = try ScenarioParser.parse(data: Array(text.utf8), file: "r.json")
+    let untils = parsed.steps.compactMap { step -> RepetitionUntil? in
+      if case .repetition(let repetition) = step.action { return repetition.until }
+      return nil
+    }
+    try #require(untils.count == 2)
+    #expect(untils[0].bodyIndex == 0)
+    #expect(untils[0].expect.errorAmong?.map(\.name) == ["EAGAIN", "EINTR"])
+    #expect(untils[1].bodyIndex == 1)
+    #expect(untils[1].expect.returnsAmong == .range(min: 2, max: nil))
+  }
+
   @Test func aSequencePayloadCarriesItsNumberThenTheFill() {
     let layout = SequencePayload(size: 20, seed: 7)
     let bytes = layout.bytes(number: 0x0102_0304_0506_0708)
@@ -139,6 +160,43 @@ struct RepeatDecodingTests {
         "$.steps[0].receiver", "nobody"
       ),
       (#"{"send": "c", "data": {"sequence": 4}}"#, "$.steps[0].data.sequence", "between 8 and"),
+      // until
+      (
+        #"{"repeat": {"count": 3, "until": {"step": "drian", "expect": {"error": "EAGAIN"}}}, "steps": [{"recv": "s", "id": "drain"}]}"#,
+        "$.steps[0].repeat.until.step", "no step in this repeat's body has the id \"drian\""
+      ),
+      (
+        #"{"bind": "s", "id": "bound"}, {"repeat": {"count": 3, "until": {"step": "bound", "expect": {"returns": 0}}}, "steps": [{"recv": "s"}]}"#,
+        "$.steps[1].repeat.until.step", "step \"bound\" is not in this repeat's body"
+      ),
+      (
+        #"{"repeat": {"count": 3, "until": {"step": "drain"}}, "steps": [{"recv": "s", "id": "drain"}]}"#,
+        "$.steps[0].repeat.until", "needs \"expect\""
+      ),
+      (
+        #"{"repeat": {"count": 3, "until": {"expect": {}}}, "steps": [{"recv": "s"}]}"#,
+        "$.steps[0].repeat.until.expect", "at least one expectation"
+      ),
+      (
+        #"{"repeat": {"count": 3, "until": {"expect": {"revents": ["POLLIN"]}}}, "steps": [{"recv": "s"}]}"#,
+        "$.steps[0].repeat.until.expect.revents", "cannot be checked on a recv step"
+      ),
+      (
+        #"{"repeat": {"count": 3, "until": {"expect": {"error": "EAGAIN"}, "times": 2}}, "steps": [{"recv": "s"}]}"#,
+        "$.steps[0].repeat.until.times", "unknown key"
+      ),
+      (
+        #"{"repeat": {"count": 3, "until": {"expect": {"error": "EGAIN"}}}, "steps": [{"recv": "s"}]}"#,
+        "$.steps[0].repeat.until.expect.error", "EGAIN"
+      ),
+      (
+        #"{"repeat": {"until": {"expect": {"error": "EAGAIN"}}}, "steps": [{"recv": "s"}]}"#, "$.steps[0].repeat",
+        "the most iterations to try"
+      ),
+      (
+        #"{"repeat": {"count": 3, "until": "drain"}, "steps": [{"recv": "s", "id": "drain"}]}"#,
+        "$.steps[0].repeat.until", "expected"
+      ),
     ])
   func badValues(_ step: String, _ path: String, _ message: String) {
     let found = errors(step)

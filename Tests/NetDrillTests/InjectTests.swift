@@ -36,7 +36,7 @@ struct InjectTests {
     ),
     // icmp: quoting the bystander's datagram (other source port) leaves the client's error queue empty.
     (
-      "inject/host-unreachable-errqueue", #""quoting": 2"#, #""quoting": 3"#,
+      "inject/host-unreachable-errqueue", #""quoting": "hello""#, #""quoting": 3"#,
       "returns|data|flags|extended_error|error"
     ),
     (
@@ -44,7 +44,8 @@ struct InjectTests {
       "extended_error.errno|extended_error.code"
     ),
     (
-      "inject/host-unreachable-errqueue", #""quoting": 2, "from": "192.0.2.1""#, #""quoting": 2, "from": "192.0.2.9""#,
+      "inject/host-unreachable-errqueue", #""quoting": "hello", "from": "192.0.2.1""#,
+      #""quoting": "hello", "from": "192.0.2.9""#,
       "extended_error.offender"
     ),
     ("inject/frag-needed-pmtu", #""mtu": 1200"#, #""mtu": 1300"#, "value"),
@@ -80,6 +81,17 @@ struct InjectTests {
       #expect(result.record.passed, "\(name) attempt \(attempt)")
       #expect(result.diff.same, "\(name) attempt \(attempt): replay differs from the golden")
       if !result.passed { break }
+    }
+  }
+
+  @Test("quoting by id and by number quote the same datagram: the client's error queue gets the error either way")
+  func quotingByIDOrNumber() throws {
+    let byID = try source("inject/host-unreachable-errqueue")
+    #expect(byID.contains(#""quoting": "hello""#))
+    let byNumber = byID.replacingOccurrences(of: #""quoting": "hello""#, with: #""quoting": 2"#)
+    for text in [byID, byNumber] {
+      let result = try run(text)
+      #expect(result.passed, "\(result.outcomes.flatMap(\.checks).filter { !$0.passed })")
     }
   }
 

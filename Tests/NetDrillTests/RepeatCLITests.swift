@@ -28,6 +28,43 @@ struct RepeatCLITests {
     #expect(result.standardError.contains("$.steps[0].repeat.count"), "\(result.standardError)")
   }
 
+  @Test("an until naming no step of the body exits 2 with the file, position and path")
+  func untilOutsideTheBodyIsBadInput() throws {
+    let file = try write(
+      """
+      {"netdrill": 1, "name": "bad", "sockets": {"c": {"type": "udp"}},
+       "steps": [
+        {"repeat": {"count": 5, "until": {"step": "sent", "expect": {"returns": 1}}}, "steps": [{"send": "c", "data": "x"}]}
+       ]}
+      """, "bad-until.json")
+    let result = try Command.netdrill(["run", file.path])
+    #expect(result.status == 2, "\(result.standardError)")
+    #expect(result.standardError.contains("bad-until.json:3:45"), "\(result.standardError)")
+    #expect(result.standardError.contains("$.steps[0].repeat.until.step"), "\(result.standardError)")
+    #expect(
+      result.standardError.contains("no step in this repeat's body has the id \"sent\""), "\(result.standardError)")
+  }
+
+  @Test("an until that is never met exits 1 and says so", .privileged)
+  func untilNeverMetExitsOne() throws {
+    let file = try write(
+      """
+      {"netdrill": 1, "name": "never", "sockets": {"c": {"type": "udp"}, "s": {"type": "udp"}},
+       "steps": [
+        {"bind": "s", "address": "127.0.0.1:0"},
+        {"repeat": {"count": 5, "until": {"step": "got", "expect": {"returns": 1}}},
+         "steps": [{"recv": "s", "id": "got", "flags": ["MSG_DONTWAIT"]}]}
+       ]}
+      """, "never-until.json")
+    let result = try Command.netdrill(["run", file.path, "--color", "never"])
+    #expect(result.status == 1, "\(result.standardOutput)\(result.standardError)")
+    #expect(
+      result.standardOutput.contains("expected until: got: returns 1 within 5 iterations"), "\(result.standardOutput)")
+    #expect(
+      result.standardOutput.contains("actual until: not met in 5 iterations; last: returns EAGAIN"),
+      "\(result.standardOutput)")
+  }
+
   @Test("run prints each repeat's totals, time and rate, and its time against the first", .privileged)
   func runPrintsTotals() throws {
     let file = try write(
