@@ -86,7 +86,7 @@ struct StreamedShowTests {
     let shown = try Command.netdrill(["show", "--color", "never", trace])
     #expect(shown.status == 0)
     let lines = shown.standardOutput.split(separator: "\n")
-    let firstStep = try #require(lines.firstIndex { $0.contains("#3     wait") })
+    let firstStep = try #require(lines.firstIndex { $0.contains("#3     poll") })
     #expect(lines[..<firstStep].contains { $0.contains("UDP 10.0.0.1:port#") })
     #expect(lines[firstStep...].contains { $0.contains("UDP 10.0.0.1:port#") })
     #expect(lines.last?.hasPrefix("✗") == true, "\(lines.suffix(3))")
