@@ -41,6 +41,8 @@ final class BackgroundReceiver: @unchecked Sendable {
   /// Starts the thread and returns once it runs, so the repeat's first datagram finds it receiving.
   func start() {
     let thread = Thread { [self] in
+      // Starved of CPU by a busy machine, it would let the socket's buffer overflow.
+      ThreadPriority.raiseCallingThread()
       running.signal()
       drain()
       done.signal()

@@ -120,7 +120,11 @@ final class StepExecutor {
     case .setsockopt(let name, let setting):
       outcomes = [setOption(setting, on: name, step: step.phase)]
     case .repetition(let repetition):
-      return [try performRepetition(repetition, step: step)]
+      let outcome = try performRepetition(repetition, step: step)
+      // A send in the body may have bound its socket to an ephemeral port: name it, as after any step,
+      // so the repeat's packets and its summarised bulk run compare by name across runs.
+      refreshNames()
+      return [outcome]
     default:
       outcomes = [try perform(step, bound: bound)]
       noteForInjection(step, outcome: outcomes[0])
