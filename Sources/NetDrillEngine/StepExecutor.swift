@@ -26,6 +26,8 @@ final class StepExecutor {
   var injection = InjectionState()
   /// The outcome of each step with an `id` so far, for `"elapsed": {"since": id}` and `"total"`.
   var labelled: [String: StepOutcome] = [:]
+  /// `receive_in_background` receivers running, by socket, until their `collect` (or tear-down).
+  var backgroundReceivers: [String: BackgroundReceiver] = [:]
   /// Called with (phase, start time, call text) just before each call,
   /// so a capture can tie packets to the step that caused them.
   var onStepStart: ((StepPhase, UInt64, String) -> Void)?
@@ -87,7 +89,8 @@ final class StepExecutor {
 
   /// Stops the programs still running; one outcome each, after the last step.
   func tearDown() -> [StepOutcome] {
-    network.stopAll().map { result in
+    collectRemainingReceivers()
+      + network.stopAll().map { result in
       var outcome = begin(step: .tearDown, verb: Verb.stop, socket: nil, call: "stop \(result.name)")
       record(result, into: &outcome)
       return outcome
@@ -172,6 +175,8 @@ final class StepExecutor {
     case .startProgram(let name): return try performStart(name, step)
     case .stopProgram(let name): return try performStop(name, step)
     case .inject(let inject): return try performInject(inject, step)
+    case .receiveInBackground(let receive): return try performReceiveInBackground(receive, step)
+    case .collect(let collect): return try performCollect(collect, step, bound: bound)
     case .socket, .setsockopt, .repetition:
       preconditionFailure("handled in execute(_:)")
     }

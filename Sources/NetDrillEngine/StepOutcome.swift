@@ -40,6 +40,8 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var messages: [MessageOutcome]?
   /// `repeat`: the totals of every call it made (see `RepetitionOutcome`).
   public var repetition: RepetitionOutcome?
+  /// `collect`: the totals of a `receive_in_background` receiver.
+  public var background: ReceiverOutcome?
   /// recvmmsg: the messages after those, counted and digested; nil when there were no more.
   public var moreMessages: MessagesDigest?
   /// CLOCK_REALTIME nanoseconds around the call (the same clock as packet timestamps).

@@ -83,6 +83,7 @@ public struct TraceTimeline: Sendable {
         if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
         if let control = outcome.controlText { result += "  control \(control)" }
         if let repetition = outcome.repetition { result += "  " + repetition.summary }
+        if let background = outcome.background { result += "  " + background.summary }
         result = escape(result)
         lines.append(
           "\(time) \(mark) \(label.padded(6)) \(escape(symbolizer.symbolize(outcome.call)))  → \(outcome.error != nil ? style.yellow(result) : result)"
