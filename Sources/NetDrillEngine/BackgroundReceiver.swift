@@ -103,6 +103,12 @@ final class BackgroundReceiver: @unchecked Sendable {
       duplicated: tracker.duplicated, reordered: tracker.reordered, corrupted: tracker.corrupted, errors: errors)
   }
 
+  /// Stops the thread without waiting for its `until` and waits until it has.
+  func stop() {
+    stopRequested.store(true, ordering: .releasing)
+    done.wait()
+  }
+
   private func drain() {
     var idleSince: UInt64?
     let idleNanoseconds = UInt64(idle.nanoseconds)

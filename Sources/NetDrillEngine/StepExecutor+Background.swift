@@ -7,7 +7,8 @@ extension StepExecutor {
     let open = try socket(receive.socket, step)
     let receiver = BackgroundReceiver(
       standalone: receive, descriptor: open.socket.descriptor, limit: Self.sequenceLimit(of: scenario))
-    var outcome = begin(step: step.phase, verb: .receiveInBackground, socket: receive.socket, call: Self.describe(receive))
+    var outcome = begin(
+      step: step.phase, verb: .receiveInBackground, socket: receive.socket, call: Self.describe(receive))
     receiver.start()
     backgroundReceivers[receive.socket] = receiver
     finish(&outcome)
@@ -59,7 +60,8 @@ extension StepExecutor {
         return sum + max(1, send.messages.count)
       }
       let iterations = repetition.count ?? BackgroundReceiverLimits.uncountedRepeat
-      total = total.addingReportingOverflow(iterations.multipliedReportingOverflow(by: perIteration).partialValue)
+      total =
+        total.addingReportingOverflow(iterations.multipliedReportingOverflow(by: perIteration).partialValue)
         .partialValue
     }
     return max(1, min(total, BackgroundReceiverLimits.uncountedRepeat * 100))

@@ -56,6 +56,8 @@ final class StepExecutor {
   }
 
   deinit {
+    // A run that failed midway never collected its receivers: stop them before their sockets close.
+    for receiver in backgroundReceivers.values { receiver.stop() }
     for open in sockets.values { open.socket.close() }
   }
 
@@ -89,12 +91,14 @@ final class StepExecutor {
 
   /// Stops the programs still running; one outcome each, after the last step.
   func tearDown() -> [StepOutcome] {
-    collectRemainingReceivers()
-      + network.stopAll().map { result in
+    // Receivers first: they read sockets that must stay open, and their totals are the steps' traffic.
+    var outcomes = collectRemainingReceivers()
+    outcomes += network.stopAll().map { result in
       var outcome = begin(step: .tearDown, verb: Verb.stop, socket: nil, call: "stop \(result.name)")
       record(result, into: &outcome)
       return outcome
     }
+    return outcomes
   }
 
   // MARK: Steps

@@ -14,8 +14,9 @@ public struct BackgroundReceiveStep: Sendable, Equatable {
   /// number and fill are checked. Nil: datagrams are only counted.
   public var sequence: SequencePayload?
 
-  public init(socket: String, count: Int? = nil, idle: Duration? = nil, size: Int = 2048, sequence: SequencePayload? = nil)
-  {
+  public init(
+    socket: String, count: Int? = nil, idle: Duration? = nil, size: Int = 2048, sequence: SequencePayload? = nil
+  ) {
     self.socket = socket
     self.count = count
     self.idle = idle

@@ -19,7 +19,10 @@ extension ScenarioDecoder {
       return nil
     }
     if node.path.contains("].steps[") {
-      report(node, "a \(spec.name) step cannot be in a repeat: start the receiver before the repeat, or give the repeat a \"receiver\"")
+      report(
+        node,
+        "a \(spec.name) step cannot be in a repeat: start the receiver before the repeat, or give the repeat a \"receiver\""
+      )
       return nil
     }
     let errorsBefore = errors.count
@@ -111,7 +114,9 @@ extension ScenarioDecoder {
     }
     for key in ["duplicated", "reordered"] where running.spec.sequence == nil {
       if let node = expect[key] {
-        report(node, "\(JSONPath.quoted(key)) needs sequence numbers: give the receive_in_background \"data\": {\"sequence\": N}")
+        report(
+          node,
+          "\(JSONPath.quoted(key)) needs sequence numbers: give the receive_in_background \"data\": {\"sequence\": N}")
         return nil
       }
     }

@@ -42,7 +42,8 @@ struct BackgroundReceiveTests {
   func receivesAcrossSteps() throws {
     let result = try run(
       Self.loopback(
-        Self.twoRepeats + #", {"collect": "s", "expect": {"received": 3000, "bytes": 96000, "lost": 0, "duplicated": 1000}}"#
+        Self.twoRepeats
+          + #", {"collect": "s", "expect": {"received": 3000, "bytes": 96000, "lost": 0, "duplicated": 1000}}"#
       ))
     let outcome = try totals(result)
     #expect(result.passed, "\(outcome)")

@@ -44,7 +44,8 @@ struct BackgroundReceiveCLITests {
     #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
     #expect(result.standardOutput.contains("receive_in_background(s, until count 40, sequence 16B)"))
     #expect(
-      result.standardOutput.contains("collect(s)") && result.standardOutput.contains("s received 40 (640 bytes), lost 0"),
+      result.standardOutput.contains("collect(s)")
+        && result.standardOutput.contains("s received 40 (640 bytes), lost 0"),
       "\(result.standardOutput)")
     let json = try Command.netdrill(["run", file.path, "--json"])
     #expect(json.standardOutput.contains(#""background""#), "\(json.standardOutput.prefix(2000))")

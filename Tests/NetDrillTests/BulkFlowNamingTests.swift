@@ -57,7 +57,8 @@ struct BulkFlowNamingTests {
     try TraceMutation.rewrite(second.tracePath, to: fewer, manifest: { $0.bulk?[0].count -= 1 })
     let changed = try diff(first.tracePath, fewer)
     #expect(changed.status == 1)
-    #expect(changed.standardOutput.contains("bulk UDP unconnected → server len=64 on local/lo"), "\(changed.standardOutput)")
+    #expect(
+      changed.standardOutput.contains("bulk UDP unconnected → server len=64 on local/lo"), "\(changed.standardOutput)")
   }
 
   @Test("an ephemeral port nobody named (a program's) becomes `port#N` in the bulk comparison, as in packets")
@@ -67,7 +68,8 @@ struct BulkFlowNamingTests {
       let recorded = try recordUnconnectedBurst(name)
       let stripped = temporaryTrace(name + "-stripped")
       try TraceMutation.rewrite(
-        recorded.tracePath, to: stripped, manifest: { $0.run.names = $0.run.names.filter { $0.value != "unconnected" } })
+        recorded.tracePath, to: stripped, manifest: { $0.run.names = $0.run.names.filter { $0.value != "unconnected" } }
+      )
       traces.append(stripped)
     }
     let same = try diff(traces[0], traces[1])
