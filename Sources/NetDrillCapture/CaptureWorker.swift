@@ -79,6 +79,8 @@ final class CaptureWorker: Sendable {
   }
 
   func run() {
+    // Starved of CPU by a busy machine, it would let a ring overflow (a failed run).
+    ThreadPriority.raiseCallingThread()
     var handles: [PcapHandle] = []
     do {
       for (index, target) in targets.enumerated() {

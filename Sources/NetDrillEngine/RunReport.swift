@@ -106,6 +106,7 @@ public struct RunReport {
     }
     if let control = outcome.controlText { detail += "  control \(control)" }
     if let repetition = outcome.repetition { detail += "  " + repetition.summary }
+    if let background = outcome.background { detail += "  " + background.summary }
     let mark: String
     if outcome.checks.isEmpty {
       mark = " "

@@ -24,6 +24,9 @@ struct SequenceTracker {
     self.limit = UInt64(max(limit, 1))
   }
 
+  /// One more than the highest sequence number seen: how many a sender numbering from 0 sent at least.
+  var numbered: Int { highest.map { Int(clamping: $0) + 1 } ?? 0 }
+
   mutating func record(_ datagram: UnsafeRawPointer, length: Int) {
     received += 1
     bytes += length

@@ -26,6 +26,8 @@ final class StepExecutor {
   var injection = InjectionState()
   /// The outcome of each step with an `id` so far, for `"elapsed": {"since": id}` and `"total"`.
   var labelled: [String: StepOutcome] = [:]
+  /// `receive_in_background` receivers running, by socket, until their `collect` (or tear-down).
+  var backgroundReceivers: [String: BackgroundReceiver] = [:]
   /// Called with (phase, start time, call text) just before each call,
   /// so a capture can tie packets to the step that caused them.
   var onStepStart: ((StepPhase, UInt64, String) -> Void)?
@@ -54,6 +56,8 @@ final class StepExecutor {
   }
 
   deinit {
+    // A run that failed midway never collected its receivers: stop them before their sockets close.
+    for receiver in backgroundReceivers.values { receiver.stop() }
     for open in sockets.values { open.socket.close() }
   }
 
@@ -87,11 +91,14 @@ final class StepExecutor {
 
   /// Stops the programs still running; one outcome each, after the last step.
   func tearDown() -> [StepOutcome] {
-    network.stopAll().map { result in
+    // Receivers first: they read sockets that must stay open, and their totals are the steps' traffic.
+    var outcomes = collectRemainingReceivers()
+    outcomes += network.stopAll().map { result in
       var outcome = begin(step: .tearDown, verb: Verb.stop, socket: nil, call: "stop \(result.name)")
       record(result, into: &outcome)
       return outcome
     }
+    return outcomes
   }
 
   // MARK: Steps
@@ -120,7 +127,11 @@ final class StepExecutor {
     case .setsockopt(let name, let setting):
       outcomes = [setOption(setting, on: name, step: step.phase)]
     case .repetition(let repetition):
-      return [try performRepetition(repetition, step: step)]
+      let outcome = try performRepetition(repetition, step: step)
+      // A send in the body may have bound its socket to an ephemeral port: name it, as after any step,
+      // so the repeat's packets and its summarised bulk run compare by name across runs.
+      refreshNames()
+      return [outcome]
     default:
       outcomes = [try perform(step, bound: bound)]
       noteForInjection(step, outcome: outcomes[0])
@@ -168,6 +179,8 @@ final class StepExecutor {
     case .startProgram(let name): return try performStart(name, step)
     case .stopProgram(let name): return try performStop(name, step)
     case .inject(let inject): return try performInject(inject, step)
+    case .receiveInBackground(let receive): return try performReceiveInBackground(receive, step)
+    case .collect(let collect): return try performCollect(collect, step, bound: bound)
     case .socket, .setsockopt, .repetition:
       preconditionFailure("handled in execute(_:)")
     }

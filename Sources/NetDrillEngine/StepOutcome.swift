@@ -40,6 +40,8 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var messages: [MessageOutcome]?
   /// `repeat`: the totals of every call it made (see `RepetitionOutcome`).
   public var repetition: RepetitionOutcome?
+  /// `collect`: the totals of a `receive_in_background` receiver.
+  public var background: ReceiverOutcome?
   /// recvmmsg: the messages after those, counted and digested; nil when there were no more.
   public var moreMessages: MessagesDigest?
   /// CLOCK_REALTIME nanoseconds around the call (the same clock as packet timestamps).
@@ -78,6 +80,19 @@ public struct StepOutcome: Sendable, Codable, Equatable {
   public var resultText: String {
     if let error { return timedOut == true ? "\(error) (timed out)" : error }
     return returned.map(String.init) ?? "ok"
+  }
+
+  /// ``resultText`` with what came with it, as `show` and the ladder page print
+  /// a step: data, source, control messages, a repeat's or a background
+  /// receiver's totals. Not escaped (the caller escapes for its medium).
+  public var timelineResult: String {
+    var result = resultText
+    if let data { result += "  \(data)" }
+    if let from = fromName ?? from { result += "  from \(from)" }
+    if let controlText { result += "  control \(controlText)" }
+    if let repetition { result += "  " + repetition.summary }
+    if let background { result += "  " + background.summary }
+    return result
   }
 }
 

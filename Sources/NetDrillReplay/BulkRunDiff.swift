@@ -1,7 +1,7 @@
 import NetDrillEngine
 
 /// Compares the bulk runs two traces summarised (``BulkFolding``): per
-/// interface, flow (by the names of each run) and payload length, the
+/// interface, flow (by the names of each run, ``BulkFlowNames``) and payload length, the
 /// number of packets, their bytes and the digest of their payloads. Times
 /// are not compared, as for packets.
 enum BulkRunDiff {
@@ -29,10 +29,10 @@ enum BulkRunDiff {
 
   /// `UDP client → server len=1024 on local/lo` (with `#2` for a second run of the same key) → its totals.
   private static func keyed(_ manifest: TraceManifest, digest: Bool) -> [(key: String, text: String)] {
-    let names = EndpointSymbolizer(names: manifest.run.names)
+    var names = BulkFlowNames(names: manifest.run.names)
     var seen: [String: Int] = [:]
     return (manifest.bulk ?? []).map { run in
-      var key = "\(names.symbolized(run.flow)) len=\(run.payloadLength) on \(run.interface)"
+      var key = "\(names.name(run.flow)) len=\(run.payloadLength) on \(run.interface)"
       seen[key, default: 0] += 1
       if let count = seen[key], count > 1 { key += " #\(count)" }
       return (key, "\(run.count) packets, \(run.bytes) bytes" + (digest ? ", digest \(run.digest)" : ""))

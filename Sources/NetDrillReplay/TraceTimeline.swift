@@ -111,12 +111,7 @@ public struct TimelineText {
     case .step(let outcome):
       let label = outcome.label
       let mark = outcome.checks.isEmpty ? " " : (outcome.passed ? style.green("✓") : style.red("✗"))
-      var result = outcome.resultText
-      if let data = outcome.data { result += "  \(data)" }
-      if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
-      if let control = outcome.controlText { result += "  control \(control)" }
-      if let repetition = outcome.repetition { result += "  " + repetition.summary }
-      result = escape(result)
+      let result = escape(outcome.timelineResult)
       return
         "\(time) \(mark) \(label.padded(6)) \(escape(symbolizer.symbolize(outcome.call)))  → \(outcome.error != nil ? style.yellow(result) : result)"
     case .packet(let packet):

@@ -333,6 +333,10 @@ public enum Action: Sendable, Equatable {
   case stopProgram(String)
   /// Deliver a crafted packet to a host as if from the wire (`Injection.swift`).
   case inject(InjectStep)
+  /// Start receiving on a socket in the background (`BackgroundReceive.swift`).
+  case receiveInBackground(BackgroundReceiveStep)
+  /// Stop a background receiver and record its totals.
+  case collect(CollectStep)
 
   /// The socket the step acts on (nil for `wait` and the network and program cases).
   public var socketName: String? {
@@ -345,7 +349,8 @@ public enum Action: Sendable, Equatable {
       return name
     case .send(let step): return step.socket
     case .receive(let step): return step.socket
-    case .wait, .enableFault, .disableFault, .linkState, .setMTU, .startProgram, .stopProgram, .inject, .repetition:
+    case .wait, .enableFault, .disableFault, .linkState, .setMTU, .startProgram, .stopProgram, .inject, .repetition,
+      .receiveInBackground, .collect:
       return nil
     }
   }
@@ -380,6 +385,8 @@ public enum Action: Sendable, Equatable {
     case .stopProgram: return .stop
     case .inject: return .inject
     case .repetition: return .repetition
+    case .receiveInBackground: return .receiveInBackground
+    case .collect: return .collect
     }
   }
 }

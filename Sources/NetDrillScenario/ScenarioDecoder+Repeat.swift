@@ -156,14 +156,18 @@ extension ScenarioDecoder {
 
   private func backgroundReceiver(_ node: Node) -> BackgroundReceiverSpec? {
     if case .string = node.value.content {
-      return socketReference(node, verb: .recvmmsg).map { BackgroundReceiverSpec(socket: $0) }
+      return socketReference(node, verb: .recvmmsg).flatMap { checkNotReceiving(node, $0) ? $0 : nil }.map {
+        BackgroundReceiverSpec(socket: $0)
+      }
     }
     guard let fields = object(node, allowed: ScenarioVocabulary.receiverKeys, context: "a receiver") else { return nil }
     guard let socketNode = fields["socket"] else {
       report(node, "a receiver needs \"socket\", the socket that receives")
       return nil
     }
-    guard let socket = socketReference(socketNode, verb: .recvmmsg) else { return nil }
+    guard let socket = socketReference(socketNode, verb: .recvmmsg), checkNotReceiving(socketNode, socket) else {
+      return nil
+    }
     var spec = BackgroundReceiverSpec(socket: socket)
     if let idle = fields["idle"] {
       guard let value = timeout(idle) else { return nil }
@@ -208,7 +212,7 @@ extension ScenarioDecoder {
   }
 
   /// `5` or `{"min": 1, "max": 9}` (either bound may be left out, not both).
-  private func countExpectation(_ node: Node) -> CountExpectation? {
+  func countExpectation(_ node: Node) -> CountExpectation? {
     let counts = 0...Int.max
     if case .number = node.value.content { return integer(node, counts).map { .exactly($0) } }
     guard let fields = object(node, allowed: ScenarioVocabulary.countRangeKeys, context: "a count range") else {

@@ -35,6 +35,7 @@ extension ScenarioDecoder {
       return nil
     }
     if spec.subject == .repetition { return decodeRepetition(node, members: members, index: index) }
+    if spec.subject == .backgroundReceiver { return decodeBackgroundStep(node, spec: spec, index: index) }
     checkStepKeys(node, members, spec: spec)
     let fields = Fields(node: node, members: members, hadUnknownKeys: false)
     let errorsBefore = errors.count
@@ -149,8 +150,8 @@ extension ScenarioDecoder {
       return decodeInject(subject, fields: fields, step: step)
     case .socket:
       break
-    case .repetition:
-      return nil  // decodeStep hands a repeat to decodeRepetition before this
+    case .repetition, .backgroundReceiver:
+      return nil  // decodeStep hands these to decodeRepetition and decodeBackgroundStep before this
     }
     let errorsBefore = errors.count
     let socket = socketReference(subject, verb: spec.verb)
@@ -251,7 +252,8 @@ extension ScenarioDecoder {
       if let call = spec.verb.receiveCall {
         action = socket.flatMap { decodeReceive(call, socket: $0, fields: fields, remember: remember) }
       }
-    case .wait, .enable, .disable, .linkDown, .linkUp, .setMTU, .start, .stop, .inject, .repetition:
+    case .wait, .enable, .disable, .linkDown, .linkUp, .setMTU, .start, .stop, .inject, .repetition,
+      .receiveInBackground, .collect:
       // Not socket verbs: decoded by their subject above.
       report(subject, "the verb \(JSONPath.quoted(spec.name)) is not a socket call (a netdrill bug)")
     }

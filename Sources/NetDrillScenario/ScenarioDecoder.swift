@@ -80,6 +80,8 @@ final class ScenarioDecoder {
   var decodedStepIndices: [String: Int] = [:]
   /// The NAMEs of `$closed.NAME` ports used anywhere.
   var closedPortNames: Set<String> = []
+  /// Sockets with a background receiver started and not yet collected → the starting step's path and spec.
+  var runningReceivers: [String: (path: String, spec: BackgroundReceiveStep)] = [:]
 
   init(file: String?) {
     self.file = file

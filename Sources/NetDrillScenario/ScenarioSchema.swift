@@ -243,6 +243,7 @@ public enum ScenarioSchema {
 
   private static func stepSchema(_ verb: VerbSpec) -> SchemaValue {
     if verb.subject == .repetition { return repetitionStepSchema }
+    if verb.subject == .backgroundReceiver { return backgroundStepSchema(verb) }
     var properties: [String: SchemaValue] = [
       verb.name: verb.subject == .duration
         ? ref("duration")

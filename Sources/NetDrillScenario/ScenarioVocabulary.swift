@@ -195,6 +195,8 @@ enum ScenarioVocabulary {
       VerbSpec(.stop, subject: .program, expect: ["returns", "data"]),
       VerbSpec(.inject, subject: .injection, fields: injectFields, expect: []),
       VerbSpec(.repetition, subject: .repetition, expect: repetitionExpectKeys),
+      VerbSpec(.receiveInBackground, subject: .backgroundReceiver, expect: []),
+      VerbSpec(.collect, subject: .backgroundReceiver, expect: receiverExpectKeys),
     ]
     return verbs
   }
@@ -214,6 +216,8 @@ struct VerbSpec: Sendable {
     case injection
     /// `repeat`: its value says how often (see `ScenarioDecoder+Repeat.swift`).
     case repetition
+    /// `receive_in_background` and `collect`: a socket, decoded apart (see `ScenarioDecoder+Background.swift`).
+    case backgroundReceiver
   }
 
   let verb: Verb
@@ -235,6 +239,8 @@ struct VerbSpec: Sendable {
   /// The step keys besides the verb: its own fields, then the common ones.
   var allowedKeys: [String] {
     if subject == .repetition { return ScenarioVocabulary.repetitionStepKeys }
+    if verb == .receiveInBackground { return ScenarioVocabulary.backgroundReceiveKeys }
+    if verb == .collect { return ScenarioVocabulary.collectKeys }
     return fields.map(\.key)
       + (subject == .socket
         ? ScenarioVocabulary.commonStepKeys

@@ -23,6 +23,9 @@ public enum Verb: String, Sendable, Hashable, CaseIterable, CustomStringConverti
   case inject
   /// A body of steps run many times (`Repetition`).
   case repetition = "repeat"
+  /// A socket receiving on a thread of its own while later steps run, and the step that ends it.
+  case receiveInBackground = "receive_in_background"
+  case collect
 
   public init(_ call: SendCall) {
     switch call {

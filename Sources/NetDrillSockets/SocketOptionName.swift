@@ -65,6 +65,8 @@ public struct SocketOptionName: Hashable, Sendable, CustomStringConvertible {
     .init("SO_KEEPALIVE", SOL_SOCKET, SO_KEEPALIVE, .boolean),
     .init("SO_LINGER", SOL_SOCKET, SO_LINGER, .linger),
     .init("SO_RCVBUF", SOL_SOCKET, SO_RCVBUF, .integer),
+    // SO_RCVBUF beyond net.core.rmem_max (root only): a burst receiver that must not drop on a busy machine.
+    .init("SO_RCVBUFFORCE", SOL_SOCKET, SO_RCVBUFFORCE, .integer),
     .init("SO_SNDBUF", SOL_SOCKET, SO_SNDBUF, .integer),
     .init("SO_PRIORITY", SOL_SOCKET, SO_PRIORITY, .integer),
     .init("SO_BINDTODEVICE", SOL_SOCKET, SO_BINDTODEVICE, .interface),

@@ -160,8 +160,12 @@ public struct StreamingDiff {
     var result = TraceDiff.compare(
       expected: TraceDocument(path: expectedPath, manifest: expectedManifest, packets: []),
       actual: TraceDocument(path: actualPath, manifest: actualManifest, packets: []), options: options)
+    // Over documents without packets, its packet differences are the summarised bulk runs' (manifest):
+    // they go after the streamed packets' differences, in the whole-trace diff's order.
+    let bulk = result.differences.filter { $0.kind == .packet }
     let capture = result.differences.filter { $0.kind == .capture }
-    result.differences = result.differences.filter { $0.kind != .capture } + packetDifferences + capture
+    result.differences =
+      result.differences.filter { $0.kind != .capture && $0.kind != .packet } + packetDifferences + bulk + capture
     result.comparedPackets = comparedPackets
     return result
   }

@@ -120,11 +120,7 @@ struct LadderEvents {
   private static func step(
     _ outcome: StepOutcome, start: UInt64, symbolizer: inout EndpointSymbolizer, marks: Marks?
   ) -> String {
-    var result = outcome.resultText
-    if let data = outcome.data { result += "  \(data)" }
-    if let from = outcome.fromName ?? outcome.from { result += "  from \(from)" }
-    if let control = outcome.controlText { result += "  control \(control)" }
-    if let repetition = outcome.repetition { result += "  " + repetition.summary }
+    let result = outcome.timelineResult
     let text = "\(outcome.label)  \(symbolizer.symbolize(outcome.call)) → \(result)"
     let checks = outcome.checks.map {
       "\($0.passed ? "✓" : "✗") \($0.field): expected \($0.expected), actual \($0.actual)"
