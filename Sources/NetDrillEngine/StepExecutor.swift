@@ -131,6 +131,7 @@ final class StepExecutor {
       // A send in the body may have bound its socket to an ephemeral port: name it, as after any step,
       // so the repeat's packets and its summarised bulk run compare by name across runs.
       refreshNames()
+      if let id = step.id { labelled[id] = outcome }
       return [outcome]
     default:
       outcomes = [try perform(step, bound: bound)]

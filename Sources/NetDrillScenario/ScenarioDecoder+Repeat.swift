@@ -50,7 +50,8 @@ extension ScenarioDecoder {
       }
       untilNode = limits["until"]
     }
-    let id = fields["id"].flatMap { string($0, what: "a name for the repeat") }
+    // A step id like any other: unique, and usable by `since`, `total` and inject's `quoting` checks.
+    let id = fields["id"].flatMap { stepID($0) }
     let receiver = fields["receiver"].flatMap { backgroundReceiver($0) }
     var body: [Step] = []
     if let stepsNode = fields["steps"] {
@@ -80,10 +81,11 @@ extension ScenarioDecoder {
     // After the body: the condition names one of its steps.
     let until = errors.count == errorsBefore ? untilNode.flatMap { repetitionUntil($0, body: body) } : nil
     guard errors.count == errorsBefore else { return nil }
+    if let id { stepIDs[id] = node.path }
     let repetition = Repetition(
       count: count, rate: rate, duration: limit, id: id, body: body, receiver: receiver, expect: expect, until: until)
     return Step(
-      index: index, action: .repetition(repetition), note: note,
+      index: index, action: .repetition(repetition), note: note, id: id,
       location: ScenarioLocation(line: node.position.line, column: node.position.column, path: node.path))
   }
 

@@ -146,6 +146,19 @@ struct RepeatRunTests {
     #expect(outcome.receiver?.lost == 0)
   }
 
+  @Test("a repeat's id is a step id: `since` measures from the repeat, and a wrong bound fails the run")
+  func sinceARepeat() throws {
+    func scenario(_ bound: String) -> String {
+      Self.loopback(count: 10, expect: "{}").replacingOccurrences(
+        of: "\n ]}", with: #", {"recv": "server", "expect": {"elapsed": {"since": "burst", "max": "\#(bound)"}}}\#n ]}"#)
+    }
+    let held = try run(scenario("30s"))
+    #expect(held.passed, "\(held.outcomes.flatMap(\.checks))")
+    let missed = try run(scenario("1ns"))
+    #expect(!missed.passed)
+    #expect(missed.outcomes.last?.checks.contains { $0.field == "elapsed" && !$0.passed } == true)
+  }
+
   /// Three datagrams queued, then a loop draining them one recv at a time until the socket has none left.
   private static func drain(until: String, count: Int = 10) -> String {
     """

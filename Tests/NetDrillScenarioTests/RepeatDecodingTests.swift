@@ -74,6 +74,17 @@ struct RepeatDecodingTests {
     #expect(untils[1].expect.returnsAmong == .range(min: 2, max: nil))
   }
 
+  @Test("a repeat's id is a step id: another step may not take it")
+  func aRepeatIDIsUnique() {
+    let found = errors(
+      """
+      {"repeat": {"count": 2}, "id": "burst", "steps": [{"send": "c", "data": "x"}]},
+      {"send": "c", "data": "y", "id": "burst"}
+      """)
+    #expect(found.map(\.path) == ["$.steps[1].id"])
+    #expect(found.first?.message.contains("the id \"burst\" is already used by the step at $.steps[0]") == true)
+  }
+
   @Test func aSequencePayloadCarriesItsNumberThenTheFill() {
     let layout = SequencePayload(size: 20, seed: 7)
     let bytes = layout.bytes(number: 0x0102_0304_0506_0708)
