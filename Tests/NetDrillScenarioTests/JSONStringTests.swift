@@ -41,7 +41,8 @@ struct JSONStringTests {
     #expect(literal.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7f })
     #expect(
       literal
-        == "\"a\\\"b\\\\c\\nd\\u000de\\u0009f\\u0001g\\u007fh\\u009bi\\u2028j\\u2029k</script><!--&\\u00b5\\ud83d\\ude00\"")
+        == "\"a\\\"b\\\\c\\nd\\u000de\\u0009f\\u0001g\\u007fh\\u009bi\\u2028j\\u2029k</script><!--&\\u00b5\\ud83d\\ude00\""
+    )
   }
 
   @Test(
