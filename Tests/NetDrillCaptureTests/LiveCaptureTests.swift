@@ -24,6 +24,18 @@ struct LiveCaptureTests {
     Array("netdrill-\(kind)-\(index)".utf8)
   }
 
+  /// `lo` of the test's namespace, the one capture target of most tests.
+  static func loopback(_ namespaceFD: Int32) -> [CaptureTarget] {
+    [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)]
+  }
+
+  /// Sends `count` datagrams to the closed port 127.0.0.1:9: with the ICMP
+  /// port unreachable answering each, `2 * count` packets on `lo`.
+  static func sendToClosedPort(count: Int) throws {
+    let sender = try UDPSocket()
+    for index in 0..<count { try sender.send(marker("closed", index), toPort: 9) }
+  }
+
   /// Sends `count` datagrams to a closed port (127.0.0.1:9) and `count` to a
   /// bound socket, reading the latter, while capturing `lo`.
   static func sendToClosedAndOpenPorts(count: Int, filter: String? = nil) async throws -> Observed {
@@ -31,7 +43,7 @@ struct LiveCaptureTests {
       let collector = PacketCollector()
       let windowStart = realtimeNanoseconds()
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        targets: Self.loopback(namespaceFD),
         configuration: CaptureConfiguration(filter: filter),
         sink: collector.append)
       let receiver = try UDPSocket()
@@ -61,7 +73,7 @@ struct LiveCaptureTests {
     let watch = Watch()
     let arrivals = try await TestNamespace.run { namespaceFD in
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        targets: Self.loopback(namespaceFD),
         progress: { watermark in
           watch.state.withLock {
             #expect(watermark >= $0.watermark, "the watermark never goes back")
@@ -165,10 +177,9 @@ struct LiveCaptureTests {
   func stopIsIdempotent() async throws {
     try await TestNamespace.run { namespaceFD in
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)]
+        targets: Self.loopback(namespaceFD)
       ) { _ in }
-      let sender = try UDPSocket()
-      try sender.send(Self.marker("closed", 0), toPort: 9)
+      try Self.sendToClosedPort(count: 1)
       let first = capture.stop()
       let second = capture.stop(drainFor: .zero)
       #expect(first == second)
@@ -183,12 +194,11 @@ struct LiveCaptureTests {
     try await TestNamespace.run { namespaceFD in
       let collector = PacketCollector()
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        targets: Self.loopback(namespaceFD),
         configuration: CaptureConfiguration(immediateMode: immediateMode), startsDelivering: false,
         sink: collector.append)
       #expect(capture.interfaces.map(\.name) == ["test/lo"], "interfaces are known before any delivery")
-      let sender = try UDPSocket()
-      for index in 0..<3 { try sender.send(Self.marker("closed", index), toPort: 9) }
+      try Self.sendToClosedPort(count: 3)
       // Long enough for several poll rounds and block retirements, had the thread been polling.
       usleep(300_000)
       #expect(collector.packets.isEmpty, "nothing is delivered before startDelivering()")
@@ -205,10 +215,9 @@ struct LiveCaptureTests {
     try await TestNamespace.run { namespaceFD in
       let collector = PacketCollector()
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)], startsDelivering: false,
+        targets: Self.loopback(namespaceFD), startsDelivering: false,
         sink: collector.append)
-      let sender = try UDPSocket()
-      try sender.send(Self.marker("closed", 0), toPort: 9)
+      try Self.sendToClosedPort(count: 1)
       let stats = capture.stop()
       #expect(collector.packets.count == 2)
       #expect(stats.first?.delivered == 2)
@@ -220,11 +229,10 @@ struct LiveCaptureTests {
     try await TestNamespace.run { namespaceFD in
       let collector = PacketCollector()
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        targets: Self.loopback(namespaceFD),
         configuration: CaptureConfiguration(immediateMode: immediateMode),
         sink: collector.append)
-      let sender = try UDPSocket()
-      for index in 0..<5 { try sender.send(Self.marker("closed", index), toPort: 9) }
+      try Self.sendToClosedPort(count: 5)
       let stats = capture.stop(drainFor: .zero)
       #expect(collector.packets.count == 10, "5 datagrams and 5 ICMP errors")
       #expect(stats.first?.delivered == 10)
@@ -242,7 +250,7 @@ struct LiveCaptureTests {
         ],
         configuration: CaptureConfiguration(filter: "udp"),
         sink: collector.append)
-      try UDPSocket().send(Self.marker("closed", 0), toPort: 9)
+      try Self.sendToClosedPort(count: 1)
       let stats = capture.stop()
       #expect(stats.map(\.name) == ["a/lo", "b/lo"])
       #expect(stats.map(\.delivered) == [1, 1])
@@ -256,7 +264,7 @@ struct LiveCaptureTests {
       let filter = "udp and and port"
       let error = #expect(throws: CaptureError.self) {
         _ = try LiveCapture(
-          targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+          targets: Self.loopback(namespaceFD),
           configuration: CaptureConfiguration(filter: filter)
         ) { _ in }
       }
@@ -275,7 +283,7 @@ struct LiveCaptureTests {
     try await TestNamespace.run { namespaceFD in
       let error = #expect(throws: CaptureError.self) {
         _ = try LiveCapture(
-          targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+          targets: Self.loopback(namespaceFD),
           configuration: CaptureConfiguration(filter: filter)
         ) { _ in }
       }
@@ -321,7 +329,7 @@ struct LiveCaptureTests {
     let result = try await TestNamespace.run { namespaceFD in
       let delivered = PacketCounter()
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        targets: Self.loopback(namespaceFD),
         configuration: CaptureConfiguration(filter: "udp")
       ) { packet in
         if packet.originalLength == UInt32(14 + 20 + 8 + payloadSize) { delivered.increment() }
