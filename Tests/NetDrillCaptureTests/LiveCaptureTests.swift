@@ -36,6 +36,25 @@ struct LiveCaptureTests {
     for index in 0..<count { try sender.send(marker("closed", index), toPort: 9) }
   }
 
+  /// Captures `lo` while `count` datagrams go to the closed port, stops the
+  /// capture with `stop`, and expects each datagram and its ICMP error
+  /// delivered to the sink and counted.
+  static func expectEveryClosedPortPair(
+    count: Int, configuration: CaptureConfiguration = CaptureConfiguration(), startsDelivering: Bool = true,
+    stop: @escaping @Sendable (LiveCapture) -> [CaptureStatistics]
+  ) async throws {
+    try await TestNamespace.run { namespaceFD in
+      let collector = PacketCollector()
+      let capture = try LiveCapture(
+        targets: loopback(namespaceFD), configuration: configuration, startsDelivering: startsDelivering,
+        sink: collector.append)
+      try sendToClosedPort(count: count)
+      let stats = stop(capture)
+      #expect(collector.packets.count == 2 * count, "\(count) datagrams and \(count) ICMP errors")
+      #expect(stats.first?.delivered == UInt64(2 * count))
+    }
+  }
+
   /// Sends `count` datagrams to a closed port (127.0.0.1:9) and `count` to a
   /// bound socket, reading the latter, while capturing `lo`.
   static func sendToClosedAndOpenPorts(count: Int, filter: String? = nil) async throws -> Observed {
@@ -212,31 +231,14 @@ struct LiveCaptureTests {
 
   @Test("stop() on a capture never started still delivers and counts what the kernel queued")
   func stopBeforeStartDelivering() async throws {
-    try await TestNamespace.run { namespaceFD in
-      let collector = PacketCollector()
-      let capture = try LiveCapture(
-        targets: Self.loopback(namespaceFD), startsDelivering: false,
-        sink: collector.append)
-      try Self.sendToClosedPort(count: 1)
-      let stats = capture.stop()
-      #expect(collector.packets.count == 2)
-      #expect(stats.first?.delivered == 2)
-    }
+    try await Self.expectEveryClosedPortPair(count: 1, startsDelivering: false) { $0.stop() }
   }
 
   @Test("stop(drainFor: .zero) still collects what was sent before it", arguments: [false, true])
   func stopWithoutDrain(immediateMode: Bool) async throws {
-    try await TestNamespace.run { namespaceFD in
-      let collector = PacketCollector()
-      let capture = try LiveCapture(
-        targets: Self.loopback(namespaceFD),
-        configuration: CaptureConfiguration(immediateMode: immediateMode),
-        sink: collector.append)
-      try Self.sendToClosedPort(count: 5)
-      let stats = capture.stop(drainFor: .zero)
-      #expect(collector.packets.count == 10, "5 datagrams and 5 ICMP errors")
-      #expect(stats.first?.delivered == 10)
-    }
+    try await Self.expectEveryClosedPortPair(
+      count: 5, configuration: CaptureConfiguration(immediateMode: immediateMode)
+    ) { $0.stop(drainFor: .zero) }
   }
 
   @Test("several handles in one namespace report per target, in target order")

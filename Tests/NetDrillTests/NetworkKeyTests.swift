@@ -35,6 +35,12 @@ struct NetworkKeyTests {
       "command": ["python3", "-c", "import signal, socket, sys\nsignal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('0.0.0.0', 7))\nwhile True:\n    data, peer = s.recvfrom(65535)\n    s.sendto(data, peer)\n"]}}
     """#
 
+  /// A UDP client under test, started by a step, that sends "hello" to the server once.
+  static let deferredSender = #"""
+    {"sender": {"host": "a", "deferred": true,
+      "command": ["python3", "-c", "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', ('192.0.2.2', 7100))\n"]}}
+    """#
+
   /// `remember` on a receive call: the client's port is ephemeral, so only
   /// the received datagram's source names it; without it, `peer` is the
   /// server's own address and the reply never reaches the client.
@@ -147,10 +153,7 @@ struct NetworkKeyTests {
     Case(
       key: "start",
       scenario: pair(
-        programs: #"""
-          {"sender": {"host": "a", "deferred": true,
-            "command": ["python3", "-c", "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', ('192.0.2.2', 7100))\n"]}}
-          """#,
+        programs: deferredSender,
         steps: #"""
           {"bind": "server", "address": "192.0.2.2:7100"}, {"start": "sender"},
           {"recv": "server", "timeout": "3s", "expect": {"data": "hello"}},
@@ -161,10 +164,7 @@ struct NetworkKeyTests {
     Case(
       key: "deferred (program)",
       scenario: pair(
-        programs: #"""
-          {"sender": {"host": "a", "deferred": true,
-            "command": ["python3", "-c", "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', ('192.0.2.2', 7100))\n"]}}
-          """#,
+        programs: deferredSender,
         steps: #"""
           {"bind": "server", "address": "192.0.2.2:7100"}, {"start": "sender"},
           {"recv": "server", "timeout": "3s", "expect": {"data": "hello"}}
