@@ -193,17 +193,22 @@ struct LiveCaptureTests {
         * count)
   }
 
-  /// The socket descriptors the process holds.
-  static func socketDescriptors() -> Set<Int32> {
+  /// The descriptors of this process that are packet sockets of the calling
+  /// thread's network namespace: the inodes listed in its
+  /// /proc/thread-self/net/packet, found among /proc/self/fd. Other tests'
+  /// sockets, opened meanwhile in other namespaces, are not among them.
+  static func packetSocketDescriptors() -> [Int32] {
+    let table = (try? String(contentsOfFile: "/proc/thread-self/net/packet", encoding: .utf8)) ?? ""
+    let inodes = Set(
+      table.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").last.map(String.init) })
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-    return Set(
-      entries.compactMap { entry -> Int32? in
-        guard let fd = Int32(entry),
-          let target = try? FileManager.default.destinationOfSymbolicLink(
-            atPath: "/proc/self/fd/\(entry)")
-        else { return nil }
-        return target.hasPrefix("socket:") ? fd : nil
-      })
+    return entries.compactMap { entry -> Int32? in
+      guard let fd = Int32(entry),
+        let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)"),
+        target.hasPrefix("socket:[")
+      else { return nil }
+      return inodes.contains(String(target.dropFirst("socket:[".count).dropLast())) ? fd : nil
+    }.sorted()
   }
 
   /// libpcap opens its packet socket without SOCK_CLOEXEC; a program started
@@ -211,15 +216,14 @@ struct LiveCaptureTests {
   @Test("a capture's packet socket is close-on-exec")
   func packetSocketIsCloseOnExec() async throws {
     // Checked outside the namespace's thread, where an issue names this test.
-    let leaking = try await TestNamespace.run { namespaceFD -> (opened: Int, leaking: [Int32]) in
-      let before = Self.socketDescriptors()
+    let sockets = try await TestNamespace.run { namespaceFD -> (count: Int, leaking: [Int32]) in
       let capture = try LiveCapture(targets: Self.loopback(namespaceFD)) { _ in }
       defer { _ = capture.stop(drainFor: .zero) }
-      let opened = Self.socketDescriptors().subtracting(before).sorted()
-      return (opened.count, opened.filter { fcntl($0, F_GETFD) & FD_CLOEXEC == 0 })
+      let descriptors = Self.packetSocketDescriptors()
+      return (descriptors.count, descriptors.filter { fcntl($0, F_GETFD) & FD_CLOEXEC == 0 })
     }
-    #expect(leaking.opened > 0, "the capture holds a packet socket")
-    #expect(leaking.leaking == [], "sockets without FD_CLOEXEC")
+    #expect(sockets.count > 0, "the capture holds a packet socket")
+    #expect(sockets.leaking == [], "packet sockets without FD_CLOEXEC")
   }
 
   @Test("stop() is idempotent and later calls return the same statistics")
