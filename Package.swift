@@ -58,7 +58,7 @@ let package = Package(
       name: "netdrill",
       dependencies: ["NetDrillCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     // Shared by every test target: the privileges trait, the process runner, whole-output assertions for
-    // the built binary, marked processes and the package's paths. Depends on no netdrill module.
+    // the built binary, marked processes, the package's paths and a seeded generator. Depends on no netdrill module.
     .target(name: "NetDrillTestSupport", path: "Tests/NetDrillTestSupport"),
     .testTarget(
       name: "NetDrillScenarioTests", dependencies: ["NetDrillScenario", "NetDrillSockets", "NetDrillTestSupport"],

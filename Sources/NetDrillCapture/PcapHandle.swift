@@ -189,6 +189,13 @@ final class PcapHandle {
       throw CaptureError(
         kind: .pcap, target: name, detail: "pcap_get_selectable_fd: no pollable descriptor")
     }
+    // libpcap 1.10 opens its packet socket without SOCK_CLOEXEC. The programs
+    // netdrill starts get only stdin, stdout and stderr anyway; this keeps a
+    // capture out of anything else that execs.
+    if case .failure(let error) = syscall({ fcntl(selectableFD, F_SETFD, FD_CLOEXEC) }) {
+      throw CaptureError(
+        kind: .pcap, target: name, detail: "fcntl(F_SETFD, FD_CLOEXEC): \(errnoDescription(error.rawValue))")
+    }
 
     owned = nil
     let delivery = PacketDelivery(

@@ -1,3 +1,4 @@
+import CNetDrillProcess
 import Foundation
 import Glibc
 import NetDrillSockets
@@ -118,6 +119,12 @@ enum NamespaceCommand {
     posix_spawn_file_actions_adddup2(&actions, stdin.read, 0)
     posix_spawn_file_actions_adddup2(&actions, output.write, 1)
     posix_spawn_file_actions_adddup2(&actions, errors.write, 2)
+    // Nothing else of netdrill's: its sockets are made without SOCK_CLOEXEC
+    // when a scenario says so (and libpcap's always are), and a helper that
+    // held one would keep it open — a socket a scenario closed would stay
+    // bound, and a datagram to its port get no ICMP error, while `ip` runs
+    // for another scenario of `check --jobs`.
+    nd_spawn_file_actions_addclosefrom(&actions, 3)
 
     // The child gets default SIGPIPE handling and no blocked signals, whatever
     // netdrill set for itself (an ignored signal stays ignored across exec).

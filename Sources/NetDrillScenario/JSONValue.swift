@@ -136,30 +136,10 @@ public enum JSONPath {
     return key.unicodeScalars.allSatisfy { isLetter($0) || ("0"..."9").contains($0) }
   }
 
-  /// `text` as a JSON string literal (quotes, backslashes and control characters escaped).
+  /// `text` as a JSON string literal, as messages quote names and values
+  /// (quotes, backslashes and control characters escaped).
   public static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          out += "\\u" + hex4(scalar.value)
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return out + "\""
-  }
-
-  static func hex4(_ value: UInt32) -> String {
-    let digits = String(value, radix: 16, uppercase: false)
-    return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    JSONString.quoted(text)
   }
 }
 
@@ -392,19 +372,19 @@ struct JSONReader {
       // A high surrogate must be followed by an escaped low surrogate (RFC 8259 §7).
       guard peek() == UInt8(ascii: "\\"), peek(1) == UInt8(ascii: "u") else {
         throw JSONSyntaxError(
-          position: escapeStart, path: renderPath(), message: "unpaired surrogate \\u\(JSONPath.hex4(scalarValue))")
+          position: escapeStart, path: renderPath(), message: "unpaired surrogate \\u\(JSONString.hex4(scalarValue))")
       }
       advance()
       advance()
       let low = try readHex4(escapeStart: escapeStart)
       guard (0xDC00...0xDFFF).contains(low) else {
         throw JSONSyntaxError(
-          position: escapeStart, path: renderPath(), message: "unpaired surrogate \\u\(JSONPath.hex4(scalarValue))")
+          position: escapeStart, path: renderPath(), message: "unpaired surrogate \\u\(JSONString.hex4(scalarValue))")
       }
       scalarValue = 0x10000 + ((scalarValue - 0xD800) << 10) + (low - 0xDC00)
     } else if (0xDC00...0xDFFF).contains(scalarValue) {
       throw JSONSyntaxError(
-        position: escapeStart, path: renderPath(), message: "unpaired surrogate \\u\(JSONPath.hex4(scalarValue))")
+        position: escapeStart, path: renderPath(), message: "unpaired surrogate \\u\(JSONString.hex4(scalarValue))")
     }
     guard let scalar = Unicode.Scalar(scalarValue) else {
       throw JSONSyntaxError(position: escapeStart, path: renderPath(), message: "invalid \\u escape")

@@ -609,17 +609,6 @@ enum SchemaValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
   /// A JSON string literal in plain ASCII (`µ` becomes `\u00b5`), so the
   /// schema survives any tool that mangles encodings.
   private func asciiQuoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case _ where scalar.value < 0x20 || scalar.value >= 0x7F:
-        for unit in String(scalar).utf16 { out += "\\u" + JSONPath.hex4(UInt32(unit)) }
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
+    JSONString.quoted(text, escaping: .asciiOnly)
   }
 }

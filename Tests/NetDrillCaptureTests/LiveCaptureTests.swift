@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import NetDrillCapture
 import NetDrillTestSupport
@@ -24,6 +25,37 @@ struct LiveCaptureTests {
     Array("netdrill-\(kind)-\(index)".utf8)
   }
 
+  /// `lo` of the test's namespace, the one capture target of most tests.
+  static func loopback(_ namespaceFD: Int32) -> [CaptureTarget] {
+    [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)]
+  }
+
+  /// Sends `count` datagrams to the closed port 127.0.0.1:9: with the ICMP
+  /// port unreachable answering each, `2 * count` packets on `lo`.
+  static func sendToClosedPort(count: Int) throws {
+    let sender = try UDPSocket()
+    for index in 0..<count { try sender.send(marker("closed", index), toPort: 9) }
+  }
+
+  /// Captures `lo` while `count` datagrams go to the closed port, stops the
+  /// capture with `stop`, and expects each datagram and its ICMP error
+  /// delivered to the sink and counted.
+  static func expectEveryClosedPortPair(
+    count: Int, configuration: CaptureConfiguration = CaptureConfiguration(), startsDelivering: Bool = true,
+    stop: @escaping @Sendable (LiveCapture) -> [CaptureStatistics]
+  ) async throws {
+    try await TestNamespace.run { namespaceFD in
+      let collector = PacketCollector()
+      let capture = try LiveCapture(
+        targets: loopback(namespaceFD), configuration: configuration, startsDelivering: startsDelivering,
+        sink: collector.append)
+      try sendToClosedPort(count: count)
+      let stats = stop(capture)
+      #expect(collector.packets.count == 2 * count, "\(count) datagrams and \(count) ICMP errors")
+      #expect(stats.first?.delivered == UInt64(2 * count))
+    }
+  }
+
   /// Sends `count` datagrams to a closed port (127.0.0.1:9) and `count` to a
   /// bound socket, reading the latter, while capturing `lo`.
   static func sendToClosedAndOpenPorts(count: Int, filter: String? = nil) async throws -> Observed {
@@ -31,7 +63,7 @@ struct LiveCaptureTests {
       let collector = PacketCollector()
       let windowStart = realtimeNanoseconds()
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        targets: Self.loopback(namespaceFD),
         configuration: CaptureConfiguration(filter: filter),
         sink: collector.append)
       let receiver = try UDPSocket()
@@ -61,7 +93,7 @@ struct LiveCaptureTests {
     let watch = Watch()
     let arrivals = try await TestNamespace.run { namespaceFD in
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        targets: Self.loopback(namespaceFD),
         progress: { watermark in
           watch.state.withLock {
             #expect(watermark >= $0.watermark, "the watermark never goes back")
@@ -161,14 +193,46 @@ struct LiveCaptureTests {
         * count)
   }
 
+  /// The descriptors of this process that are packet sockets of the calling
+  /// thread's network namespace: the inodes listed in its
+  /// /proc/thread-self/net/packet, found among /proc/self/fd. Other tests'
+  /// sockets, opened meanwhile in other namespaces, are not among them.
+  static func packetSocketDescriptors() -> [Int32] {
+    let table = (try? String(contentsOfFile: "/proc/thread-self/net/packet", encoding: .utf8)) ?? ""
+    let inodes = Set(
+      table.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").last.map(String.init) })
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return entries.compactMap { entry -> Int32? in
+      guard let fd = Int32(entry),
+        let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(entry)"),
+        target.hasPrefix("socket:[")
+      else { return nil }
+      return inodes.contains(String(target.dropFirst("socket:[".count).dropLast())) ? fd : nil
+    }.sorted()
+  }
+
+  /// libpcap opens its packet socket without SOCK_CLOEXEC; a program started
+  /// while a capture runs must not inherit it.
+  @Test("a capture's packet socket is close-on-exec")
+  func packetSocketIsCloseOnExec() async throws {
+    // Checked outside the namespace's thread, where an issue names this test.
+    let sockets = try await TestNamespace.run { namespaceFD -> (count: Int, leaking: [Int32]) in
+      let capture = try LiveCapture(targets: Self.loopback(namespaceFD)) { _ in }
+      defer { _ = capture.stop(drainFor: .zero) }
+      let descriptors = Self.packetSocketDescriptors()
+      return (descriptors.count, descriptors.filter { fcntl($0, F_GETFD) & FD_CLOEXEC == 0 })
+    }
+    #expect(sockets.count > 0, "the capture holds a packet socket")
+    #expect(sockets.leaking == [], "packet sockets without FD_CLOEXEC")
+  }
+
   @Test("stop() is idempotent and later calls return the same statistics")
   func stopIsIdempotent() async throws {
     try await TestNamespace.run { namespaceFD in
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)]
+        targets: Self.loopback(namespaceFD)
       ) { _ in }
-      let sender = try UDPSocket()
-      try sender.send(Self.marker("closed", 0), toPort: 9)
+      try Self.sendToClosedPort(count: 1)
       let first = capture.stop()
       let second = capture.stop(drainFor: .zero)
       #expect(first == second)
@@ -183,12 +247,11 @@ struct LiveCaptureTests {
     try await TestNamespace.run { namespaceFD in
       let collector = PacketCollector()
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        targets: Self.loopback(namespaceFD),
         configuration: CaptureConfiguration(immediateMode: immediateMode), startsDelivering: false,
         sink: collector.append)
       #expect(capture.interfaces.map(\.name) == ["test/lo"], "interfaces are known before any delivery")
-      let sender = try UDPSocket()
-      for index in 0..<3 { try sender.send(Self.marker("closed", index), toPort: 9) }
+      try Self.sendToClosedPort(count: 3)
       // Long enough for several poll rounds and block retirements, had the thread been polling.
       usleep(300_000)
       #expect(collector.packets.isEmpty, "nothing is delivered before startDelivering()")
@@ -202,33 +265,14 @@ struct LiveCaptureTests {
 
   @Test("stop() on a capture never started still delivers and counts what the kernel queued")
   func stopBeforeStartDelivering() async throws {
-    try await TestNamespace.run { namespaceFD in
-      let collector = PacketCollector()
-      let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)], startsDelivering: false,
-        sink: collector.append)
-      let sender = try UDPSocket()
-      try sender.send(Self.marker("closed", 0), toPort: 9)
-      let stats = capture.stop()
-      #expect(collector.packets.count == 2)
-      #expect(stats.first?.delivered == 2)
-    }
+    try await Self.expectEveryClosedPortPair(count: 1, startsDelivering: false) { $0.stop() }
   }
 
   @Test("stop(drainFor: .zero) still collects what was sent before it", arguments: [false, true])
   func stopWithoutDrain(immediateMode: Bool) async throws {
-    try await TestNamespace.run { namespaceFD in
-      let collector = PacketCollector()
-      let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
-        configuration: CaptureConfiguration(immediateMode: immediateMode),
-        sink: collector.append)
-      let sender = try UDPSocket()
-      for index in 0..<5 { try sender.send(Self.marker("closed", index), toPort: 9) }
-      let stats = capture.stop(drainFor: .zero)
-      #expect(collector.packets.count == 10, "5 datagrams and 5 ICMP errors")
-      #expect(stats.first?.delivered == 10)
-    }
+    try await Self.expectEveryClosedPortPair(
+      count: 5, configuration: CaptureConfiguration(immediateMode: immediateMode)
+    ) { $0.stop(drainFor: .zero) }
   }
 
   @Test("several handles in one namespace report per target, in target order")
@@ -242,7 +286,7 @@ struct LiveCaptureTests {
         ],
         configuration: CaptureConfiguration(filter: "udp"),
         sink: collector.append)
-      try UDPSocket().send(Self.marker("closed", 0), toPort: 9)
+      try Self.sendToClosedPort(count: 1)
       let stats = capture.stop()
       #expect(stats.map(\.name) == ["a/lo", "b/lo"])
       #expect(stats.map(\.delivered) == [1, 1])
@@ -256,7 +300,7 @@ struct LiveCaptureTests {
       let filter = "udp and and port"
       let error = #expect(throws: CaptureError.self) {
         _ = try LiveCapture(
-          targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+          targets: Self.loopback(namespaceFD),
           configuration: CaptureConfiguration(filter: filter)
         ) { _ in }
       }
@@ -275,7 +319,7 @@ struct LiveCaptureTests {
     try await TestNamespace.run { namespaceFD in
       let error = #expect(throws: CaptureError.self) {
         _ = try LiveCapture(
-          targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+          targets: Self.loopback(namespaceFD),
           configuration: CaptureConfiguration(filter: filter)
         ) { _ in }
       }
@@ -321,7 +365,7 @@ struct LiveCaptureTests {
     let result = try await TestNamespace.run { namespaceFD in
       let delivered = PacketCounter()
       let capture = try LiveCapture(
-        targets: [CaptureTarget(host: "test", interface: "lo", namespaceFD: namespaceFD)],
+        targets: Self.loopback(namespaceFD),
         configuration: CaptureConfiguration(filter: "udp")
       ) { packet in
         if packet.originalLength == UInt32(14 + 20 + 8 + payloadSize) { delivered.increment() }

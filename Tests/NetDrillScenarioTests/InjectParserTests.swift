@@ -98,18 +98,12 @@ struct InjectParserTests {
 
   @Test(arguments: cases)
   func malformedInject(_ testCase: MalformedCase) throws {
-    let errors = TestSupport.errors(parsing: testCase.text, file: "case.json")
-    let first = try #require(errors.first, "parsed without error")
-    #expect(first.path == testCase.path)
-    #expect(first.line == testCase.line && first.column == testCase.column, "at \(first.line):\(first.column)")
-    #expect(first.message.contains(testCase.fragment), "message: \(first.message)")
-    #expect(first.suggestion == testCase.suggestion)
+    try testCase.expectRefused()
   }
 
   @Test func eachKindDecodesWithItsDefaults() throws {
-    let text = MalformedCase.template.replacingOccurrences(
-      of: "STEPS",
-      with: """
+    let text = MalformedCase.scenario(
+      steps: """
         {"send": "client", "data": "abc"},
         {"inject": "udp", "from": "192.0.2.7:5353", "to": "client", "data": "hi"},
         {"inject": "icmp", "error": "frag-needed", "quoting": 1, "mtu": 1200, "from": "192.0.2.1"},
@@ -151,11 +145,5 @@ struct InjectParserTests {
     }
     #expect(inject.packet == .icmp(.hostUnreachable, quoting: 1, offender: nil, mtu: nil))
     #expect(scenario.steps[2].id == "refusal" && scenario.steps[3].id == "spoof")
-  }
-}
-
-extension String {
-  fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-    split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
   }
 }

@@ -1,4 +1,5 @@
 import NetDrillScenario
+import NetDrillTestSupport
 import Testing
 
 @Suite("JSONValue: a strict JSON reader that keeps positions")
@@ -147,7 +148,7 @@ struct JSONValueTests {
   /// Random and mutated inputs must give a value or a syntax error, never a
   /// crash. Deterministic (seeded) so a failure reproduces.
   @Test func neverCrashesOnArbitraryInput() {
-    var generator = SplitMix(seed: 0x5EED)
+    var generator = SplitMix64(seed: 0x5EED)
     let seeds = [
       #"{"netdrill": 1, "name": "x", "steps": [{"send": "c", "data": {"hex": "00 ff"}}], "n": -1.5e3}"#,
       #"[true, false, null, "\u00e9\ud83d\ude00", {"": []}]"#,
@@ -174,18 +175,5 @@ struct JSONValueTests {
       // The scenario parser on the same bytes must not crash either.
       _ = try? ScenarioParser.parse(data: bytes, file: nil)
     }
-  }
-}
-
-/// A tiny seeded generator so the fuzz test is reproducible.
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

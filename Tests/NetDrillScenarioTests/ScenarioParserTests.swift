@@ -1,6 +1,7 @@
 import Foundation
 import NetDrillScenario
 import NetDrillSockets
+import NetDrillTestSupport
 import Testing
 
 /// Wraps `steps` (a JSON array body) in a minimal valid scenario.
@@ -422,7 +423,7 @@ struct FixtureTests {
   /// Mutated copies of valid scenarios must parse or fail with errors that
   /// point inside the text, never crash.
   @Test func mutatedScenariosNeverCrash() throws {
-    var generator = SplitMix(seed: 0xF022)
+    var generator = SplitMix64(seed: 0xF022)
     let texts = try Self.fixtures.map { try TestSupport.read($0) }
     let alphabet = Array("{}[]\":,0123456789-. $abcdefghijklmnopqrstuvwxyzMSG_POLLINE".utf8)
     for _ in 0..<1500 {

@@ -68,36 +68,22 @@ struct ControlMessageMutationTests {
     ),
   ]
 
-  private func run(_ text: String) throws -> RunResult {
-    try ScenarioRunner.run(try ScenarioParser.parse(data: Array(text.utf8), file: "mutated.json"))
-  }
-
-  private func source(_ name: String) throws -> String {
-    try String(contentsOf: TestPaths.scenarios.appendingPathComponent(name + ".json"), encoding: .utf8)
-  }
-
   @Test("an origin given by number passes like its name")
   func originByNumber() throws {
-    let text = try source("udp/recverr-error-queue").replacingOccurrences(
+    let text = try BundledScenarioMutation.source("udp/recverr-error-queue").replacingOccurrences(
       of: #""origin": "icmp""#, with: #""origin": 2"#)
-    #expect(try run(text).passed)
+    #expect(try BundledScenarioMutation.run(text).passed)
   }
 
   @Test("a wrong expected value fails the run on that check", arguments: 0..<mutations.count)
   func mutationFails(_ index: Int) throws {
     let (scenario, original, replacement, field) = Self.mutations[index]
-    let text = try source(scenario)
-    #expect(text.components(separatedBy: original).count == 2, "\(original) must occur once in \(scenario)")
-    #expect(try run(text).passed, "\(scenario) as written")
-    let result = try run(text.replacingOccurrences(of: original, with: replacement))
-    #expect(!result.passed, "\(scenario): \(replacement)")
-    let failed = result.outcomes.flatMap(\.checks).filter { !$0.passed }.map(\.field)
-    #expect(failed.joined(separator: "|") == field, "\(scenario): \(replacement)")
+    try BundledScenarioMutation.expectFails(scenario, replacing: original, with: replacement, on: field)
   }
 
   @Test("a wrong expectation exits 1 from the command line")
   func exitStatus() throws {
-    let text = try source("udp/receive-buffer-overflow-drop-counter").replacingOccurrences(
+    let text = try BundledScenarioMutation.source("udp/receive-buffer-overflow-drop-counter").replacingOccurrences(
       of: #""SO_RXQ_OVFL": 17"#, with: #""SO_RXQ_OVFL": 18"#)
     let path = try temporaryScenario(text, name: "ovfl")
     let result = try Command.netdrill(["run", path])

@@ -57,9 +57,7 @@ struct ExpectationSetMutationTests {
     (#""to": "127.0.0.1:rx""#, #""to": "127.0.0.1:nb""#, "total|data|error"),
   ]
 
-  private func run(_ text: String) throws -> RunResult {
-    try ScenarioRunner.run(try ScenarioParser.parse(data: Array(text.utf8), file: "mutated.json"))
-  }
+  private func run(_ text: String) throws -> RunResult { try BundledScenarioMutation.run(text) }
 
   @Test("the scenario passes as written")
   func passes() throws {

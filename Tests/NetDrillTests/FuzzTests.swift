@@ -6,26 +6,6 @@ import NetDrillTestSupport
 import NetDrillTrace
 import Testing
 
-/// A small deterministic generator (SplitMix64): the same seed gives the
-/// same mutants on every machine, so a failure can be replayed.
-struct SplitMix64 {
-  private var state: UInt64
-  init(seed: UInt64) { state = seed }
-
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-
-  /// A number in `0..<bound` (bound > 0).
-  mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-
-  mutating func pick<T>(_ items: [T]) -> T { items[below(items.count)] }
-}
-
 /// Damaged copies of the bundled scenarios and golden traces.
 enum Mutant {
   /// Text that breaks JSON, or is valid JSON of the wrong kind or value.

@@ -65,14 +65,6 @@ struct InjectTests {
     ("inject/syn-ack-handshake", #""seq": 1000 }"#, #""seq": 1000, "host": "b" }"#, "revents|address"),
   ]
 
-  private func source(_ name: String) throws -> String {
-    try String(contentsOf: TestPaths.scenarios.appendingPathComponent(name + ".json"), encoding: .utf8)
-  }
-
-  private func run(_ text: String) throws -> RunResult {
-    try ScenarioRunner.run(try ScenarioParser.parse(data: Array(text.utf8), file: "mutated.json"))
-  }
-
   @Test("each inject scenario passes and replays clean against its golden 20 times in a row", arguments: scenarios)
   func replaysClean(_ name: String) throws {
     let golden = TestPaths.golden(name + ".pcapng")
@@ -110,7 +102,7 @@ struct InjectTests {
 
   @Test("seq, window and flags reach the wire: the captured SYN-ACK carries them")
   func segmentFieldsInTheTrace() throws {
-    let text = try source("inject/syn-ack-handshake").replacingOccurrences(
+    let text = try BundledScenarioMutation.source("inject/syn-ack-handshake").replacingOccurrences(
       of: #""seq": 1000 }"#, with: #""seq": 1000, "window": 1234 }"#)
     let path = try temporaryScenario(text, name: "syn-ack-window")
     let scenario = try ScenarioParser.parse(file: path)
@@ -130,13 +122,7 @@ struct InjectTests {
   @Test("an injected packet that differs fails the expectations that depend on it", arguments: 0..<mutations.count)
   func mutationFails(_ index: Int) throws {
     let (scenario, original, replacement, fields) = Self.mutations[index]
-    let text = try source(scenario)
-    #expect(text.components(separatedBy: original).count == 2, "\(original) must occur once in \(scenario)")
-    #expect(try run(text).passed, "\(scenario) as written")
-    let result = try run(text.replacingOccurrences(of: original, with: replacement))
-    #expect(!result.passed, "\(scenario): \(replacement)")
-    let failed = result.outcomes.flatMap(\.checks).filter { !$0.passed }.map(\.field)
-    #expect(failed.joined(separator: "|") == fields, "\(scenario): \(replacement)")
+    try BundledScenarioMutation.expectFails(scenario, replacing: original, with: replacement, on: fields)
   }
 
   @Test("bad inject input exits 2 with the file, line:column and JSON path")

@@ -18,6 +18,11 @@ private let header = #"{"netdrill": 1, "name": "bad", "sockets": {"c": {"type": 
 private let networkHeader =
   #"{"netdrill": 1, "name": "bad", "hosts": {"a": {}, "b": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],"#
 
+/// Line 1 of the topology cases: three hosts, with no link yet or with a link w between a and b.
+private let threeHosts = #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},"#
+private let threeHostsWired =
+  #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],"#
+
 /// Each case's error is on line 2; the column is where the offending value or key starts.
 let malformedCases: [MalformedCase] = [
   .init(
@@ -118,87 +123,92 @@ let malformedCases: [MalformedCase] = [
   .init(
     name: "link subnet with host bits",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "10.0.0.1/24"}], "steps": []}"#,
+      threeHosts + #"\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "10.0.0.1/24"}], "steps": []}"#,
     position: "2:54", path: "$.links[0].ipv4"),
   .init(
     name: "/31 on a LAN",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b", "c"], "ipv4": "10.0.0.0/31"}], "steps": []}"#,
+      threeHosts + #"\#n"links": [{"name": "w", "hosts": ["a", "b", "c"], "ipv4": "10.0.0.0/31"}], "steps": []}"#,
     position: "2:59", path: "$.links[0].ipv4"),
   .init(
     name: "loopback link subnet",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "127.0.0.0/8"}], "steps": []}"#,
+      threeHosts + #"\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "127.0.0.0/8"}], "steps": []}"#,
     position: "2:54", path: "$.links[0].ipv4"),
   .init(
     name: "unspecified link subnet",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "0.0.0.0/24"}], "steps": []}"#,
+      threeHosts + #"\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "0.0.0.0/24"}], "steps": []}"#,
     position: "2:54", path: "$.links[0].ipv4"),
   .init(
     name: "multicast link subnet",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "224.0.0.0/24"}], "steps": []}"#,
+      threeHosts + #"\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "224.0.0.0/24"}], "steps": []}"#,
     position: "2:54", path: "$.links[0].ipv4"),
   .init(
     name: "IPv6 loopback link subnet",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "::1/128"}], "steps": []}"#,
+      threeHosts + #"\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "::1/128"}], "steps": []}"#,
     position: "2:54", path: "$.links[0].ipv6"),
   .init(
     name: "IPv6 multicast link subnet",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "ff00::/8"}], "steps": []}"#,
+      threeHosts + #"\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "ff00::/8"}], "steps": []}"#,
     position: "2:54", path: "$.links[0].ipv6"),
   .init(
     name: "IPv6 unspecified link subnet",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "::/64"}], "steps": []}"#,
+      threeHosts + #"\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv6": "::/64"}], "steps": []}"#,
     position: "2:54", path: "$.links[0].ipv6"),
   .init(
     name: "overlapping link subnets",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}},\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "10.0.0.0/16"}, {"name": "v", "hosts": ["b", "c"], "ipv4": "10.0.1.0/24"}], "steps": []}"#,
+      threeHosts
+      + #"\#n"links": [{"name": "w", "hosts": ["a", "b"], "ipv4": "10.0.0.0/16"}, {"name": "v", "hosts": ["b", "c"], "ipv4": "10.0.1.0/24"}], "steps": []}"#,
     position: "2:113", path: "$.links[1].ipv4"),
   .init(
     name: "::/0 beside a default route",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "default", "via": "2001:db8:1::2"}, {"host": "a", "to": "::/0", "via": "2001:db8:1::2"}], "steps": []}"#,
+      threeHostsWired
+      + #"\#n"routes": [{"host": "a", "to": "default", "via": "2001:db8:1::2"}, {"host": "a", "to": "::/0", "via": "2001:db8:1::2"}], "steps": []}"#,
     position: "2:88", path: "$.routes[1].to"),
   .init(
     name: "duplicate route",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "203.0.113.0/24", "via": "192.0.2.2"}, {"host": "a", "to": "203.0.113.0/24", "via": "192.0.2.2"}], "steps": []}"#,
+      threeHostsWired
+      + #"\#n"routes": [{"host": "a", "to": "203.0.113.0/24", "via": "192.0.2.2"}, {"host": "a", "to": "203.0.113.0/24", "via": "192.0.2.2"}], "steps": []}"#,
     position: "2:91", path: "$.routes[1].to"),
   .init(
     name: "route destination with host bits",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "203.0.113.7/24", "via": "192.0.2.2"}], "steps": []}"#,
+      threeHostsWired + #"\#n"routes": [{"host": "a", "to": "203.0.113.7/24", "via": "192.0.2.2"}], "steps": []}"#,
     position: "2:32", path: "$.routes[0].to"),
   .init(
     name: "rate limit on input",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"faults": {"f": {"host": "a", "direction": "input", "rate": {"rate": "1mbit"}}}, "steps": []}"#,
+      threeHostsWired
+      + #"\#n"faults": {"f": {"host": "a", "direction": "input", "rate": {"rate": "1mbit"}}}, "steps": []}"#,
     position: "2:44", path: "$.faults.f.direction"),
   .init(
     name: "delay without a direction",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"faults": {"f": {"host": "a", "delay": "5ms"}}, "steps": []}"#,
+      threeHostsWired + #"\#n"faults": {"f": {"host": "a", "delay": "5ms"}}, "steps": []}"#,
     position: "2:40", path: "$.faults.f.delay"),
   .init(
     name: "NUL in a command word",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"programs": {"p": {"host": "a", "command": ["sh", "a\u0000b"]}}, "steps": []}"#,
+      threeHostsWired + #"\#n"programs": {"p": {"host": "a", "command": ["sh", "a\u0000b"]}}, "steps": []}"#,
     position: "2:51", path: "$.programs.p.command[1]"),
   .init(
     name: "NUL in an environment value",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"programs": {"p": {"host": "a", "command": ["true"], "env": {"X": "1\u0000"}}}, "steps": []}"#,
+      threeHostsWired
+      + #"\#n"programs": {"p": {"host": "a", "command": ["true"], "env": {"X": "1\u0000"}}}, "steps": []}"#,
     position: "2:67", path: "$.programs.p.env.X"),
   .init(
     name: "gateway on none of the host's links",
     json:
-      #"{"netdrill": 1, "name": "t", "hosts": {"a": {}, "b": {}, "c": {}}, "links": [{"name": "w", "hosts": ["a", "b"]}],\#n"routes": [{"host": "a", "to": "203.0.113.0/24", "via": "198.51.100.2"}], "steps": []}"#,
+      threeHostsWired + #"\#n"routes": [{"host": "a", "to": "203.0.113.0/24", "via": "198.51.100.2"}], "steps": []}"#,
     position: "2:12", path: "$.routes[0]"),
 ]
 
@@ -235,14 +245,20 @@ struct BlockingInputCLITests {
   }
 
   /// Suggestions for an unknown errno used to be computed on the whole word:
-  /// 26 s for 10 MB. Now the run is refused as fast as the file is parsed.
-  @Test func aHugeUnknownErrnoIsRefusedQuickly() throws {
+  /// 26 s for 10 MB. That no distance is computed for such a word is a bound
+  /// on work, asserted without a clock by the scenario tests
+  /// (`aHugeUnknownWordIsComparedWithNoCandidate`); here the built binary
+  /// refuses it, at the right place and without a suggestion. The time limit
+  /// only catches a hang: it is generous because a debug build parsing and
+  /// printing 10 MB on a busy 2-core machine takes seconds, and speed is for
+  /// benchmarks, not for tests.
+  @Test func aHugeUnknownErrnoIsRefusedWithoutASuggestion() throws {
     let huge = String(repeating: "E", count: 10_000_000)
     let path = try temporaryScenario(
       #"{"netdrill": 1, "name": "t", "sockets": {"c": {"type": "udp"}},"# + "\n"
         + #""steps": [{"send": "c", "data": "x", "expect": {"error": ""# + huge + #""}}]}"#)
     defer { unlink(path) }
-    let result = try Command.netdrill(["run", path], timeout: 20)
+    let result = try Command.netdrill(["run", path], timeout: 300)
     #expect(result.status == 2)
     // Only the start is shown on failure: the message quotes the 10 MB word.
     let start = String(result.standardError.prefix(300))

@@ -35,6 +35,32 @@ struct NetworkKeyTests {
       "command": ["python3", "-c", "import signal, socket, sys\nsignal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('0.0.0.0', 7))\nwhile True:\n    data, peer = s.recvfrom(65535)\n    s.sendto(data, peer)\n"]}}
     """#
 
+  /// A UDP client under test, started by a step, that sends "hello" to the server once.
+  static let deferredSender = #"""
+    {"sender": {"host": "a", "deferred": true,
+      "command": ["python3", "-c", "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', ('192.0.2.2', 7100))\n"]}}
+    """#
+
+  /// `remember` on a receive call: the client's port is ephemeral, so only
+  /// the received datagram's source names it; without it, `peer` is the
+  /// server's own address and the reply never reaches the client.
+  static func rememberCase(receive: String, reply: String) -> Case {
+    Case(
+      key: "remember (\(receive))",
+      scenario: pair(
+        steps: #"""
+          {"bind": "server", "address": "192.0.2.2:7100"},
+          {"sendto": "client", "to": "192.0.2.2:7100", "data": "ping"},
+          {"\#(receive)": "server", "remember": "peer", "expect": {"data": "ping"}},
+          {"\#(reply)": "server", "to": "peer", "data": "pong"},
+          {"recv": "client", "timeout": "1s", "expect": {"data": "pong"}}
+          """#),
+      wrong: (
+        #"{"\#(receive)": "server", "remember": "peer", "expect": {"data": "ping"}}"#,
+        #"{"\#(receive)": "server", "expect": {"data": "ping"}}, {"getsockname": "server", "remember": "peer"}"#
+      ), wrongExit: 1)
+  }
+
   static let cases: [Case] = [
     Case(
       key: "link_down",
@@ -121,43 +147,13 @@ struct NetworkKeyTests {
           {"recv": "server", "flags": ["MSG_DONTWAIT"], "expect": {"error": "EAGAIN"}}
           """#),
       wrong: (#"{"percent": 100}"#, #"{"percent": 0}"#), wrongExit: 1),
-    // The client's port is ephemeral: only the received datagram's source names it.
-    Case(
-      key: "remember (recvfrom)",
-      scenario: pair(
-        steps: #"""
-          {"bind": "server", "address": "192.0.2.2:7100"},
-          {"sendto": "client", "to": "192.0.2.2:7100", "data": "ping"},
-          {"recvfrom": "server", "remember": "peer", "expect": {"data": "ping"}},
-          {"sendto": "server", "to": "peer", "data": "pong"},
-          {"recv": "client", "timeout": "1s", "expect": {"data": "pong"}}
-          """#),
-      wrong: (
-        #"{"recvfrom": "server", "remember": "peer", "expect": {"data": "ping"}}"#,
-        #"{"recvfrom": "server", "expect": {"data": "ping"}}, {"getsockname": "server", "remember": "peer"}"#
-      ), wrongExit: 1),
-    Case(
-      key: "remember (recvmsg)",
-      scenario: pair(
-        steps: #"""
-          {"bind": "server", "address": "192.0.2.2:7100"},
-          {"sendto": "client", "to": "192.0.2.2:7100", "data": "ping"},
-          {"recvmsg": "server", "remember": "peer", "expect": {"data": "ping"}},
-          {"sendmsg": "server", "to": "peer", "data": "pong"},
-          {"recv": "client", "timeout": "1s", "expect": {"data": "pong"}}
-          """#),
-      wrong: (
-        #"{"recvmsg": "server", "remember": "peer", "expect": {"data": "ping"}}"#,
-        #"{"recvmsg": "server", "expect": {"data": "ping"}}, {"getsockname": "server", "remember": "peer"}"#
-      ), wrongExit: 1),
+    rememberCase(receive: "recvfrom", reply: "sendto"),
+    rememberCase(receive: "recvmsg", reply: "sendmsg"),
     // A UDP client under test that sends once: it must start after the server's bind.
     Case(
       key: "start",
       scenario: pair(
-        programs: #"""
-          {"sender": {"host": "a", "deferred": true,
-            "command": ["python3", "-c", "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', ('192.0.2.2', 7100))\n"]}}
-          """#,
+        programs: deferredSender,
         steps: #"""
           {"bind": "server", "address": "192.0.2.2:7100"}, {"start": "sender"},
           {"recv": "server", "timeout": "3s", "expect": {"data": "hello"}},
@@ -168,10 +164,7 @@ struct NetworkKeyTests {
     Case(
       key: "deferred (program)",
       scenario: pair(
-        programs: #"""
-          {"sender": {"host": "a", "deferred": true,
-            "command": ["python3", "-c", "import socket\nsocket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', ('192.0.2.2', 7100))\n"]}}
-          """#,
+        programs: deferredSender,
         steps: #"""
           {"bind": "server", "address": "192.0.2.2:7100"}, {"start": "sender"},
           {"recv": "server", "timeout": "3s", "expect": {"data": "hello"}}

@@ -1,4 +1,5 @@
 import Foundation
+import NetDrillTestSupport
 import Testing
 
 @testable import NetDrillTrace

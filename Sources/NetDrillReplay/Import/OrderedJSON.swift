@@ -1,3 +1,5 @@
+import NetDrillScenario
+
 /// A JSON value whose objects keep the order they were built in, written
 /// pretty: what `netdrill import` writes, so a person can read, edit and
 /// diff the scenario (the same capture always gives the same text).
@@ -53,24 +55,10 @@ public indirect enum OrderedJSON: Sendable, Equatable {
     }
   }
 
-  /// A JSON string literal: quotes, backslashes and every control character escaped.
+  /// A JSON string literal: quotes, backslashes and every control character
+  /// escaped, C1 controls and line separators too, since people open an
+  /// imported scenario in editors and terminals.
   static func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _
-      where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028
-        || scalar.value == 0x2029:
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
-      }
-    }
-    return out + "\""
+    JSONString.quoted(text, escaping: .invisibles)
   }
 }
