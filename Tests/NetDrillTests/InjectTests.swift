@@ -78,11 +78,11 @@ struct InjectTests {
 
   @Test("quoting by id and by number quote the same datagram: the client's error queue gets the error either way")
   func quotingByIDOrNumber() throws {
-    let byID = try source("inject/host-unreachable-errqueue")
+    let byID = try BundledScenarioMutation.source("inject/host-unreachable-errqueue")
     #expect(byID.contains(#""quoting": "hello""#))
     let byNumber = byID.replacingOccurrences(of: #""quoting": "hello""#, with: #""quoting": 2"#)
     for text in [byID, byNumber] {
-      let result = try run(text)
+      let result = try BundledScenarioMutation.run(text)
       #expect(result.passed, "\(result.outcomes.flatMap(\.checks).filter { !$0.passed })")
     }
   }
