@@ -157,9 +157,13 @@ final class PcapHandle {
       // (Linux 4.20) keeps them out of the ring; the packets delivered are the
       // same. Without it (older kernels) libpcap's own skip still applies.
       var ignore: Int32 = 1
-      _ = setsockopt(
+      let status = setsockopt(
         pcap_fileno(pcap), SOL_PACKET_LEVEL, PACKET_IGNORE_OUTGOING_OPTION, &ignore,
         socklen_t(MemoryLayout<Int32>.size))
+      if status != 0 {
+        warnings.append(
+          "PACKET_IGNORE_OUTGOING on loopback failed (\(errnoDescription(errno))): each packet takes the ring twice")
+      }
     }
 
     if let filter = configuration.filter {
