@@ -157,12 +157,15 @@ final class PcapHandle {
       // (Linux 4.20) keeps them out of the ring; the packets delivered are the
       // same. Without it (older kernels) libpcap's own skip still applies.
       var ignore: Int32 = 1
-      let status = setsockopt(
-        pcap_fileno(pcap), SOL_PACKET_LEVEL, PACKET_IGNORE_OUTGOING_OPTION, &ignore,
-        socklen_t(MemoryLayout<Int32>.size))
-      if status != 0 {
+      let status = syscall {
+        setsockopt(
+          pcap_fileno(pcap), SOL_PACKET_LEVEL, PACKET_IGNORE_OUTGOING_OPTION, &ignore,
+          socklen_t(MemoryLayout<Int32>.size))
+      }
+      if case .failure(let error) = status {
         warnings.append(
-          "PACKET_IGNORE_OUTGOING on loopback failed (\(errnoDescription(errno))): each packet takes the ring twice")
+          "PACKET_IGNORE_OUTGOING on loopback failed (\(errnoDescription(error.rawValue))): "
+            + "each packet takes the ring twice")
       }
     }
 

@@ -40,7 +40,6 @@ final class BackgroundReceiver: @unchecked Sendable {
   /// Starts the thread and returns once it runs, so the repeat's first datagram finds it receiving.
   func start() {
     let thread = Thread { [self] in
-      Self.yieldToSender()
       // Set before the repeat starts and put back before `finish` returns: no step sees it.
       let bound = ReceiveTimeout(descriptor: descriptor, replacingWith: Self.waitSlice)
       running.signal()
@@ -60,19 +59,6 @@ final class BackgroundReceiver: @unchecked Sendable {
     return ReceiverOutcome(
       socket: name, received: tracker.received, bytes: tracker.bytes, lost: max(0, sent - tracker.distinct),
       duplicated: tracker.duplicated, reordered: tracker.reordered, corrupted: tracker.corrupted, errors: errors)
-  }
-
-  /// Makes the calling thread SCHED_BATCH. With a busy second core the
-  /// sender and the receiver share one, and a normal thread woken by each
-  /// datagram preempts the sender to read it: two context switches per one or
-  /// two datagrams. A batch thread's wake-up does not preempt (kernel/sched/
-  /// fair.c, check_preempt_wakeup_fair), so it runs when a core is free or the
-  /// sender's slice ends, and then reads full batches from the queue the
-  /// socket's receive buffer holds. Refused (in a restricted container) it
-  /// stays a normal thread: only slower.
-  private static func yieldToSender() {
-    var parameters = sched_param(sched_priority: 0)
-    _ = sched_setscheduler(0, SCHED_BATCH_POLICY, &parameters)
   }
 
   /// The loop, with the tracker in a local variable: a stored property of a
@@ -115,7 +101,8 @@ final class BackgroundReceiver: @unchecked Sendable {
         }
       }
       // Only when the call did not wait itself (checked here, on the idle path: a step may set O_NONBLOCK).
-      if !bound.isSet || fcntl(descriptor, F_GETFL) & O_NONBLOCK != 0 {
+      let nonBlocking = (try? syscall({ fcntl(descriptor, F_GETFL) }).get()).map { $0 & O_NONBLOCK != 0 } ?? true
+      if !bound.isSet || nonBlocking {
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         _ = syscall { poll(&entry, 1, Int32(Self.waitSlice.nanoseconds / 1_000_000)) }
       }
@@ -134,20 +121,21 @@ private struct ReceiveTimeout {
     self.descriptor = descriptor
     var old = timeval()
     var length = socklen_t(MemoryLayout<timeval>.size)
-    let read = getsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &old, &length) == 0
+    let read = syscall { getsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &old, &length) }
     previous = old
     var new = timeval(tv_sec: 0, tv_usec: Int(slice.nanoseconds / 1000))
-    isSet = read && setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &new, socklen_t(MemoryLayout<timeval>.size)) == 0
+    let size = socklen_t(MemoryLayout<timeval>.size)
+    isSet =
+      (try? read.get()) != nil
+      && (try? syscall({ setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &new, size) }).get()) != nil
   }
 
   func restore() {
     guard isSet else { return }
     var old = previous
-    _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &old, socklen_t(MemoryLayout<timeval>.size))
+    _ = syscall { setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &old, socklen_t(MemoryLayout<timeval>.size)) }
   }
 }
 
 let MSG_DONTWAIT_FLAG = Int32(MSG_DONTWAIT)
 let MSG_WAITFORONE_FLAG = Int32(MSG_WAITFORONE)
-/// SCHED_BATCH from <sched.h> (a macro under _GNU_SOURCE that Swift does not import).
-private let SCHED_BATCH_POLICY: Int32 = 3
