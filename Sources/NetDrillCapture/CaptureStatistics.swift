@@ -6,8 +6,9 @@ public struct CaptureStatistics: Sendable, Codable, Equatable {
   public var linkType: UInt16
   public var snapLength: Int32
   /// `ps_recv`: packets that passed the kernel filter. On `lo` the kernel
-  /// counts each packet twice (outgoing and incoming copy; libpcap drops the
-  /// outgoing copy in user space), so expect about twice ``delivered`` there.
+  /// would count each packet twice (outgoing and incoming copy); the capture
+  /// asks it to leave the outgoing copy out (PACKET_IGNORE_OUTGOING), so it
+  /// equals ``delivered`` unless a warning says that could not be set.
   public var received: UInt32
   /// `ps_drop`: packets dropped because the ring was full.
   public var dropped: UInt32

@@ -151,6 +151,22 @@ final class PcapHandle {
         warnings.append(
           "pcap_setdirection(PCAP_D_IN) on loopback failed: \(String(cString: pcap_geterr(pcap)))")
       }
+      // libpcap 1.10 drops the outgoing copy only after the kernel has put it
+      // in the ring: half the ring and half the kernel's copying (done by the
+      // sending thread) go to packets never delivered. PACKET_IGNORE_OUTGOING
+      // (Linux 4.20) keeps them out of the ring; the packets delivered are the
+      // same. Without it (older kernels) libpcap's own skip still applies.
+      var ignore: Int32 = 1
+      let status = syscall {
+        setsockopt(
+          pcap_fileno(pcap), SOL_PACKET_LEVEL, PACKET_IGNORE_OUTGOING_OPTION, &ignore,
+          socklen_t(MemoryLayout<Int32>.size))
+      }
+      if case .failure(let error) = status {
+        warnings.append(
+          "PACKET_IGNORE_OUTGOING on loopback failed (\(errnoDescription(error.rawValue))): "
+            + "each packet takes the ring twice")
+      }
     }
 
     if let filter = configuration.filter {
@@ -309,6 +325,10 @@ private func loadsPacketType(_ program: bpf_program) -> Bool {
       && instruction.k == ancillaryPacketType
   }
 }
+
+/// From <linux/socket.h> and <linux/if_packet.h>, which Glibc does not import.
+private let SOL_PACKET_LEVEL: Int32 = 263
+private let PACKET_IGNORE_OUTGOING_OPTION: Int32 = 23
 
 /// IFF_LOOPBACK from getifaddrs(3), which asks rtnetlink in the calling
 /// thread's namespace (unlike /sys/class/net, which shows the namespace

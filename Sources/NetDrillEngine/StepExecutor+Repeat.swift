@@ -146,8 +146,10 @@ extension StepExecutor {
     let deadline = repetition.duration.map { started + UInt64($0.nanoseconds) }
     let pacer = Pacer(rate: repetition.rate, datagramsPerCall: call.batch, bytesPerCall: call.batch * call.messageSize)
     let isBatch = call.kind == .sendmmsg || call.kind == .recvmmsg
+    let isSend = call.kind.isSend
     var next: UInt64 = 0
     var iteration = 0
+    defer { if isSend { tally.sentDatagrams = tally.datagrams } }
     while iteration < count {
       if pacer != nil || (deadline != nil && iteration & 63 == 0) {
         let now = monotonicNanoseconds()
@@ -174,7 +176,6 @@ extension StepExecutor {
           tally.bytes += returned
           next &+= 1
         }
-        if call.kind.isSend { tally.sentDatagrams = tally.datagrams }
       case .failure(let errno):
         tally.record(errno.name, iteration: iteration)
         if receiveBound != nil { iteration += 1; tally.iterations = iteration; return }

@@ -194,8 +194,10 @@ final class Recording: RunObserver, Sendable {
         "internal: a packet of capture target \(packet.targetIndex) arrived before its interface was described")
       return
     }
-    // The step that caused a packet is the last one that started before it.
-    let label = state.timeline.last { $0.start <= packet.timestampNanoseconds }?.label
+    // The step that caused a packet is the last one that started before it;
+    // looked up only for a packet that is written or starts a summary.
+    let timeline = state.timeline
+    let label = { timeline.last { $0.start <= packet.timestampNanoseconds }?.label }
     if state.folder?.fold(
       packet.data, originalLength: packet.originalLength, interface: packet.targetIndex,
       interfaceName: state.interfaceNames[packet.targetIndex], timestamp: packet.timestampNanoseconds, step: label)
@@ -206,7 +208,7 @@ final class Recording: RunObserver, Sendable {
     do {
       try state.writer.writePacket(
         interface: state.interfaceIDs[packet.targetIndex], timestampNanoseconds: packet.timestampNanoseconds,
-        originalLength: packet.originalLength, data: packet.data, comment: label)
+        originalLength: packet.originalLength, data: packet.data, comment: label())
       state.packetCount += 1
     } catch {
       state.writeError = error

@@ -12,7 +12,13 @@ public final class PreparedCall {
   public enum Kind: Sendable, Equatable {
     case write, send, sendto, sendmsg, sendmmsg, read, recv, recvfrom, recvmsg, recvmmsg
 
-    public var isSend: Bool { [.write, .send, .sendto, .sendmsg, .sendmmsg].contains(self) }
+    /// A switch, not an array literal's `contains`: it is asked in loops.
+    public var isSend: Bool {
+      switch self {
+      case .write, .send, .sendto, .sendmsg, .sendmmsg: return true
+      case .read, .recv, .recvfrom, .recvmsg, .recvmmsg: return false
+      }
+    }
   }
 
   public let kind: Kind

@@ -12,7 +12,11 @@ import Glibc
 ///
 /// For a scenario step an errno is a *result*, not a failure, so this returns
 /// `Result` instead of throwing; callers that cannot go on use `.get()` or `orThrow`.
-@inline(__always)
+///
+/// Inlinable so a caller in another module gets it specialised for its
+/// integer type: unspecialised, every call looked up `Result<T, Errno>`'s
+/// metadata at run time, a cost a repeat loop paid per datagram.
+@inlinable @inline(__always)
 public func syscall<T: FixedWidthInteger>(
   retryOnInterrupt: Bool = true, _ body: () -> T
 ) -> Result<T, Errno> {

@@ -11,64 +11,78 @@
 /// ``insert(_:timestamp:now:)``, once a clock has moved `window` past them,
 /// and all at ``drain()``. Memory is bounded by what arrives between two
 /// releases, never by the run's length.
+///
+/// Inlinable, so the recorder gets it specialised for its packets: generic
+/// code looked up the heap's tuple metadata for every packet of a capture.
 public struct TimestampOrderBuffer<Item> {
+  @usableFromInline typealias Entry = (timestamp: UInt64, sequence: UInt64, item: Item)
+
   /// How long after its timestamp an item may still arrive (``insert(_:timestamp:now:)`` only).
   public let windowNanoseconds: UInt64
   /// Held items, as a binary min-heap on (timestamp, arrival number): equal
   /// timestamps keep their arrival order.
-  private var heap: [(timestamp: UInt64, sequence: UInt64, item: Item)] = []
-  private var arrivals: UInt64 = 0
+  @usableFromInline var heap: [Entry] = []
+  @usableFromInline var arrivals: UInt64 = 0
+  @usableFromInline var newestReleased: UInt64?
+  @usableFromInline var lateArrivals = 0
+
   /// The newest timestamp released so far.
-  public private(set) var lastReleased: UInt64?
+  public var lastReleased: UInt64? { newestReleased }
   /// Items that arrived after a later one had been released (the limit was
   /// wrong): released in turn, so the output goes backwards there.
-  public private(set) var lateItems = 0
+  public var lateItems: Int { lateArrivals }
 
+  @inlinable
   public init(windowNanoseconds: UInt64 = 0) {
     self.windowNanoseconds = windowNanoseconds
   }
 
   /// Adds `item` to be released by ``release(upTo:)`` or ``drain()``.
+  @inlinable
   public mutating func add(_ item: Item, timestamp: UInt64) {
-    if let lastReleased, timestamp < lastReleased { lateItems += 1 }
+    if let newestReleased, timestamp < newestReleased { lateArrivals += 1 }
     push((timestamp, arrivals, item))
     arrivals &+= 1
   }
 
   /// Items held now.
+  @inlinable
   public var count: Int { heap.count }
 
   /// Adds `item`; returns, in timestamp order, every held item whose window
   /// has passed at clock time `now` (same clock and units as the timestamps).
+  @inlinable
   public mutating func insert(_ item: Item, timestamp: UInt64, now: UInt64) -> [Item] {
     add(item, timestamp: timestamp)
     return release(upTo: now >= windowNanoseconds ? now - windowNanoseconds : 0)
   }
 
   /// Every held item whose timestamp is at most `limit`, in order.
+  @inlinable
   public mutating func release(upTo limit: UInt64) -> [Item] {
     var released: [Item] = []
     while let first = heap.first, first.timestamp <= limit {
       released.append(pop().item)
-      lastReleased = max(lastReleased ?? 0, first.timestamp)
+      newestReleased = max(newestReleased ?? 0, first.timestamp)
     }
     return released
   }
 
   /// Every held item, in order (at the end of a capture).
+  @inlinable
   public mutating func drain() -> [Item] {
     release(upTo: .max)
   }
 
   // MARK: Heap
 
-  private static func isBefore(
-    _ a: (timestamp: UInt64, sequence: UInt64, item: Item), _ b: (timestamp: UInt64, sequence: UInt64, item: Item)
-  ) -> Bool {
+  @inlinable
+  static func isBefore(_ a: Entry, _ b: Entry) -> Bool {
     (a.timestamp, a.sequence) < (b.timestamp, b.sequence)
   }
 
-  private mutating func push(_ element: (timestamp: UInt64, sequence: UInt64, item: Item)) {
+  @inlinable
+  mutating func push(_ element: Entry) {
     heap.append(element)
     var child = heap.count - 1
     while child > 0 {
@@ -79,7 +93,8 @@ public struct TimestampOrderBuffer<Item> {
     }
   }
 
-  private mutating func pop() -> (timestamp: UInt64, sequence: UInt64, item: Item) {
+  @inlinable
+  mutating func pop() -> Entry {
     heap.swapAt(0, heap.count - 1)
     let top = heap.removeLast()
     var parent = 0

@@ -209,6 +209,41 @@ struct RepeatRunTests {
     #expect(check.actual == "not met in 10 iterations; last: error EAGAIN", "\(check)")
   }
 
+  // The receiver bounds its blocking recvmmsg with SO_RCVTIMEO while it drains.
+  @Test(
+    "a background receiver leaves SO_RCVTIMEO as it found it", arguments: [(nil, "0s"), ("300ms", "300ms")])
+  func receiverRestoresTimeout(_ set: String?, _ read: String) throws {
+    let option = set.map { #", "SO_RCVTIMEO": "\#($0)""# } ?? ""
+    let result = try run(
+      """
+      {"netdrill": 1, "name": "timeout",
+       "sockets": {"client": {"type": "udp"}, "server": {"type": "udp", "options": {"SO_RCVBUF": 1048576\(option)}}},
+       "steps": [
+        {"bind": "server", "address": "127.0.0.1:0"}, {"connect": "client", "to": "server"},
+        {"repeat": {"count": 1000}, "receiver": "server", "steps": [{"send": "client", "data": {"sequence": 64}}],
+         "expect": {"lost": 0}},
+        {"getsockopt": "server", "option": "SO_RCVTIMEO", "expect": {"value": "\(read)"}}]}
+      """)
+    #expect(result.passed, "\(result.outcomes.map(\.resultText))")
+  }
+
+  // A socket the scenario made non-blocking makes recvmmsg return at once: the receiver waits in poll(2) instead.
+  @Test("a background receiver on a non-blocking socket counts every datagram")
+  func receiverOnNonBlockingSocket() throws {
+    let result = try run(
+      """
+      {"netdrill": 1, "name": "nonblocking",
+       "sockets": {"client": {"type": "udp"}, "server": {"type": "udp", "options": {"SO_RCVBUF": 1048576}}},
+       "steps": [
+        {"bind": "server", "address": "127.0.0.1:0"}, {"connect": "client", "to": "server"},
+        {"fcntl": "server", "set": ["O_NONBLOCK"]},
+        {"repeat": {"count": 200, "rate": "2000/s"}, "receiver": "server",
+         "steps": [{"send": "client", "data": {"sequence": 64}}], "expect": {"received": 200, "lost": 0}}]}
+      """)
+    let outcome = try repetition(result)
+    #expect(result.passed, "\(outcome)")
+  }
+
   @Test(
     "a wrong expected value fails the run (one mutation per expectation kind)",
     arguments: [
