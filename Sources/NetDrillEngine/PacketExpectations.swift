@@ -97,7 +97,7 @@ public struct PacketExpectationMatcher {
         note: "a different packet came first, and the list says exactly these packets in this order")
     } else {
       let endpoints = self.endpoints
-      nearest.offer(score: score) { "\(interface) " + endpoints.describe(packet) }
+      nearest.offer(score: score) { Self.describe(packet, interface: interface, endpoints: endpoints) }
     }
   }
 
@@ -185,6 +185,11 @@ public struct PacketExpectationMatcher {
   }
 
   private func describe(_ packet: DecodedPacket, interface: String) -> String {
+    Self.describe(packet, interface: interface, endpoints: endpoints)
+  }
+
+  /// `lo UDP client → $closed len=3`.
+  private static func describe(_ packet: DecodedPacket, interface: String, endpoints: EndpointMatcher) -> String {
     "\(interface) " + endpoints.describe(packet)
   }
 }
