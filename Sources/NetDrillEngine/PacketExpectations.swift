@@ -70,10 +70,13 @@ public struct PacketExpectationMatcher {
   }
 
   public mutating func consume(_ packet: DecodedPacket, interface: String, timestampNanoseconds: UInt64) {
-    guard !packet.isHousekeeping,
-      sightings.isFirst(packet, interface: interface, timestampNanoseconds: timestampNanoseconds)
-    else { return }
-    if brokenAt != nil || next == expectations.count {
+    guard !packet.isHousekeeping else { return }
+    // Once nothing is left to match and no other packet is forbidden, no packet changes a verdict:
+    // not even sighted (most packets of a long trace).
+    let listDone = brokenAt != nil || next == expectations.count
+    if listDone && mode != .exactly { return }
+    guard sightings.isFirst(packet, interface: interface, timestampNanoseconds: timestampNanoseconds) else { return }
+    if listDone {
       if mode == .exactly { noteUnexpected(packet, interface: interface) }
       return
     }
@@ -93,7 +96,8 @@ public struct PacketExpectationMatcher {
         passed: false, actual: describe(packet, interface: interface), nearest: nearest.packets,
         note: "a different packet came first, and the list says exactly these packets in this order")
     } else {
-      nearest.offer(describe(packet, interface: interface), score: score)
+      let endpoints = self.endpoints
+      nearest.offer(score: score) { Self.describe(packet, interface: interface, endpoints: endpoints) }
     }
   }
 
@@ -181,6 +185,11 @@ public struct PacketExpectationMatcher {
   }
 
   private func describe(_ packet: DecodedPacket, interface: String) -> String {
+    Self.describe(packet, interface: interface, endpoints: endpoints)
+  }
+
+  /// `lo UDP client → $closed len=3`.
+  private static func describe(_ packet: DecodedPacket, interface: String, endpoints: EndpointMatcher) -> String {
     "\(interface) " + endpoints.describe(packet)
   }
 }
@@ -194,13 +203,13 @@ struct EndpointMatcher {
 
   func matches(_ spec: AddressSpec?, _ address: IPAddress?, _ port: UInt16) -> Bool {
     guard let spec else { return true }
-    let key = Self.key(address, port)
     switch spec {
     case .closedPort:
       return port == closedPort
     case .namedClosedPort(let label):
-      return names[key] == "$closed.\(label)"
+      return names[Self.key(address, port)] == "$closed.\(label)"
     case .named(let name):
+      let key = Self.key(address, port)
       return names[key] == name || (aliases[name]?.contains(key) ?? false)
     case .literal(let host, let portSpec):
       let number: UInt16
@@ -312,6 +321,48 @@ public struct FirstSightings: Sendable {
     var destination: IPAddress?
     var identification: UInt16?
     var transport: TransportHeader?
+
+    /// Equal identities (all of the above equal) hash alike: this hashes a
+    /// part of them, payloads as one block of bytes. The derived hash fed a
+    /// payload to the hasher byte by byte, and that was most of the cost of
+    /// a first sighting, which every packet of a long trace pays.
+    func hash(into hasher: inout Hasher) {
+      Self.combine(source, into: &hasher)
+      Self.combine(destination, into: &hasher)
+      hasher.combine(identification)
+      switch transport {
+      case .udp(let udp):
+        hasher.combine(udp.sourcePort)
+        hasher.combine(udp.destinationPort)
+        udp.payload.withUnsafeBytes { hasher.combine(bytes: $0) }
+      case .tcp(let tcp):
+        hasher.combine(tcp.sourcePort)
+        hasher.combine(tcp.destinationPort)
+        hasher.combine(tcp.sequenceNumber)
+        hasher.combine(tcp.acknowledgmentNumber)
+        tcp.payload.withUnsafeBytes { hasher.combine(bytes: $0) }
+      case .icmpv4(let message), .icmpv6(let message):
+        hasher.combine(message.type)
+        hasher.combine(message.code)
+        message.restOfHeader.withUnsafeBytes { hasher.combine(bytes: $0) }
+        message.payload.withUnsafeBytes { hasher.combine(bytes: $0) }
+      case .other, nil:
+        hasher.combine(transport)
+      }
+    }
+
+    private static func combine(_ address: IPAddress?, into hasher: inout Hasher) {
+      switch address {
+      case .v4(let bytes)?:
+        hasher.combine(4 as UInt8)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+      case .v6(let bytes)?:
+        hasher.combine(6 as UInt8)
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+      case nil:
+        hasher.combine(0 as UInt8)
+      }
+    }
   }
   private var seen: [Identity: (interfaces: Set<String>, time: UInt64)] = [:]
   private static let window: UInt64 = 1_000_000_000
@@ -324,12 +375,19 @@ public struct FirstSightings: Sendable {
     let identity = Identity(
       source: packet.source, destination: packet.destination, identification: identification,
       transport: packet.transport)
-    if var entry = seen[identity], !entry.interfaces.contains(interface), time &- entry.time < Self.window {
-      entry.interfaces.insert(interface)
-      seen[identity] = entry
-      return false
+    // One lookup for a packet seen before: its entry is changed where it is.
+    if let index = seen.index(forKey: identity) {
+      let known = seen.values[index].interfaces
+      if !known.contains(interface), time &- seen.values[index].time < Self.window {
+        seen.values[index].interfaces.insert(interface)
+        return false
+      }
+      // A new packet, seen here now (the set is rebuilt only when it holds more than this interface).
+      if known.count != 1 || !known.contains(interface) { seen.values[index].interfaces = [interface] }
+      seen.values[index].time = time
+    } else {
+      seen[identity] = ([interface], time)
     }
-    seen[identity] = ([interface], time)
     // Forget what is older than the window, so memory follows live traffic only.
     if seen.count > 4096 { seen = seen.filter { time &- $0.value.time < Self.window } }
     return true
@@ -342,12 +400,14 @@ struct NearestPackets {
   private var scores: [Int] = []
   private static let limit = 3
 
-  mutating func offer(_ packet: String, score: Int) {
+  /// Keeps the packet `describe` names if it is among the closest so far;
+  /// `describe` runs only then (most packets of a long capture are not).
+  mutating func offer(score: Int, _ describe: () -> String) {
     guard score > 0 || packets.count < Self.limit else { return }
     // Earlier packets win ties: they are where the expected one was due.
     let position = scores.firstIndex { $0 < score } ?? scores.count
     guard position < Self.limit else { return }
-    packets.insert(packet, at: position)
+    packets.insert(describe(), at: position)
     scores.insert(score, at: position)
     if packets.count > Self.limit {
       packets.removeLast()

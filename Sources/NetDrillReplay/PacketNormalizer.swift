@@ -100,7 +100,18 @@ public struct PacketNormalizer {
   /// strings only for packets it shows. Advances the normalizer as `normalize` does.
   mutating func write(_ packet: DecodedPacket, into text: inout PacketText) {
     text.clear()
-    describe(packet, quoted: false, into: &text)
+    describe(packet, quoted: false, withFields: true, into: &text)
+  }
+
+  /// Writes only the packet's `summary` (and `flow`) bytes into `text`, no
+  /// compared fields: what a timeline prints for a packet. The fields (payload
+  /// in hex, TCP options…) were most of the work of ``write(_:into:)`` and a
+  /// timeline line never shows them. Advances the normalizer exactly as
+  /// `write` does (port names, initial sequence numbers), so every later
+  /// summary is the one `normalize` would give.
+  mutating func writeSummary(_ packet: DecodedPacket, into text: inout PacketText) {
+    text.clear()
+    describe(packet, quoted: false, withFields: false, into: &text)
   }
 
   /// A symbolic endpoint: the name the run gave it, or `port#N` for one it did not.
@@ -141,11 +152,13 @@ public struct PacketNormalizer {
   private struct FieldWriter {
     let compared: ComparedFieldSet
     let quoted: Bool
+    /// False when only the summary is wanted: `add` then writes nothing.
+    let writesFields: Bool
     var text: PacketText
 
     /// Writes `name=` and the value `value` writes, if the field is compared.
     mutating func add(_ name: String, _ value: (inout [UInt8]) -> Void) {
-      guard compared.contains(name) else { return }
+      guard writesFields, compared.contains(name) else { return }
       text.fields.append(UInt8(ascii: " "))
       text.fieldStarts.append(text.fields.count)
       if quoted { text.fields.write("quote." as StaticString) }
@@ -155,9 +168,11 @@ public struct PacketNormalizer {
     }
   }
 
-  private mutating func describe(_ packet: DecodedPacket, quoted: Bool, into text: inout PacketText) {
+  private mutating func describe(
+    _ packet: DecodedPacket, quoted: Bool, withFields: Bool, into text: inout PacketText
+  ) {
     // The writer owns the text while it writes (moved in and back, so the storage is reused, not copied).
-    var fields = FieldWriter(compared: compared, quoted: quoted, text: text)
+    var fields = FieldWriter(compared: compared, quoted: quoted, writesFields: withFields, text: text)
     text = PacketText()
     defer { text = fields.text }
     addLinkFields(packet.link, to: &fields)
@@ -208,7 +223,7 @@ public struct PacketNormalizer {
       if !message.payload.isEmpty { fields.add("payload") { $0.writeHex(message.payload) } }
       if let inner = message.quoted {
         var quotedText = PacketText()
-        describe(inner, quoted: true, into: &quotedText)
+        describe(inner, quoted: true, withFields: withFields, into: &quotedText)
         // The quoted datagram's flow: the error is ordered against what caused it.
         fields.text.flow = quotedText.flow
         if compared.contains("quote") {
@@ -269,6 +284,8 @@ public struct PacketNormalizer {
     fields.add("tcp-window") { $0.writeDecimal(tcp.window) }
     fields.add("tcp-checksum") { $0.writeHex16(tcp.checksum) }
     fields.add("tcp-urgent") { $0.writeDecimal(tcp.urgentPointer) }
+    // Options are only ever fields: not even parsed for a summary.
+    guard fields.writesFields else { return }
     let tcpOptions = tcp.parsedOptions
     if !tcpOptions.isEmpty {
       fields.add("tcp-options") { text in text.write(tcpOptions, separator: ",") { $0.write($1.name) } }

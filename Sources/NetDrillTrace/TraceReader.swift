@@ -202,7 +202,7 @@ public final class TraceReader {
     cursor.bigEndian = bigEndian
     let type = cursor.u32(0) ?? 0
     let length = cursor.u32(4) ?? 0
-    currentBlock = (PcapngFormat.blockName(type), start)
+    currentBlock = (type, start)
     guard length >= 12 else {
       throw fail(at: start + 4, "block length \(length) is shorter than the 12-byte minimum")
     }
@@ -501,14 +501,15 @@ public final class TraceReader {
   }
 
   /// The pcapng block being read and where it starts, named in every
-  /// failure inside it so a person knows which block to look at.
-  private var currentBlock: (name: String, start: UInt64)?
+  /// failure inside it so a person knows which block to look at (named only
+  /// then: a name built per block was a twentieth of reading a trace).
+  private var currentBlock: (type: UInt32, start: UInt64)?
 
   private func fail(at offset: UInt64, _ message: String) -> TraceError {
     guard let currentBlock else { return TraceError(path: input.path, byteOffset: offset, message: message) }
     return TraceError(
       path: input.path, byteOffset: offset,
-      message: "in the \(currentBlock.name) starting at byte \(currentBlock.start): \(message)")
+      message: "in the \(PcapngFormat.blockName(currentBlock.type)) starting at byte \(currentBlock.start): \(message)")
   }
 
   /// Option text: UTF-8 (invalid bytes replaced), trailing NULs dropped

@@ -14,10 +14,13 @@ struct TraceEngineTests {
     FileManager.default.isExecutableFile(atPath: $0)
   }
 
+  /// Every capture fixture: the derived link-type variants and the real-world captures (`captures/`).
   static func captureFixtures() -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: fixtures.path)) ?? [])
-      .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
-      .map { fixtures.appendingPathComponent($0).path }
+    [fixtures, fixtures.appendingPathComponent("captures")].flatMap { folder in
+      ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+        .filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
+        .map { folder.appendingPathComponent($0).path }
+    }
   }
 
   static func goldens() -> [String] {

@@ -19,6 +19,8 @@ public struct StreamedTimeline {
   private var nextStep = 0
   private let stream: PacketStream
   private var normalizer: PacketNormalizer
+  /// The bytes of the packet being summarised, storage reused from packet to packet.
+  private var summaryText = PacketText()
   private var recheck: PacketRecheck?
   /// The packet read but not yet handed out (a step came before it).
   private var pending: TimelinePacket?
@@ -58,8 +60,11 @@ public struct StreamedTimeline {
     }
     let time = packet.record.timestampNanoseconds
     recheck?.consume(packet.decoded, interface: packet.interface, timestampNanoseconds: time)
+    // A timeline line shows the summary only: the compared fields are not worked out.
+    normalizer.writeSummary(packet.decoded, into: &summaryText)
     return TimelinePacket(
-      normalizer.normalize(packet.decoded, interface: packet.interface, step: packet.record.comment, timestamp: time))
+      kind: "packet", interface: packet.interface, step: packet.record.comment, timestampNanoseconds: time,
+      summary: String(decoding: summaryText.summary, as: UTF8.self))
   }
 
   /// `netdrill show` of a netdrill trace as text, written to `buffer` line by line.
