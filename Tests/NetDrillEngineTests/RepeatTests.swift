@@ -144,7 +144,11 @@ struct RepeatRunTests {
       Self.loopback(count: 1, expect: "{}").replacingOccurrences(
         of: #""count": 1}"#, with: #""duration": "50ms", "rate": "1000/s"}"#))
     let outcome = try repetition(result)
-    #expect(outcome.calls >= 40 && outcome.calls <= 51, "\(outcome)")
+    // Without a count only the duration can end it: it ran at least 50 ms, and the rate held it to at most
+    // 51 calls. How many it made below that depends on the machine's load (a busy CI machine gave 17), so
+    // that is not asserted: speed belongs to benchmarks.
+    #expect(outcome.elapsedNanoseconds >= 50_000_000, "\(outcome)")
+    #expect(outcome.calls >= 1 && outcome.calls <= 51, "\(outcome)")
     #expect(outcome.receiver?.lost == 0)
   }
 
