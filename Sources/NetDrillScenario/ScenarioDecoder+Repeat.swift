@@ -5,7 +5,9 @@ extension ScenarioVocabulary {
   static let repetitionKeys = ["count", "rate", "duration", "until"]
   static let untilKeys = ["step", "expect"]
   static let receiverKeys = ["socket", "idle", "size"]
-  static let repetitionExpectKeys = ["calls", "bytes", "errors", "received", "lost", "duplicated", "reordered", "latency"]
+  static let repetitionExpectKeys = [
+    "calls", "bytes", "errors", "received", "lost", "duplicated", "reordered", "latency",
+  ]
   static let countRangeKeys = ["min", "max"]
   /// Most iterations one repeat may ask for (10⁹: minutes of work at the kernel's limit).
   static let maximumRepeatCount = 1_000_000_000
