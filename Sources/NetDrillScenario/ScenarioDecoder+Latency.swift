@@ -3,7 +3,7 @@ extension ScenarioDecoder {
   /// `"timestamps": true` measures latency: the receiver finds each datagram's
   /// send time by its sequence number, so it needs a receiver and a body whose
   /// sends all carry `{"sequence": N}` payloads. `"latency"` in `expect` needs it.
-  func repetitionTimestamps(_ fields: Fields, body: [Step]) -> Bool {
+  func repetitionTimestamps(_ fields: Fields, body: [Step], hasUntil: Bool) -> Bool {
     var timestamps = false
     if let node = fields["timestamps"], let value = bool(node), value {
       timestamps = true
@@ -21,6 +21,12 @@ extension ScenarioDecoder {
         report(
           node,
           "\"timestamps\" needs the body's sends to carry sequence payloads, like {\"send\": \"client\", \"data\": {\"sequence\": 64}}: a datagram's number finds its send time"
+        )
+      } else if body.count != 1 || hasUntil || sends.contains(where: { !$0.control.isEmpty }) {
+        // Only the native loop (one send call, no `until`, no control messages) numbers datagrams 0, 1, 2…
+        report(
+          node,
+          "\"timestamps\" needs a body of one send call without \"control\" and a repeat without \"until\": only that loop numbers its datagrams"
         )
       }
     }

@@ -79,7 +79,7 @@ extension ScenarioDecoder {
       report(node, "a repeat step needs \"steps\", the steps to repeat")
     }
     let expect = fields["expect"].flatMap { repetitionExpectation($0) }
-    let timestamps = repetitionTimestamps(fields, body: body)
+    let timestamps = repetitionTimestamps(fields, body: body, hasUntil: untilNode != nil)
     let note = fields["note"].flatMap { string($0) }
     // After the body: the condition names one of its steps.
     let until = errors.count == errorsBefore ? untilNode.flatMap { repetitionUntil($0, body: body) } : nil

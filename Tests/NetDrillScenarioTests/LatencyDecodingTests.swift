@@ -61,6 +61,14 @@ struct LatencyDecodingTests {
         "$.steps[0].timestamps", "sequence payloads"
       ),
       (
+        #"{"repeat": {"count": 5}, "receiver": "s", "timestamps": true, "steps": [{"send": "c", "data": {"sequence": 16}}, {"wait": "1ms"}]}"#,
+        "$.steps[0].timestamps", "a body of one send call"
+      ),
+      (
+        #"{"repeat": {"count": 5, "until": {"expect": {"returns": 16}}}, "receiver": "s", "timestamps": true, "steps": [{"send": "c", "data": {"sequence": 16}}]}"#,
+        "$.steps[0].timestamps", "without \"until\""
+      ),
+      (
         #"{"repeat": {"count": 5}, "receiver": "s", "timestamps": "yes", "steps": [{"send": "c", "data": {"sequence": 16}}]}"#,
         "$.steps[0].timestamps", "true or false"
       ),
