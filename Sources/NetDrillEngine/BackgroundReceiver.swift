@@ -38,12 +38,13 @@ final class BackgroundReceiver: @unchecked Sendable {
   private let done = DispatchSemaphore(value: 0)
   private let running = DispatchSemaphore(value: 0)
 
-  init(spec: BackgroundReceiverSpec, descriptor: Int32, layout: SequencePayload?, limit: Int) {
+  /// `sendTimes`: the repeat's send times when it has `"timestamps": true`.
+  init(spec: BackgroundReceiverSpec, descriptor: Int32, layout: SequencePayload?, limit: Int, sendTimes: SendTimes?) {
     name = spec.socket
     self.descriptor = descriptor
     size = spec.size
     idle = spec.idle
-    tracker = SequenceTracker(layout: layout, limit: limit)
+    tracker = SequenceTracker(layout: layout, limit: limit, sendTimes: sendTimes)
     countLimit = nil
     idleFromStart = false
   }
@@ -82,7 +83,8 @@ final class BackgroundReceiver: @unchecked Sendable {
     done.wait()
     return ReceiverOutcome(
       socket: name, received: tracker.received, bytes: tracker.bytes, lost: max(0, sent - tracker.distinct),
-      duplicated: tracker.duplicated, reordered: tracker.reordered, corrupted: tracker.corrupted, errors: errors)
+      duplicated: tracker.duplicated, reordered: tracker.reordered, corrupted: tracker.corrupted, errors: errors,
+      latency: tracker.sendTimes == nil ? nil : tracker.latency.summary)
   }
 
   /// Waits up to `bound` for a standalone receiver to meet its `until`, then
@@ -126,6 +128,8 @@ final class BackgroundReceiver: @unchecked Sendable {
       kind: .recvmmsg, descriptor: descriptor, flags: bound.isSet ? MSG_WAITFORONE_FLAG : MSG_DONTWAIT_FLAG,
       destination: nil, size: size, batch: Self.batch)
     var idleSince: UInt64?
+    // One clock reading per batch, and none at all without timestamps.
+    let timed = tracker.sendTimes != nil
     let idleNanoseconds = UInt64(idle.nanoseconds)
     while true {
       // A count is met exactly: never read a datagram past it, a later step may want it.
@@ -133,7 +137,8 @@ final class BackgroundReceiver: @unchecked Sendable {
       if wanted <= 0 { return tracker }
       switch call.call(count: wanted) {
       case .success(let count):
-        for index in 0..<count { tracker.record(call.buffer(index), length: call.messageLength(index)) }
+        let now = timed ? monotonicNanoseconds() : 0
+        for index in 0..<count { tracker.record(call.buffer(index), length: call.messageLength(index), at: now) }
         idleSince = nil
         continue
       case .failure(let errno) where errno.rawValue == EAGAIN || errno.rawValue == EWOULDBLOCK:

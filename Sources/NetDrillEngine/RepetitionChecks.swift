@@ -22,6 +22,15 @@ enum RepetitionChecks {
     add("lost", expectation.lost, outcome.receiver?.lost)
     add("duplicated", expectation.duplicated, outcome.receiver?.duplicated)
     add("reordered", expectation.reordered, outcome.receiver?.reordered)
+    // Opt-in only (a golden carries none unless its author wrote one): latency differs from run to run.
+    for bound in expectation.latency ?? [] {
+      let actual = outcome.receiver?.latency.map { $0.value(of: bound.statistic) }
+      checks.append(
+        .init(
+          field: "latency.\(bound.statistic.rawValue)", expected: bound.range.description,
+          actual: actual.map(LatencySummary.format) ?? "not measured",
+          passed: actual.map { bound.range.contains(.nanoseconds(Int64(clamping: $0))) } ?? false))
+    }
     return checks
   }
 }

@@ -79,12 +79,15 @@ public struct ReceiverOutcome: Sendable, Codable, Equatable {
   public var corrupted: Int
   /// The receive call's errors other than "nothing to read yet", by errno.
   public var errors: [String: Int]
+  /// With `"timestamps": true`: latency percentiles (absent otherwise, so traces without it are unchanged).
+  public var latency: LatencySummary? = nil
 
   public var summary: String {
     var text =
       "\(socket) received \(received) (\(bytes) bytes), lost \(lost), duplicated \(duplicated), reordered \(reordered)"
     if corrupted > 0 { text += ", corrupted \(corrupted)" }
     for (errno, count) in errors.sorted(by: { $0.key < $1.key }) { text += ", \(errno) ×\(count)" }
+    if let latency { text += "; " + latency.text }
     return text
   }
 }

@@ -15,19 +15,24 @@ struct SequenceTracker {
   private(set) var corrupted = 0
   private var seen: [UInt64] = []
   private var highest: UInt64?
+  /// With `"timestamps": true`: the repeat's send times, and the latencies measured against them.
+  let sendTimes: SendTimes?
+  private(set) var latency = LatencyHistogram()
 
   /// Numbers at or above it cannot have been sent: counted as damage.
   private let limit: UInt64
 
-  init(layout: SequencePayload?, limit: Int) {
+  init(layout: SequencePayload?, limit: Int, sendTimes: SendTimes? = nil) {
     self.layout = layout
+    self.sendTimes = sendTimes
     self.limit = UInt64(max(limit, 1))
   }
 
   /// One more than the highest sequence number seen: how many a sender numbering from 0 sent at least.
   var numbered: Int { highest.map { Int(clamping: $0) + 1 } ?? 0 }
 
-  mutating func record(_ datagram: UnsafeRawPointer, length: Int) {
+  /// `now`: when the datagram's batch was read (CLOCK_MONOTONIC ns), read only with `sendTimes`.
+  mutating func record(_ datagram: UnsafeRawPointer, length: Int, at now: UInt64 = 0) {
     received += 1
     bytes += length
     guard let layout else {
@@ -51,6 +56,7 @@ struct SequenceTracker {
       corrupted += 1
       return
     }
+    if let sendTimes, let nanoseconds = sendTimes.latency(of: number, at: now) { latency.record(nanoseconds) }
     let word = Int(number >> 6)
     let bit = UInt64(1) << (number & 63)
     if word >= seen.count { seen += [UInt64](repeating: 0, count: max(word + 1 - seen.count, seen.count)) }

@@ -13,11 +13,13 @@ extension StepExecutor {
     let prepared = repetition.until == nil ? try nativeCall(for: repetition, step: step) : nil
     let layout = sequenceLayout(of: repetition)
     var receiver: BackgroundReceiver?
+    // Only a native send loop numbers its datagrams, so only it can time them.
+    let sendTimes = repetition.timestamps && prepared?.kind.isSend == true ? SendTimes() : nil
     if let spec = repetition.receiver {
       let open = try socket(spec.socket, step)
       receiver = BackgroundReceiver(
         spec: spec, descriptor: open.socket.descriptor, layout: layout,
-        limit: sequenceLimit(repetition, batch: prepared?.batch ?? 1))
+        limit: sequenceLimit(repetition, batch: prepared?.batch ?? 1), sendTimes: sendTimes)
     }
     var outcome = begin(step: step.phase, verb: .repetition, socket: nil, call: Self.describe(repetition))
     receiver?.start()
@@ -25,7 +27,9 @@ extension StepExecutor {
     let started = monotonicNanoseconds()
     if let prepared {
       let limit = prepared.kind.isSend ? nil : CallDeadline(step.timeout ?? scenario.defaults.timeout)
-      runNative(prepared, repetition, layout: layout, receiveBound: limit, started: started, into: &tally)
+      runNative(
+        prepared, repetition, layout: layout, sendTimes: sendTimes, receiveBound: limit, started: started,
+        into: &tally)
     } else {
       try runSteps(repetition, started: started, into: &tally)
     }
@@ -139,8 +143,8 @@ extension StepExecutor {
 
   /// The loop: patch sequence numbers, keep the pace, call, count.
   private func runNative(
-    _ call: PreparedCall, _ repetition: Repetition, layout: SequencePayload?, receiveBound: CallDeadline?,
-    started: UInt64, into tally: inout RepetitionTally
+    _ call: PreparedCall, _ repetition: Repetition, layout: SequencePayload?, sendTimes: SendTimes?,
+    receiveBound: CallDeadline?, started: UInt64, into tally: inout RepetitionTally
   ) {
     let count = repetition.count ?? Int.max
     let deadline = repetition.duration.map { started + UInt64($0.nanoseconds) }
@@ -158,6 +162,11 @@ extension StepExecutor {
       }
       if layout != nil {
         for index in 0..<call.batch { SequencePayload.write(next &+ UInt64(index), into: call.buffer(index)) }
+      }
+      // Just before the call: one reading for a whole sendmmsg batch, none without timestamps.
+      if let sendTimes {
+        let now = monotonicNanoseconds()
+        for index in 0..<call.batch { sendTimes.record(next &+ UInt64(index), at: now) }
       }
       var result = call.call(count: call.batch)
       if let receiveBound, case .failure(let errno) = result, errno.rawValue == EAGAIN {

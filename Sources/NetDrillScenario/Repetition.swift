@@ -39,6 +39,8 @@ public struct Repetition: Sendable, Equatable {
   public var expect: RepetitionExpectation?
   /// Ends the loop at the first iteration where a body step's outcome meets it.
   public var until: RepetitionUntil?
+  /// `"timestamps": true`: the receiver measures each datagram's latency (send call to its batch's read).
+  public var timestamps = false
 
   public init(
     count: Int?, rate: Rate? = nil, duration: Duration? = nil, id: String? = nil, body: [Step],
@@ -115,6 +117,8 @@ public struct RepetitionExpectation: Sendable, Equatable {
   public var lost: CountExpectation?
   public var duplicated: CountExpectation?
   public var reordered: CountExpectation?
+  /// With `"timestamps": true`: bounds on the receiver's latency percentiles.
+  public var latency: [LatencyBound]?
 
   public init() {}
 }

@@ -1,11 +1,13 @@
 import NetDrillSockets
 
 extension ScenarioVocabulary {
-  static let repetitionStepKeys = ["steps", "id", "receiver", "expect", "note"]
+  static let repetitionStepKeys = ["steps", "id", "receiver", "timestamps", "expect", "note"]
   static let repetitionKeys = ["count", "rate", "duration", "until"]
   static let untilKeys = ["step", "expect"]
   static let receiverKeys = ["socket", "idle", "size"]
-  static let repetitionExpectKeys = ["calls", "bytes", "errors", "received", "lost", "duplicated", "reordered"]
+  static let repetitionExpectKeys = [
+    "calls", "bytes", "errors", "received", "lost", "duplicated", "reordered", "latency",
+  ]
   static let countRangeKeys = ["min", "max"]
   /// Most iterations one repeat may ask for (10⁹: minutes of work at the kernel's limit).
   static let maximumRepeatCount = 1_000_000_000
@@ -77,13 +79,15 @@ extension ScenarioDecoder {
       report(node, "a repeat step needs \"steps\", the steps to repeat")
     }
     let expect = fields["expect"].flatMap { repetitionExpectation($0) }
+    let timestamps = repetitionTimestamps(fields, body: body, hasUntil: untilNode != nil)
     let note = fields["note"].flatMap { string($0) }
     // After the body: the condition names one of its steps.
     let until = errors.count == errorsBefore ? untilNode.flatMap { repetitionUntil($0, body: body) } : nil
     guard errors.count == errorsBefore else { return nil }
     if let id { stepIDs[id] = node.path }
-    let repetition = Repetition(
+    var repetition = Repetition(
       count: count, rate: rate, duration: limit, id: id, body: body, receiver: receiver, expect: expect, until: until)
+    repetition.timestamps = timestamps
     return Step(
       index: index, action: .repetition(repetition), note: note, id: id,
       location: ScenarioLocation(line: node.position.line, column: node.position.column, path: node.path))
@@ -192,6 +196,7 @@ extension ScenarioDecoder {
     expectation.lost = fields["lost"].flatMap { countExpectation($0) }
     expectation.duplicated = fields["duplicated"].flatMap { countExpectation($0) }
     expectation.reordered = fields["reordered"].flatMap { countExpectation($0) }
+    expectation.latency = fields["latency"].flatMap { latencyBounds($0) }
     if let errorsNode = fields["errors"] {
       guard case .object(let members) = errorsNode.value.content else {
         report(errorsNode, "expected an object of errno names to counts, like {\"ECONNREFUSED\": {\"min\": 1}}")

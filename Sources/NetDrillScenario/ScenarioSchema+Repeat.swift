@@ -31,7 +31,13 @@ extension ScenarioSchema {
       ])
     ])
     var expect: [String: SchemaValue] = [:]
-    for key in ScenarioVocabulary.repetitionExpectKeys where key != "errors" { expect[key] = count }
+    for key in ScenarioVocabulary.repetitionExpectKeys where key != "errors" && key != "latency" { expect[key] = count }
+    // Each statistic takes `elapsed`'s vocabulary without `since`.
+    let latencyRange = strictObject([
+      "min": ref("duration"), "max": ref("duration"), "about": ref("duration"), "tolerance": ref("duration"),
+    ])
+    expect["latency"] = strictObject(
+      Dictionary(uniqueKeysWithValues: LatencyBound.Statistic.allCases.map { ($0.rawValue, latencyRange) }))
     expect["errors"] = .object(["type": "object", "additionalProperties": count])
     return strictObject(
       [
@@ -42,6 +48,7 @@ extension ScenarioSchema {
           "maxItems": .integer(Int64(ScenarioVocabulary.maximumRepeatBody)),
         ]),
         "receiver": receiver,
+        "timestamps": .object(["type": "boolean"]),
         "expect": strictObject(expect),
         "note": .object(["type": "string"]),
       ], required: ["repeat", "steps"])
