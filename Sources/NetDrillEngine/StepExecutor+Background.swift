@@ -77,15 +77,24 @@ enum BackgroundReceiverLimits {
 enum ReceiverChecks {
   static func check(_ expectation: ReceiverExpectation?, against totals: ReceiverOutcome) -> [ExpectationCheck] {
     guard let expectation else { return [] }
-    let fields: [(String, CountExpectation?, Int)] = [
-      ("received", expectation.received, totals.received), ("bytes", expectation.bytes, totals.bytes),
-      ("lost", expectation.lost, totals.lost), ("duplicated", expectation.duplicated, totals.duplicated),
-      ("reordered", expectation.reordered, totals.reordered), ("corrupted", expectation.corrupted, totals.corrupted),
+    let actual = [
+      "received": totals.received, "bytes": totals.bytes, "lost": totals.lost, "duplicated": totals.duplicated,
+      "reordered": totals.reordered, "corrupted": totals.corrupted,
     ]
-    return fields.compactMap { field, expected, actual in
-      expected.map {
-        ExpectationCheck(field: field, expected: $0.description, actual: String(actual), passed: $0.holds(actual))
-      }
+    return expected(expectation).map { field, expected in
+      let value = actual[field] ?? 0
+      return ExpectationCheck(
+        field: field, expected: expected.description, actual: String(value), passed: expected.holds(value))
     }
+  }
+
+  /// The counts an expectation names, in the order their checks are reported.
+  static func expected(_ expectation: ReceiverExpectation) -> [(String, CountExpectation)] {
+    let fields: [(String, CountExpectation?)] = [
+      ("received", expectation.received), ("bytes", expectation.bytes), ("lost", expectation.lost),
+      ("duplicated", expectation.duplicated), ("reordered", expectation.reordered),
+      ("corrupted", expectation.corrupted),
+    ]
+    return fields.compactMap { field, expected in expected.map { (field, $0) } }
   }
 }

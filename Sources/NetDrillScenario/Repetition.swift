@@ -112,11 +112,9 @@ public struct RepetitionExpectation: Sendable, Equatable {
   public var bytes: CountExpectation?
   /// Per errno: how many calls failed with it (`{"min": 0, "max": 0}` says none did).
   public var errors: [ErrorCount]?
-  /// From the background receiver.
-  public var received: CountExpectation?
-  public var lost: CountExpectation?
-  public var duplicated: CountExpectation?
-  public var reordered: CountExpectation?
+  /// On the background receiver's totals, as a `collect` has them (`received`,
+  /// `lost`, `duplicated`, `reordered`; a repeat's `bytes` are the calls').
+  public var receiver = ReceiverExpectation()
   /// With `"timestamps": true`: bounds on the receiver's latency percentiles.
   public var latency: [LatencyBound]?
 

@@ -97,13 +97,8 @@ extension ScenarioDecoder {
     guard let expectNode = fields["expect"] else { return step }
     guard let expect = object(expectNode, allowed: ScenarioVocabulary.receiverExpectKeys, context: "a collect's expect")
     else { return nil }
-    var expectation = ReceiverExpectation()
-    expectation.received = expect["received"].flatMap { countExpectation($0) }
+    var expectation = receiverCounts(expect)
     expectation.bytes = expect["bytes"].flatMap { countExpectation($0) }
-    expectation.lost = expect["lost"].flatMap { countExpectation($0) }
-    expectation.duplicated = expect["duplicated"].flatMap { countExpectation($0) }
-    expectation.reordered = expect["reordered"].flatMap { countExpectation($0) }
-    expectation.corrupted = expect["corrupted"].flatMap { countExpectation($0) }
     // Loss is what was expected and did not come: without a count or sequence numbers nothing says what was expected.
     if let lost = expect["lost"], running.spec.count == nil, running.spec.sequence == nil {
       report(
@@ -122,5 +117,17 @@ extension ScenarioDecoder {
     }
     step.expect = expectation
     return step
+  }
+
+  /// The receiver counts of an `expect` (a collect's or a repeat's; each allows its own keys):
+  /// received, lost, duplicated, reordered, corrupted. `bytes` means different things in the two.
+  func receiverCounts(_ expect: Fields) -> ReceiverExpectation {
+    var expectation = ReceiverExpectation()
+    expectation.received = expect["received"].flatMap { countExpectation($0) }
+    expectation.lost = expect["lost"].flatMap { countExpectation($0) }
+    expectation.duplicated = expect["duplicated"].flatMap { countExpectation($0) }
+    expectation.reordered = expect["reordered"].flatMap { countExpectation($0) }
+    expectation.corrupted = expect["corrupted"].flatMap { countExpectation($0) }
+    return expectation
   }
 }

@@ -192,10 +192,7 @@ extension ScenarioDecoder {
     var expectation = RepetitionExpectation()
     expectation.calls = fields["calls"].flatMap { countExpectation($0) }
     expectation.bytes = fields["bytes"].flatMap { countExpectation($0) }
-    expectation.received = fields["received"].flatMap { countExpectation($0) }
-    expectation.lost = fields["lost"].flatMap { countExpectation($0) }
-    expectation.duplicated = fields["duplicated"].flatMap { countExpectation($0) }
-    expectation.reordered = fields["reordered"].flatMap { countExpectation($0) }
+    expectation.receiver = receiverCounts(fields)
     expectation.latency = fields["latency"].flatMap { latencyBounds($0) }
     if let errorsNode = fields["errors"] {
       guard case .object(let members) = errorsNode.value.content else {

@@ -45,7 +45,7 @@ struct RepeatDecodingTests {
     #expect(repetition.receiver == BackgroundReceiverSpec(socket: "s", idle: .milliseconds(50)))
     #expect(repetition.expect?.calls == .exactly(5))
     #expect(repetition.expect?.errors == [.init(errno: Errno(name: "ECONNREFUSED")!, count: .init(min: 1, max: nil))])
-    #expect(repetition.expect?.lost == CountExpectation(min: nil, max: 0))
+    #expect(repetition.expect?.receiver.lost == CountExpectation(min: nil, max: 0))
     guard case .send(let send) = repetition.body[0].action else {
       Issue.record("body is not a send")
       return
