@@ -86,19 +86,13 @@ struct BackgroundReceiveTests {
   @Test("a lossy link dropping every 2nd datagram: count and idle together report exactly half lost")
   func lossyLinkLosesHalf() throws {
     let result = try run(
-      """
-      {"netdrill": 1, "name": "lossy",
-       "hosts": {"a": {}, "b": {}}, "links": [{"name": "wire", "hosts": ["a", "b"], "ipv4": "192.0.2.0/24"}],
-       "faults": {"lossy": {"host": "b", "link": "wire", "direction": "input", "protocol": "udp", "loss": {"every": 2}}},
-       "sockets": {"client": {"type": "udp", "host": "a"}, "server": {"type": "udp", "host": "b", "options": {"SO_RCVBUF": 4194304}}},
-       "steps": [
-        {"bind": "server", "address": "192.0.2.2:7100"},
-        {"receive_in_background": "server", "until": {"count": 1000, "idle": "300ms"}, "data": {"sequence": 100}},
-        {"repeat": {"count": 1000, "rate": "20000/s"},
-         "steps": [{"sendto": "client", "to": "192.0.2.2:7100", "data": {"sequence": 100}}]},
-        {"collect": "server", "expect": {"received": 500, "lost": 500}}
-       ]}
-      """)
+      LossyLinkScenario.text(
+        steps: """
+          {"receive_in_background": "server", "until": {"count": 1000, "idle": "300ms"}, "data": {"sequence": 100}},
+          {"repeat": {"count": 1000, "rate": "20000/s"},
+           "steps": [{"sendto": "client", "to": "192.0.2.2:7100", "data": {"sequence": 100}}]},
+          {"collect": "server", "expect": {"received": 500, "lost": 500}}
+          """))
     let outcome = try totals(result)
     #expect(result.passed, "\(outcome)")
     #expect(outcome.received == 500 && outcome.lost == 500 && outcome.duplicated == 0)

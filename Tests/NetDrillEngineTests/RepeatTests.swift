@@ -61,18 +61,12 @@ struct RepeatRunTests {
   @Test("a lossy link dropping every 2nd datagram: exactly half lost")
   func lossyLinkLosesHalf() throws {
     let result = try run(
-      """
-      {"netdrill": 1, "name": "lossy",
-       "hosts": {"a": {}, "b": {}}, "links": [{"name": "wire", "hosts": ["a", "b"], "ipv4": "192.0.2.0/24"}],
-       "faults": {"lossy": {"host": "b", "link": "wire", "direction": "input", "protocol": "udp", "loss": {"every": 2}}},
-       "sockets": {"client": {"type": "udp", "host": "a"}, "server": {"type": "udp", "host": "b", "options": {"SO_RCVBUF": 4194304}}},
-       "steps": [
-        {"bind": "server", "address": "192.0.2.2:7100"},
-        {"repeat": {"count": 1000, "rate": "20000/s"}, "receiver": {"socket": "server", "idle": "300ms"},
-         "steps": [{"sendto": "client", "to": "192.0.2.2:7100", "data": {"sequence": 100}}],
-         "expect": {"calls": 1000, "lost": 500, "received": 500}}
-       ]}
-      """)
+      LossyLinkScenario.text(
+        steps: """
+          {"repeat": {"count": 1000, "rate": "20000/s"}, "receiver": {"socket": "server", "idle": "300ms"},
+           "steps": [{"sendto": "client", "to": "192.0.2.2:7100", "data": {"sequence": 100}}],
+           "expect": {"calls": 1000, "lost": 500, "received": 500}}
+          """))
     let outcome = try repetition(result)
     #expect(result.passed, "\(outcome)")
     #expect(outcome.receiver?.lost == 500 && outcome.receiver?.received == 500)
